@@ -1,0 +1,261 @@
+#include "harness/consume/consumer.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "harness/errors.hpp"
+#include "harness/measure/clock.hpp"
+
+namespace sh::consume {
+
+namespace {
+
+constexpr auto relaxed = std::memory_order_relaxed;
+constexpr std::int64_t ns_per_ms = 1'000'000;
+// An idle consumer with nothing pending is removed after this many claim idle times.
+constexpr std::int64_t sweep_idle_factor = 10;
+
+redis::ConnectionOptions options_for(const ConsumerConfig& config) {
+    // The command timeout must outlast the longest BLOCK we issue.
+    return {std::chrono::milliseconds(2000),
+            std::chrono::milliseconds(config.group.block_ms + 5000), config.client_name};
+}
+
+bool is_nogroup(const std::exception& error) {
+    const auto* reply_error = dynamic_cast<const RedisReplyError*>(&error);
+    return reply_error != nullptr && reply_error->redis_message().rfind("NOGROUP", 0) == 0;
+}
+
+}  // namespace
+
+Consumer::Consumer(ConsumerConfig config, measure::ConsumerSlot& slot)
+    : config_(std::move(config)),
+      slot_(slot),
+      connection_(config_.endpoint, options_for(config_)),
+      acknowledger_(config_.keys, config_.group, config_.name),
+      dead_letterer_(config_.keys, config_.group.name, config_.name,
+                     config_.group.dead_letter.delete_entry),
+      sweeper_(config_.keys, config_.group.name, config_.name),
+      sampler_(config_.group.service_time, config_.rng_seed) {}
+
+void Consumer::ensure_group() {
+    redis::create_group(connection_, config_.keys.stream(), config_.group.name, "0");
+}
+
+void Consumer::run(const std::function<bool()>& stop_requested) {
+    slot_.counters.starts.fetch_add(1, relaxed);
+    ensure_group();
+    replay_own_pending();
+    const auto& group = config_.group;
+    redis::Args read{"XREADGROUP", "GROUP",
+                     group.name,   config_.name,
+                     "COUNT",      std::to_string(group.batch),
+                     "BLOCK",      std::to_string(group.block_ms),
+                     "STREAMS",    config_.keys.stream(),
+                     ">"};
+    while (!stop_requested()) {
+        try {
+            if (group.claim.enabled && measure::monotonic_ns() >= next_claim_ns_) claim_pass();
+            auto reply = connection_.command(read);
+            auto entries = redis::parse_read_reply(redis::ReplyView(reply.get()));
+            if (entries.empty()) continue;
+            slot_.counters.read.fetch_add(entries.size(), relaxed);
+            handle(entries, false);
+            if (group.sleep_after_batch_ms > 0) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(group.sleep_after_batch_ms));
+            }
+        } catch (const RedisError& error) {
+            recover_from(error);
+        }
+    }
+}
+
+void Consumer::recover_from(const std::exception& error) {
+    slot_.counters.errors.fetch_add(1, relaxed);
+    if (dynamic_cast<const RedisIoError*>(&error) != nullptr) {
+        connection_.reconnect({std::chrono::milliseconds(20), std::chrono::milliseconds(1000),
+                               std::chrono::milliseconds(30000)});
+        slot_.counters.reconnects.fetch_add(1, relaxed);
+        return;
+    }
+    if (is_nogroup(error)) {
+        // The group vanished (a restart without persistence): back off, then recreate it.
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        ensure_group();
+        return;
+    }
+    throw;
+}
+
+void Consumer::replay_own_pending() {
+    // Reading from an ID returns this consumer's own pending entries after it; advancing the
+    // start ID past each batch ends the replay even when some entries fail again.
+    std::string start = "0";
+    for (;;) {
+        auto reply = connection_.command({"XREADGROUP", "GROUP", config_.group.name, config_.name,
+                                          "COUNT", std::to_string(config_.group.batch), "STREAMS",
+                                          config_.keys.stream(), start});
+        auto entries = redis::parse_read_reply(redis::ReplyView(reply.get()));
+        if (entries.empty()) return;
+        slot_.counters.replayed.fetch_add(entries.size(), relaxed);
+        start = entries.back().id;
+        handle(entries, true);
+    }
+}
+
+void Consumer::claim_pass() {
+    const auto& claim = config_.group.claim;
+    next_claim_ns_ = measure::monotonic_ns() + claim.interval_ms * ns_per_ms;
+    if (claim.max_deliveries > 0) {
+        claim_with_delivery_limit();
+    } else {
+        autoclaim();
+    }
+    if (config_.group.remove_idle_consumers && measure::monotonic_ns() >= next_sweep_ns_) {
+        sweep_idle_consumers();
+    }
+}
+
+void Consumer::claim_with_delivery_limit() {
+    const auto& claim = config_.group.claim;
+    auto pending = redis::xpending(connection_, config_.keys.stream(), config_.group.name,
+                                   claim.min_idle_ms, claim.count);
+    redis::Args xclaim{"XCLAIM", config_.keys.stream(), config_.group.name, config_.name,
+                       std::to_string(claim.min_idle_ms)};
+    const auto base_size = xclaim.size();
+    for (const auto& entry : pending) {
+        if (entry.deliveries >= claim.max_deliveries) {
+            if (dead_letterer_.move(connection_, entry.id, "max-deliveries", entry.deliveries)) {
+                slot_.counters.dead_lettered.fetch_add(1, relaxed);
+            }
+        } else {
+            xclaim.push_back(entry.id);
+        }
+    }
+    if (xclaim.size() == base_size) return;
+    // XCLAIM re-checks min-idle, so an entry another consumer claimed meanwhile is skipped, and
+    // it drops entries deleted from the stream from the pending list (Redis 7.0).
+    auto reply = connection_.command(xclaim);
+    auto entries = redis::parse_entries(redis::ReplyView(reply.get()));
+    slot_.counters.claimed.fetch_add(entries.size(), relaxed);
+    handle(entries, true);
+}
+
+void Consumer::autoclaim() {
+    const auto& claim = config_.group.claim;
+    auto reply = connection_.command({"XAUTOCLAIM", config_.keys.stream(), config_.group.name,
+                                      config_.name, std::to_string(claim.min_idle_ms), "0-0",
+                                      "COUNT", std::to_string(claim.count)});
+    redis::ReplyView view(reply.get());
+    auto entries = redis::parse_entries(view.element(1));
+    if (view.size() > 2) slot_.counters.deleted_entries.fetch_add(view.element(2).size(), relaxed);
+    slot_.counters.claimed.fetch_add(entries.size(), relaxed);
+    handle(entries, true);
+}
+
+void Consumer::sweep_idle_consumers() {
+    auto idle_ms = config_.group.claim.min_idle_ms * sweep_idle_factor;
+    next_sweep_ns_ = measure::monotonic_ns() + idle_ms * ns_per_ms;
+    auto removed = sweeper_.sweep(connection_, idle_ms);
+    slot_.counters.consumers_removed.fetch_add(static_cast<std::uint64_t>(removed), relaxed);
+}
+
+void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recovered) {
+    std::vector<ProcessedEntry> batch;
+    std::vector<std::string> deleted;
+    batch.reserve(entries.size());
+    for (const auto& entry : entries) {
+        if (entry.fields.empty()) {
+            deleted.push_back(entry.id);  // trimmed or XDELed while pending: nothing to apply
+            continue;
+        }
+        auto order = model::decode_order(entry.fields);
+        if (!order) {
+            slot_.counters.malformed.fetch_add(1, relaxed);
+            if (dead_letterer_.move(connection_, entry.id, "malformed", 1)) {
+                slot_.counters.dead_lettered.fetch_add(1, relaxed);
+            }
+            continue;
+        }
+        if (order->poison || sampler_.fails(config_.group.fail_ratio)) {
+            // Left pending: the claim loop retries it, then dead-letters it at the limit.
+            slot_.counters.failures.fetch_add(1, relaxed);
+            continue;
+        }
+        batch.push_back({entry.id, *order});
+    }
+    if (!deleted.empty()) {
+        acknowledger_.xack(connection_, deleted);
+        slot_.counters.deleted_entries.fetch_add(deleted.size(), relaxed);
+    }
+    if (!batch.empty()) apply_batch(batch, recovered);
+    slot_.counters.batches.fetch_add(1, relaxed);
+}
+
+void Consumer::sleep_service_time(std::size_t orders) {
+    std::chrono::microseconds total{0};
+    for (std::size_t i = 0; i < orders; ++i) total += sampler_.next();
+    if (total.count() > 0) std::this_thread::sleep_for(total);
+}
+
+void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recovered) {
+    switch (config_.group.ack) {
+        case workload::AckMode::atomic: {
+            sleep_service_time(batch.size());
+            record_latency(batch, acknowledger_.apply(connection_, batch, true), recovered);
+            return;
+        }
+        case workload::AckMode::after: {
+            // The seed's pattern: each order's effect as it is processed, one XACK at the end.
+            // A crash in between leaves applied orders pending: they are applied again.
+            std::vector<std::string> ids;
+            for (const auto& entry : batch) {
+                sleep_service_time(1);
+                record_latency({entry}, acknowledger_.apply(connection_, {entry}, false),
+                               recovered);
+                ids.push_back(entry.id);
+            }
+            acknowledger_.xack(connection_, ids);
+            return;
+        }
+        case workload::AckMode::before: {
+            // At-most-once: acknowledged on receipt, so a crash mid-batch loses the rest.
+            std::vector<std::string> ids;
+            for (const auto& entry : batch) ids.push_back(entry.id);
+            acknowledger_.xack(connection_, ids);
+            for (const auto& entry : batch) {
+                sleep_service_time(1);
+                record_latency({entry}, acknowledger_.apply(connection_, {entry}, false),
+                               recovered);
+            }
+            return;
+        }
+    }
+}
+
+void Consumer::record_latency(const std::vector<ProcessedEntry>& batch,
+                              const std::vector<AckStatus>& statuses, bool recovered) {
+    auto now = measure::monotonic_ns();
+    auto& histogram = recovered ? slot_.latency_recovered : slot_.latency_first;
+    auto& counters = slot_.counters;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        switch (statuses[i]) {
+            case AckStatus::applied:
+                counters.applied.fetch_add(1, relaxed);
+                break;
+            case AckStatus::duplicate:
+                counters.duplicates.fetch_add(1, relaxed);
+                break;
+            case AckStatus::deduplicated:
+                counters.deduplicated.fetch_add(1, relaxed);
+                continue;
+            case AckStatus::not_owned:
+                counters.ack_not_owned.fetch_add(1, relaxed);
+                continue;
+        }
+        auto latency_ns = std::max<std::int64_t>(0, now - batch[i].order.intended_send_ns);
+        histogram.record(static_cast<std::uint64_t>(latency_ns / 1000));
+    }
+}
+
+}  // namespace sh::consume

@@ -1,0 +1,63 @@
+// One consumer of a group (DESIGN §5): own-PEL replay, XREADGROUP ">" without sleeping, the
+// group's ack mode, the claim loop with dead letters, and housekeeping of idle consumers.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "harness/consume/ack_script.hpp"
+#include "harness/consume/dead_letter.hpp"
+#include "harness/consume/service_time.hpp"
+#include "harness/measure/consumer_stats.hpp"
+#include "harness/model/keys.hpp"
+#include "harness/redis/connection.hpp"
+#include "harness/redis/streams.hpp"
+#include "harness/workload/workload.hpp"
+
+namespace sh::consume {
+
+struct ConsumerConfig {
+    redis::Endpoint endpoint;
+    model::RunKeys keys;
+    workload::GroupSpec group;
+    std::string name;         // consumer name inside the group
+    std::string client_name;  // CLIENT SETNAME, so a fault can find this connection
+    std::uint64_t rng_seed = 1;
+};
+
+class Consumer {
+  public:
+    Consumer(ConsumerConfig config, measure::ConsumerSlot& slot);
+
+    // Runs until stop_requested() turns true between batches; a batch in hand is finished and
+    // acknowledged first. Throws EnvironmentError when Redis stays unreachable.
+    void run(const std::function<bool()>& stop_requested);
+
+  private:
+    void ensure_group();
+    void replay_own_pending();
+    void claim_pass();
+    void claim_with_delivery_limit();
+    void autoclaim();
+    void sweep_idle_consumers();
+    // Processes delivered entries; recovered: they were delivered before (replay or claim).
+    void handle(const std::vector<redis::StreamEntry>& entries, bool recovered);
+    void apply_batch(const std::vector<ProcessedEntry>& batch, bool recovered);
+    void record_latency(const std::vector<ProcessedEntry>& batch,
+                        const std::vector<AckStatus>& statuses, bool recovered);
+    void sleep_service_time(std::size_t orders);
+    void recover_from(const std::exception& error);
+
+    ConsumerConfig config_;
+    measure::ConsumerSlot& slot_;
+    redis::Connection connection_;
+    Acknowledger acknowledger_;
+    DeadLetterer dead_letterer_;
+    ConsumerSweeper sweeper_;
+    ServiceTimeSampler sampler_;
+    std::int64_t next_claim_ns_ = 0;
+    std::int64_t next_sweep_ns_ = 0;
+};
+
+}  // namespace sh::consume

@@ -1,0 +1,64 @@
+#include "harness/consume/dead_letter.hpp"
+
+namespace sh::consume {
+
+namespace {
+
+// KEYS: stream, dlq. ARGV: group, id, reason, deliveries, consumer, delete ("1").
+constexpr const char* dead_letter_lua = R"lua(
+local entry = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+local record = {'source_id', ARGV[2], 'group', ARGV[1], 'reason', ARGV[3],
+                'deliveries', ARGV[4], 'consumer', ARGV[5]}
+if #entry > 0 then
+  for _, value in ipairs(entry[1][2]) do record[#record + 1] = value end
+end
+redis.call('XADD', KEYS[2], '*', unpack(record))
+if ARGV[6] == '1' then redis.call('XDEL', KEYS[1], ARGV[2]) end
+return 1
+)lua";
+
+// KEYS: stream. ARGV: group, min_idle_ms, self. XINFO CONSUMERS entries are flat
+// [name, n, pending, p, idle, i] arrays on Redis 7.0.
+constexpr const char* sweep_lua = R"lua(
+local removed = 0
+local min_idle = tonumber(ARGV[2])
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
+  if info['name'] ~= ARGV[3] and info['pending'] == 0 and info['idle'] >= min_idle then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    removed = removed + 1
+  end
+end
+return removed
+)lua";
+
+}  // namespace
+
+DeadLetterer::DeadLetterer(const model::RunKeys& keys, std::string group, std::string consumer,
+                           bool delete_entry)
+    : keys_(keys),
+      group_(std::move(group)),
+      consumer_(std::move(consumer)),
+      delete_entry_(delete_entry),
+      script_("dead-letter", dead_letter_lua) {}
+
+bool DeadLetterer::move(redis::Connection& connection, const std::string& id,
+                        const std::string& reason, std::int64_t deliveries) {
+    auto reply = script_.run(
+        connection, {keys_.stream(), keys_.dlq(group_)},
+        {group_, id, reason, std::to_string(deliveries), consumer_, delete_entry_ ? "1" : "0"});
+    return redis::ReplyView(reply.get()).integer() == 1;
+}
+
+ConsumerSweeper::ConsumerSweeper(const model::RunKeys& keys, std::string group, std::string self)
+    : keys_(keys), group_(std::move(group)), self_(std::move(self)), script_("sweep", sweep_lua) {}
+
+std::int64_t ConsumerSweeper::sweep(redis::Connection& connection, std::int64_t min_idle_ms) {
+    auto reply =
+        script_.run(connection, {keys_.stream()}, {group_, std::to_string(min_idle_ms), self_});
+    return redis::ReplyView(reply.get()).integer();
+}
+
+}  // namespace sh::consume

@@ -1,0 +1,46 @@
+// Dead letters: an entry nobody can process moves, in one script, to the group's dead-letter
+// stream with its fields, the group, the delivery count and the reason; then XACK, then
+// optionally XDEL. The script only moves an entry that is still pending, so it moves it once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "harness/model/keys.hpp"
+#include "harness/redis/script.hpp"
+
+namespace sh::consume {
+
+class DeadLetterer {
+  public:
+    DeadLetterer(const model::RunKeys& keys, std::string group, std::string consumer,
+                 bool delete_entry);
+
+    // True when this call moved the entry (false: someone acknowledged it first).
+    bool move(redis::Connection& connection, const std::string& id, const std::string& reason,
+              std::int64_t deliveries);
+
+  private:
+    const model::RunKeys& keys_;
+    std::string group_;
+    std::string consumer_;
+    bool delete_entry_;
+    redis::Script script_;
+};
+
+// Removes consumers of the group that hold nothing pending and have been idle at least
+// min_idle_ms, except `self`. Check and delete run in one script: XGROUP DELCONSUMER drops
+// whatever the consumer still holds, which would be a silent loss. Returns how many went.
+class ConsumerSweeper {
+  public:
+    ConsumerSweeper(const model::RunKeys& keys, std::string group, std::string self);
+    std::int64_t sweep(redis::Connection& connection, std::int64_t min_idle_ms);
+
+  private:
+    const model::RunKeys& keys_;
+    std::string group_;
+    std::string self_;
+    redis::Script script_;
+};
+
+}  // namespace sh::consume

@@ -1,0 +1,29 @@
+#include "harness/errors.hpp"
+
+namespace sh {
+
+namespace {
+std::string join_problems(const std::vector<std::string>& problems) {
+    std::string text = "invalid workload:";
+    for (const auto& problem : problems) text += "\n  " + problem;
+    return text;
+}
+
+std::string describe(const std::string& command, const std::string& key,
+                     const std::string& message) {
+    std::string text = command;
+    if (!key.empty()) text += " on " + key;
+    return text + ": " + message;
+}
+}  // namespace
+
+WorkloadError::WorkloadError(std::vector<std::string> problems)
+    : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
+
+RedisError::RedisError(std::string command, std::string key, std::string message)
+    : EnvironmentError(describe(command, key, message)),
+      command_(std::move(command)),
+      key_(std::move(key)),
+      message_(std::move(message)) {}
+
+}  // namespace sh

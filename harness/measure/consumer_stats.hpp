@@ -1,0 +1,59 @@
+// Per-consumer counters and latency histograms, laid out in a shared memory region the
+// supervisor creates and every worker maps: a SIGKILLed worker's numbers stay readable.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+
+#include "harness/measure/histogram.hpp"
+
+namespace sh::measure {
+
+struct ConsumerCounters {
+    std::atomic<std::uint64_t> read{0};           // entries delivered by XREADGROUP ">"
+    std::atomic<std::uint64_t> replayed{0};       // entries re-read from the own pending list
+    std::atomic<std::uint64_t> claimed{0};        // entries taken over with XCLAIM/XAUTOCLAIM
+    std::atomic<std::uint64_t> applied{0};        // effects applied for the first time
+    std::atomic<std::uint64_t> duplicates{0};     // effects applied again (ledger bit was set)
+    std::atomic<std::uint64_t> deduplicated{0};   // duplicates skipped by a dedupe group
+    std::atomic<std::uint64_t> ack_not_owned{0};  // XACK returned 0: someone acked it already
+    std::atomic<std::uint64_t> failures{0};       // processing failed (poison or injected)
+    std::atomic<std::uint64_t> dead_lettered{0};
+    std::atomic<std::uint64_t> malformed{0};
+    std::atomic<std::uint64_t> deleted_entries{0};  // pending entries whose stream entry is gone
+    std::atomic<std::uint64_t> consumers_removed{0};
+    std::atomic<std::uint64_t> batches{0};
+    std::atomic<std::uint64_t> reconnects{0};
+    std::atomic<std::uint64_t> errors{0};
+    std::atomic<std::uint64_t> starts{0};
+    std::atomic<std::int64_t> pid{0};
+
+    nlohmann::json to_json() const;
+    void add_to(ConsumerCounters& total) const;
+};
+
+struct ConsumerSlot {
+    ConsumerCounters counters;
+    Histogram latency_first;      // end to end, first delivery
+    Histogram latency_recovered;  // end to end, delivered again (claimed or replayed)
+};
+
+// The region's layout: a header and one slot per consumer of the workload.
+struct StatsRegion {
+    static constexpr std::uint64_t expected_magic = 0x5348535441545331ULL;  // "SHSTATS1"
+    std::uint64_t magic = expected_magic;
+    std::uint64_t slot_count = 0;
+
+    static std::size_t bytes_for(std::size_t slots) {
+        return sizeof(StatsRegion) + slots * sizeof(ConsumerSlot);
+    }
+    ConsumerSlot* slots() { return reinterpret_cast<ConsumerSlot*>(this + 1); }
+    const ConsumerSlot* slots() const { return reinterpret_cast<const ConsumerSlot*>(this + 1); }
+    // Placement-constructs the header and slots in zeroed memory.
+    static StatsRegion* initialise(void* memory, std::size_t slots);
+    // Validates a region mapped from an inherited fd.
+    static StatsRegion* from_mapping(void* memory, std::size_t bytes);
+};
+
+}  // namespace sh::measure

@@ -1,0 +1,24 @@
+#include "harness/model/keys.hpp"
+
+namespace sh::model {
+
+RunKeys::RunKeys(const std::string& run_id, const std::string& stream_name,
+                 const std::string& stream_key_override, int shard)
+    : prefix_("sh:{" + run_id + ":" + stream_name + ":" + std::to_string(shard) + "}:"),
+      stream_(stream_key_override.empty() ? prefix_ + "stream" : stream_key_override),
+      stream_run_scoped_(stream_key_override.empty()) {}
+
+std::vector<std::string> RunKeys::owned_keys(const std::vector<std::string>& groups) const {
+    std::vector<std::string> keys;
+    if (stream_run_scoped_) keys.push_back(stream_);
+    for (const auto& group : groups) {
+        keys.push_back(acked(group));
+        keys.push_back(dup(group));
+        keys.push_back(dlq(group));
+        keys.push_back(shares(group));
+        keys.push_back(points(group));
+    }
+    return keys;
+}
+
+}  // namespace sh::model

@@ -1,0 +1,32 @@
+// The key schema of one run (DESIGN §4): every key under "sh:{<run>:<stream>:<shard>}:" so a
+// script can touch a stream and its ledger atomically, also on Redis Cluster.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sh::model {
+
+class RunKeys {
+  public:
+    // stream_key_override: an exact stream key chosen by the user (empty: the run-scoped one).
+    RunKeys(const std::string& run_id, const std::string& stream_name,
+            const std::string& stream_key_override = {}, int shard = 0);
+
+    const std::string& stream() const { return stream_; }
+    bool stream_is_run_scoped() const { return stream_run_scoped_; }
+    std::string acked(const std::string& group) const { return prefix_ + "acked:" + group; }
+    std::string dup(const std::string& group) const { return prefix_ + "dup:" + group; }
+    std::string dlq(const std::string& group) const { return prefix_ + "dlq:" + group; }
+    std::string shares(const std::string& group) const { return prefix_ + "shares:" + group; }
+    std::string points(const std::string& group) const { return prefix_ + "points:" + group; }
+    // Every key this run may create, for cleanup (the stream only when run-scoped).
+    std::vector<std::string> owned_keys(const std::vector<std::string>& groups) const;
+
+  private:
+    std::string prefix_;
+    std::string stream_;
+    bool stream_run_scoped_ = true;
+};
+
+}  // namespace sh::model

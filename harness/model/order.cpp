@@ -1,0 +1,71 @@
+#include "harness/model/order.hpp"
+
+#include <charconv>
+
+namespace sh::model {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64 finaliser
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+template <typename T>
+bool parse_number(const std::string* text, T& out) {
+    if (text == nullptr || text->empty()) return false;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), out);
+    return ec == std::errc{} && end == text->data() + text->size();
+}
+
+}  // namespace
+
+std::uint64_t OrderAttributes::user_of(std::uint64_t seq) const {
+    return mix(seq ^ mix(seed)) % users;
+}
+
+std::int64_t OrderAttributes::amount_of(std::uint64_t seq) const {
+    return 1 + static_cast<std::int64_t>(mix(seq + 0x5bd1e995ULL * seed) % 100);
+}
+
+bool OrderAttributes::is_poison(std::uint64_t seq) const {
+    if (poison_ratio <= 0) return false;
+    auto unit = static_cast<double>(mix(seq ^ mix(seed ^ 0x706f69736f6eULL)) >> 11) * 0x1.0p-53;
+    return unit < poison_ratio;
+}
+
+Order OrderAttributes::make(std::uint64_t seq, std::int64_t intended_send_ns) const {
+    return {seq, user_of(seq), amount_of(seq), intended_send_ns, is_poison(seq)};
+}
+
+redis::Args order_fields(const Order& order, std::size_t payload_bytes) {
+    redis::Args fields{
+        "orderno", std::to_string(order.seq),    "user", std::to_string(order.user),
+        "amount",  std::to_string(order.amount), "ts",   std::to_string(order.intended_send_ns)};
+    if (order.poison) {
+        fields.emplace_back("poison");
+        fields.emplace_back("1");
+    }
+    if (payload_bytes > 0) {
+        fields.emplace_back("pad");
+        fields.emplace_back(payload_bytes, 'x');
+    }
+    return fields;
+}
+
+std::optional<Order> decode_order(const redis::Fields& fields) {
+    Order order;
+    if (!parse_number(redis::find_field(fields, "orderno"), order.seq) ||
+        !parse_number(redis::find_field(fields, "user"), order.user) ||
+        !parse_number(redis::find_field(fields, "amount"), order.amount) ||
+        !parse_number(redis::find_field(fields, "ts"), order.intended_send_ns)) {
+        return std::nullopt;
+    }
+    const auto* poison = redis::find_field(fields, "poison");
+    order.poison = poison != nullptr && *poison == "1";
+    return order;
+}
+
+}  // namespace sh::model

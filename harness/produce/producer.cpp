@@ -1,0 +1,124 @@
+#include "harness/produce/producer.hpp"
+
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "harness/errors.hpp"
+#include "harness/measure/clock.hpp"
+#include "harness/redis/connection.hpp"
+
+namespace sh::produce {
+
+namespace {
+
+// Intended send times of the open-loop schedule; with no rate, "now" whenever asked.
+class Schedule {
+  public:
+    Schedule(const ProducerConfig& config)
+        : rate_(config.rate_per_producer),
+          poisson_(config.spec.arrival == workload::Arrival::poisson),
+          next_ns_(config.start_ns),
+          rng_(config.rng_seed) {}
+
+    bool open_loop() const { return rate_ > 0; }
+    std::int64_t peek() const { return next_ns_; }
+    std::int64_t take(std::int64_t now_ns) {
+        if (!open_loop()) return now_ns;
+        auto intended = next_ns_;
+        double gap_s = poisson_ ? std::exponential_distribution<double>(rate_)(rng_) : 1.0 / rate_;
+        next_ns_ += static_cast<std::int64_t>(gap_s * 1e9);
+        return intended;
+    }
+
+  private:
+    double rate_;
+    bool poisson_;
+    std::int64_t next_ns_;
+    std::mt19937_64 rng_;
+};
+
+struct InFlight {
+    std::uint64_t seq;
+    std::int64_t intended_ns;
+    std::int64_t sent_ns;
+};
+
+}  // namespace
+
+Producer::Producer(ProducerConfig config, const model::OrderAttributes& attributes,
+                   OrderSequencer& sequencer, ProducerTotals& totals)
+    : config_(std::move(config)),
+      attributes_(attributes),
+      sequencer_(sequencer),
+      totals_(totals),
+      xadd_latency_(std::make_unique<measure::Histogram>()) {}
+
+void Producer::run(const std::atomic<bool>& stop) {
+    redis::Connection connection(
+        config_.endpoint,
+        {std::chrono::milliseconds(2000), std::chrono::milliseconds(5000), config_.client_name});
+    Schedule schedule(config_);
+    const auto depth = static_cast<std::uint64_t>(config_.spec.pipeline);
+    std::vector<InFlight> in_flight;
+    in_flight.reserve(depth);
+    std::uint64_t next_seq = 0;
+    std::uint64_t seq_left = 0;
+    redis::Args xadd{"XADD", config_.stream_key, "*"};
+
+    while (!stop.load(std::memory_order_relaxed)) {
+        auto now = measure::monotonic_ns();
+        if (schedule.open_loop() && schedule.peek() >= config_.end_ns) break;
+        if (!schedule.open_loop() && now >= config_.end_ns) break;
+        if (schedule.open_loop() && schedule.peek() > now) {
+            std::this_thread::sleep_for(std::chrono::nanoseconds(schedule.peek() - now));
+            continue;
+        }
+        // Send every order that is due (up to the pipeline depth) in one round trip.
+        in_flight.clear();
+        std::size_t answered = 0;
+        try {
+            while (in_flight.size() < depth) {
+                if (schedule.open_loop() &&
+                    (schedule.peek() > now || schedule.peek() >= config_.end_ns)) {
+                    break;
+                }
+                if (seq_left == 0) {
+                    std::tie(next_seq, seq_left) = sequencer_.claim(depth);
+                    if (seq_left == 0) break;
+                }
+                auto intended = schedule.take(now);
+                xadd.resize(3);
+                auto fields = model::order_fields(attributes_.make(next_seq, intended),
+                                                  config_.payload_bytes);
+                xadd.insert(xadd.end(), std::make_move_iterator(fields.begin()),
+                            std::make_move_iterator(fields.end()));
+                in_flight.push_back({next_seq, intended, now});
+                ++next_seq;
+                --seq_left;
+                connection.append(xadd);
+            }
+            if (in_flight.empty()) break;  // the sequencer is exhausted
+            for (; answered < in_flight.size(); ++answered) {
+                auto reply = connection.read_reply();
+                auto done = measure::monotonic_ns();
+                const auto& order = in_flight[answered];
+                bool ok = !redis::ReplyView(reply.get()).is_error();
+                outcomes_.record(order.seq, ok ? Outcome::ok : Outcome::failed, order.intended_ns);
+                (ok ? totals_.ok : totals_.failed).fetch_add(1, std::memory_order_relaxed);
+                xadd_latency_->record(static_cast<std::uint64_t>(done - order.sent_ns) / 1000);
+            }
+        } catch (const RedisIoError&) {
+            // No reply: each of these may or may not be in the stream.
+            for (; answered < in_flight.size(); ++answered) {
+                outcomes_.record(in_flight[answered].seq, Outcome::indeterminate,
+                                 in_flight[answered].intended_ns);
+                totals_.indeterminate.fetch_add(1, std::memory_order_relaxed);
+            }
+            connection.reconnect({});
+            totals_.reconnects.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+}
+
+}  // namespace sh::produce

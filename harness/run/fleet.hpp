@@ -1,0 +1,64 @@
+// The consumer fleet: one worker process per consumer of every group, their names and stats
+// slots, and restarting the ones that die (by a fault or on their own).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "harness/os/child_process.hpp"
+#include "harness/workload/workload.hpp"
+
+namespace sh::run {
+
+struct FleetConfig {
+    std::string executable;     // this binary, re-invoked as `worker`
+    std::string workload_path;  // the effective workload file
+    std::string run_id;
+    std::string redis_url;  // passed through the environment, never argv
+    int stats_fd = -1;
+    std::string log_dir;  // worker stdout/stderr, one file per consumer name
+};
+
+struct Worker {
+    std::size_t group_index = 0;
+    std::string group;
+    int index = 0;         // 1-based within the group
+    int incarnation = 1;   // bumped when restarted under a new name
+    std::string name;      // consumer name in the group
+    std::size_t slot = 0;  // stats slot
+    os::ChildProcess process;
+};
+
+// A worker that exited without being asked to.
+struct WorkerExit {
+    std::string name;
+    std::string group;
+    std::string how;  // "killed by signal 9 (Killed)", "exited with 3"
+};
+
+class Fleet {
+  public:
+    Fleet(FleetConfig config, const workload::Workload& workload);
+
+    void start_all();
+    // Reaps workers that exited and starts them again under the same name.
+    std::vector<WorkerExit> restart_exited();
+    // SIGTERM everyone (a clean stop acknowledges the batch in hand), SIGKILL after grace.
+    void stop_all(std::chrono::milliseconds grace);
+
+    std::vector<Worker>& workers() { return workers_; }
+    const std::vector<Worker>& workers() const { return workers_; }
+    std::size_t slot_count() const { return workers_.size(); }
+    // Starts (or restarts) one worker; new_name gives it the next incarnation's name.
+    void start(Worker& worker, bool new_name);
+
+  private:
+    std::string name_for(const Worker& worker) const;
+
+    FleetConfig config_;
+    const workload::Workload& workload_;
+    std::vector<Worker> workers_;
+};
+
+}  // namespace sh::run

@@ -1,0 +1,43 @@
+// The producer threads of a run: started together on one schedule origin, joined together,
+// their outcome records merged into the table the verifier reads.
+#pragma once
+
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "harness/produce/producer.hpp"
+
+namespace sh::run {
+
+class ProducerPool {
+  public:
+    ProducerPool(const workload::Workload& workload, const redis::Endpoint& endpoint,
+                 const std::string& stream_key, const std::string& run_id,
+                 const model::OrderAttributes& attributes);
+    ~ProducerPool();
+
+    void start();
+    bool finished() const { return running_.load() == 0; }
+    void request_stop() { stop_.store(true); }
+    // Joins the threads; rethrows the first producer's error, if any.
+    void join();
+
+    const produce::ProducerTotals& totals() const { return totals_; }
+    std::uint64_t allocated() const { return sequencer_.allocated(); }
+    produce::OutcomeTable outcomes() const;
+    void merge_xadd_latency(measure::Histogram& into) const;
+
+  private:
+    produce::OrderSequencer sequencer_;
+    produce::ProducerTotals totals_;
+    std::vector<std::unique_ptr<produce::Producer>> producers_;
+    std::vector<std::thread> threads_;
+    std::vector<std::exception_ptr> errors_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> running_{0};
+};
+
+}  // namespace sh::run

@@ -1,0 +1,60 @@
+// Everything a run produced, handed from the supervisor to the report writers.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "harness/measure/consumer_stats.hpp"
+#include "harness/measure/histogram.hpp"
+#include "harness/verify/gates.hpp"
+#include "harness/verify/verifier.hpp"
+
+namespace sh::run {
+
+struct ConsumerResult {
+    std::string group;
+    std::string name;
+    nlohmann::json counters;
+};
+
+struct GroupResult {
+    std::string name;
+    verify::GroupVerdict verdict;
+    nlohmann::json counters;  // summed over the group's consumers
+    std::unique_ptr<measure::Histogram> latency_first = std::make_unique<measure::Histogram>();
+    std::unique_ptr<measure::Histogram> latency_recovered = std::make_unique<measure::Histogram>();
+    std::unique_ptr<measure::Histogram> latency_all = std::make_unique<measure::Histogram>();
+    double applied_per_s = 0;
+};
+
+struct TimelineEvent {
+    double at_s = 0;
+    std::string kind;    // "worker-exit", ...
+    std::string target;  // consumer name
+    std::string detail;
+};
+
+struct RunResult {
+    std::string run_id;
+    std::string started_at;   // ISO 8601 UTC
+    nlohmann::json workload;  // effective
+    nlohmann::json environment;
+    std::uint64_t orders_allocated = 0;
+    std::uint64_t produced_ok = 0;
+    std::uint64_t produced_failed = 0;
+    std::uint64_t produced_indeterminate = 0;
+    std::uint64_t producer_reconnects = 0;
+    double producing_s = 0;
+    double drain_s = 0;
+    bool drained = false;
+    std::unique_ptr<measure::Histogram> xadd_latency = std::make_unique<measure::Histogram>();
+    std::vector<GroupResult> groups;
+    std::vector<ConsumerResult> consumers;
+    std::vector<TimelineEvent> events;
+    std::vector<verify::GateResult> gates;
+    bool passed = false;
+};
+
+}  // namespace sh::run

@@ -1,0 +1,314 @@
+#include "harness/run/supervisor.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "harness/errors.hpp"
+#include "harness/measure/clock.hpp"
+#include "harness/os/shared_memory.hpp"
+#include "harness/os/temp_dir.hpp"
+#include "harness/redis/embedded_server.hpp"
+#include "harness/redis/streams.hpp"
+#include "harness/run/fleet.hpp"
+#include "harness/run/producer_pool.hpp"
+#include "harness/verify/ledger_reader.hpp"
+#include "harness/workload/workload_json.hpp"
+
+namespace sh::run {
+
+namespace {
+
+constexpr auto poll_interval = std::chrono::milliseconds(50);
+constexpr auto progress_interval_ns = std::int64_t{5'000'000'000};
+constexpr auto worker_stop_grace = std::chrono::milliseconds(5000);
+
+double seconds_since(std::int64_t start_ns) {
+    return static_cast<double>(measure::monotonic_ns() - start_ns) / 1e9;
+}
+
+std::string utc_now_iso() {
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char buffer[32];
+    std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return buffer;
+}
+
+std::string info_field(redis::Connection& connection, const std::string& section,
+                       const std::string& field) {
+    auto reply = connection.command({"INFO", section});
+    std::istringstream info{std::string(redis::ReplyView(reply.get()).text())};
+    std::string line;
+    while (std::getline(info, line)) {
+        if (line.rfind(field + ":", 0) == 0) {
+            auto value = line.substr(field.size() + 1);
+            if (!value.empty() && value.back() == '\r') value.pop_back();
+            return value;
+        }
+    }
+    return {};
+}
+
+// Redis 6.2 brought XAUTOCLAIM and XPENDING IDLE, which the claim loop relies on.
+void require_version(const std::string& version) {
+    int major = 0;
+    int minor = 0;
+    char dot = 0;
+    std::istringstream(version) >> major >> dot >> minor;
+    if (major < 6 || (major == 6 && minor < 2)) {
+        throw EnvironmentError("Redis " + version +
+                               " is too old: streamharness needs 6.2 or later (XAUTOCLAIM, "
+                               "XPENDING IDLE)");
+    }
+}
+
+// The run's own keys must not exist yet: a collision would mix two runs' ledgers.
+void require_fresh_keys(redis::Connection& connection, const model::RunKeys& keys,
+                        const std::vector<std::string>& groups) {
+    for (const auto& key : keys.owned_keys(groups)) {
+        auto reply = connection.command({"EXISTS", key});
+        if (redis::ReplyView(reply.get()).integer() != 0) {
+            throw EnvironmentError("key " + key + " already exists: pick another --run-id");
+        }
+    }
+}
+
+bool key_exists(redis::Connection& connection, const std::string& key) {
+    auto reply = connection.command({"EXISTS", key});
+    return redis::ReplyView(reply.get()).integer() != 0;
+}
+
+std::string describe_persistence(redis::Connection& connection, const workload::Workload& workload,
+                                 bool external) {
+    if (!external) return redis::to_string(workload.persistence);
+    // An external server has its own configuration: report what it runs with.
+    return info_field(connection, "persistence", "aof_enabled") == "1" ? "aof (external)"
+                                                                       : "none (external)";
+}
+
+struct DrainOutcome {
+    bool drained = false;
+    double seconds = 0;
+};
+
+// Waits until no group has anything pending or unread, keeping the fleet alive meanwhile.
+DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys, Fleet& fleet,
+                   double timeout_s, const os::StopSignals& stop,
+                   const std::function<void(const std::vector<WorkerExit>&)>& on_exits) {
+    auto start = measure::monotonic_ns();
+    for (;;) {
+        on_exits(fleet.restart_exited());
+        bool idle = true;
+        for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
+            if (info.pending != 0 || verify::lag_of(connection, keys.stream(), info) != 0) {
+                idle = false;
+            }
+        }
+        if (idle) return {true, seconds_since(start)};
+        if (seconds_since(start) >= timeout_s || stop.requested()) {
+            return {false, seconds_since(start)};
+        }
+        std::this_thread::sleep_for(poll_interval);
+    }
+}
+
+void print_progress(double elapsed_s, const ProducerPool& producers,
+                    const measure::StatsRegion& stats, const Fleet& fleet,
+                    const workload::Workload& workload) {
+    std::ostringstream line;
+    line << "[" << static_cast<int>(elapsed_s) << "s] produced " << producers.totals().ok.load();
+    for (std::size_t g = 0; g < workload.groups.size(); ++g) {
+        std::uint64_t applied = 0;
+        for (std::size_t s = 0; s < fleet.slot_count(); ++s) {
+            if (fleet.workers()[s].group_index == g) {
+                applied += stats.slots()[s].counters.applied.load();
+            }
+        }
+        line << ", " << workload.groups[g].name << " applied " << applied;
+    }
+    std::cerr << line.str() << "\n";
+}
+
+void collect_stats(RunResult& result, const measure::StatsRegion& stats, Fleet& fleet,
+                   const workload::Workload& workload) {
+    std::vector<measure::ConsumerCounters> sums(workload.groups.size());
+    for (auto& worker : fleet.workers()) {
+        const auto& slot = stats.slots()[worker.slot];
+        auto& group = result.groups[worker.group_index];
+        slot.counters.add_to(sums[worker.group_index]);
+        group.latency_first->merge(slot.latency_first);
+        group.latency_recovered->merge(slot.latency_recovered);
+        result.consumers.push_back({worker.group, worker.name, slot.counters.to_json()});
+    }
+    for (std::size_t g = 0; g < workload.groups.size(); ++g) {
+        auto& group = result.groups[g];
+        group.counters = sums[g].to_json();
+        group.latency_all->merge(*group.latency_first);
+        group.latency_all->merge(*group.latency_recovered);
+    }
+}
+
+void delete_run_keys(redis::Connection& connection, const model::RunKeys& keys,
+                     const workload::Workload& workload, bool stream_preexisted) {
+    std::vector<std::string> groups;
+    for (const auto& group : workload.groups) groups.push_back(group.name);
+    redis::Args unlink{"UNLINK"};
+    for (const auto& key : keys.owned_keys(groups)) unlink.push_back(key);
+    if (!keys.stream_is_run_scoped() && !stream_preexisted) unlink.push_back(keys.stream());
+    connection.command(unlink);
+    if (!keys.stream_is_run_scoped() && stream_preexisted) {
+        // The user's own stream stays; only the groups this run created go.
+        for (const auto& group : groups) {
+            connection.command_allow_error({"XGROUP", "DESTROY", keys.stream(), group});
+        }
+    }
+}
+
+}  // namespace
+
+std::string generate_run_id() {
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &utc);
+    std::random_device random;
+    std::ostringstream id;
+    id << "r" << stamp << "-" << std::hex << (random() & 0xffffff);
+    return id.str();
+}
+
+RunResult execute_run(const workload::Workload& workload, const RunOptions& options,
+                      const os::StopSignals& stop) {
+    RunResult result;
+    result.run_id = options.run_id.empty() ? generate_run_id() : options.run_id;
+    result.started_at = utc_now_iso();
+    result.workload = workload::to_json(workload);
+
+    std::unique_ptr<redis::EmbeddedServer> embedded;
+    redis::Endpoint endpoint;
+    if (options.redis_url) {
+        try {
+            endpoint = redis::parse_url(*options.redis_url);
+        } catch (const std::invalid_argument& error) {
+            throw WorkloadError({std::string("--redis: ") + error.what()});
+        }
+    } else {
+        embedded = std::make_unique<redis::EmbeddedServer>(
+            redis::EmbeddedServerOptions{workload.persistence, "redis-server"});
+        endpoint = embedded->endpoint();
+    }
+
+    redis::Connection control(endpoint,
+                              {std::chrono::milliseconds(2000), std::chrono::milliseconds(10000),
+                               "sh:" + result.run_id + ":supervisor"});
+    auto version = info_field(control, "server", "redis_version");
+    require_version(version);
+    model::RunKeys keys(result.run_id, workload.stream.name, workload.stream.key);
+    std::vector<std::string> group_names;
+    for (const auto& group : workload.groups) group_names.push_back(group.name);
+    require_fresh_keys(control, keys, group_names);
+    bool stream_preexisted = key_exists(control, keys.stream());
+    // Groups exist before the first XADD, so no group misses an order (workers tolerate
+    // BUSYGROUP). A wrong key type surfaces here as WRONGTYPE.
+    for (const auto& group : workload.groups) {
+        redis::create_group(control, keys.stream(), group.name, "0");
+    }
+
+    result.environment = {
+        {"redis_version", version},
+        {"redis", options.redis_url ? endpoint.redacted() : "embedded"},
+        {"persistence", describe_persistence(control, workload, options.redis_url.has_value())},
+        {"host_cores", std::thread::hardware_concurrency()},
+        {"stream_key", keys.stream()},
+    };
+
+    std::filesystem::create_directories(options.out_dir + "/logs");
+    os::TempDir scratch("streamharness-run");
+    std::size_t consumer_count = 0;
+    for (const auto& group : workload.groups)
+        consumer_count += static_cast<std::size_t>(group.consumers);
+    auto memory = os::SharedMemory::create(measure::StatsRegion::bytes_for(consumer_count));
+    auto workload_path = (scratch.path() / "workload.json").string();
+    std::ofstream(workload_path) << result.workload.dump(2);
+
+    Fleet fleet({options.executable, workload_path, result.run_id, endpoint.to_url(), memory.fd(),
+                 options.out_dir + "/logs"},
+                workload);
+    auto* stats = measure::StatsRegion::initialise(memory.data(), fleet.slot_count());
+
+    model::OrderAttributes attributes{workload.seed,
+                                      static_cast<std::uint64_t>(workload.producers.users),
+                                      workload.producers.poison_ratio};
+    auto run_start = measure::monotonic_ns();
+    auto on_exits = [&](const std::vector<WorkerExit>& exits) {
+        for (const auto& exit : exits) {
+            result.events.push_back(
+                {seconds_since(run_start), "worker-exit", exit.name, exit.how + "; restarted"});
+        }
+    };
+    fleet.start_all();
+    ProducerPool producers(workload, endpoint, keys.stream(), result.run_id, attributes);
+    producers.start();
+    auto next_progress = run_start + progress_interval_ns;
+    while (!producers.finished()) {
+        if (stop.requested()) producers.request_stop();
+        on_exits(fleet.restart_exited());
+        if (!options.quiet && measure::monotonic_ns() >= next_progress) {
+            print_progress(seconds_since(run_start), producers, *stats, fleet, workload);
+            next_progress += progress_interval_ns;
+        }
+        std::this_thread::sleep_for(poll_interval);
+    }
+    producers.join();
+    result.producing_s = seconds_since(run_start);
+
+    auto drained = drain(control, keys, fleet, workload.drain_timeout_s, stop, on_exits);
+    result.drained = drained.drained;
+    result.drain_s = drained.seconds;
+    fleet.stop_all(worker_stop_grace);
+    if (stop.requested())
+        throw EnvironmentError("interrupted by signal " + std::to_string(stop.signal_number()));
+
+    auto outcomes = producers.outcomes();
+    result.orders_allocated = producers.allocated();
+    result.produced_ok = outcomes.count(produce::Outcome::ok);
+    result.produced_failed = outcomes.count(produce::Outcome::failed);
+    result.produced_indeterminate = outcomes.count(produce::Outcome::indeterminate);
+    result.producer_reconnects = producers.totals().reconnects.load();
+    producers.merge_xadd_latency(*result.xadd_latency);
+
+    result.groups.resize(workload.groups.size());
+    std::vector<verify::GroupVerdict> verdicts;
+    std::vector<verify::GroupMeasurements> measurements;
+    collect_stats(result, *stats, fleet, workload);
+    double active_s = result.producing_s + result.drain_s;
+    for (std::size_t g = 0; g < workload.groups.size(); ++g) {
+        auto& group = result.groups[g];
+        group.name = workload.groups[g].name;
+        auto ledger = verify::read_ledger(control, keys, workload.groups[g]);
+        group.verdict = verify::verify_group(outcomes, attributes, ledger);
+        group.applied_per_s =
+            active_s > 0 ? static_cast<double>(group.verdict.applied) / active_s : 0;
+        verdicts.push_back(group.verdict);
+        measurements.push_back({group.name,
+                                static_cast<double>(group.latency_all->percentile(99)) / 1000.0,
+                                group.applied_per_s});
+    }
+    result.gates = verify::evaluate_gates(workload.gates, verdicts, measurements, result.drained);
+    result.passed = verify::all_passed(result.gates);
+    if (options.redis_url && !options.keep_keys) {
+        delete_run_keys(control, keys, workload, stream_preexisted);
+    }
+    return result;
+}
+
+}  // namespace sh::run

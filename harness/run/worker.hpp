@@ -1,0 +1,28 @@
+// The consumer worker process (`streamharness worker ...`): one consumer, started by the
+// supervisor with fork+exec so a fault can SIGKILL it with messages in flight.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace sh::run {
+
+// The environment variable that carries the Redis URL to workers (never argv: ps shows argv).
+inline constexpr const char* redis_url_env = "STREAMHARNESS_REDIS_URL";
+
+struct WorkerArgs {
+    std::string workload_path;  // the effective workload, written by the supervisor
+    std::string run_id;
+    std::string group;
+    std::string name;
+    std::string client_name;
+    std::size_t slot = 0;
+    int stats_fd = 3;
+    std::uint64_t seed = 1;
+};
+
+// Runs the worker until SIGTERM (clean stop: the batch in hand is acknowledged first).
+// Returns the process exit code.
+int run_worker(const WorkerArgs& args);
+
+}  // namespace sh::run

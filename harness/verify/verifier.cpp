@@ -1,0 +1,127 @@
+#include "harness/verify/verifier.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace sh::verify {
+
+namespace {
+
+constexpr std::size_t sample_size = 20;
+
+// SETBIT numbers bits from the most significant bit of byte 0.
+bool bit_set(const std::string& bitmap, std::uint64_t bit) {
+    auto byte = bit >> 3;
+    if (byte >= bitmap.size()) return false;
+    return (static_cast<unsigned char>(bitmap[byte]) >> (7 - (bit & 7))) & 1U;
+}
+
+void add_sample(std::vector<std::uint64_t>& sample, std::uint64_t seq) {
+    if (sample.size() < sample_size) sample.push_back(seq);
+}
+
+}  // namespace
+
+GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
+                          const model::OrderAttributes& attributes, const GroupLedger& ledger) {
+    using produce::Outcome;
+    GroupVerdict verdict;
+    verdict.group = ledger.group;
+    verdict.pending_left = ledger.pending_left;
+    verdict.lag_left = ledger.lag_left;
+    verdict.shares = ledger.shares;
+
+    const std::uint64_t orders = outcomes.outcome.size();
+    std::vector<bool> in_dlq(orders, false);
+    for (const auto& letter : ledger.dead_letters) {
+        ++verdict.dead_lettered;
+        ++verdict.dead_letter_reasons[letter.reason];
+        if (!letter.seq || *letter.seq >= orders) {
+            ++verdict.dead_lettered_unattributed;
+            continue;
+        }
+        in_dlq[*letter.seq] = true;
+        if (attributes.is_poison(*letter.seq)) {
+            ++verdict.dead_lettered_poison;
+        } else {
+            ++verdict.dead_lettered_transient;
+        }
+    }
+
+    std::int64_t points_expected = 0;
+    for (std::uint64_t seq = 0; seq < orders; ++seq) {
+        auto outcome = outcomes.outcome[seq];
+        bool applied = bit_set(ledger.applied_bitmap, seq);
+        bool poison = attributes.is_poison(seq);
+        if (outcome == Outcome::ok) ++verdict.produced_ok;
+        if (applied) {
+            ++verdict.applied;
+            if (outcome == Outcome::ok) ++verdict.applied_ok;
+            if (outcome == Outcome::indeterminate) ++verdict.applied_indeterminate;
+            if (outcome == Outcome::unsent || outcome == Outcome::failed) ++verdict.unexpected;
+            if (poison) ++verdict.poison_applied;
+            if (ledger.points_effect) points_expected += attributes.amount_of(seq);
+        } else if (outcome == Outcome::ok && !in_dlq[seq]) {
+            ++verdict.lost;
+            add_sample(verdict.lost_sample, seq);
+        }
+        if (poison && outcome == Outcome::ok && !in_dlq[seq]) ++verdict.poison_not_dead_lettered;
+    }
+    // Bits beyond the record: orders nobody produced in this run.
+    for (std::uint64_t byte = (orders + 7) / 8; byte < ledger.applied_bitmap.size(); ++byte) {
+        verdict.unexpected += static_cast<std::uint64_t>(
+            __builtin_popcount(static_cast<unsigned char>(ledger.applied_bitmap[byte])));
+    }
+    for (std::uint64_t bit = orders; bit < ((orders + 7) / 8) * 8; ++bit) {
+        if (bit_set(ledger.applied_bitmap, bit)) ++verdict.unexpected;
+    }
+
+    for (const auto& [seq, extra] : ledger.extra_applications) {
+        if (extra <= 0) continue;
+        ++verdict.duplicated;
+        verdict.extra_applications += static_cast<std::uint64_t>(extra);
+        add_sample(verdict.duplicated_sample, seq);
+        if (ledger.points_effect && seq < orders)
+            points_expected += extra * attributes.amount_of(seq);
+    }
+    std::sort(verdict.duplicated_sample.begin(), verdict.duplicated_sample.end());
+
+    verdict.points_checked = ledger.points_effect;
+    if (ledger.points_effect) {
+        verdict.points_expected = points_expected;
+        verdict.points_actual = ledger.points_total;
+        verdict.points_consistent = points_expected == ledger.points_total;
+    }
+    return verdict;
+}
+
+nlohmann::json GroupVerdict::to_json() const {
+    return {{"group", group},
+            {"produced_ok", produced_ok},
+            {"applied", applied},
+            {"applied_ok", applied_ok},
+            {"applied_indeterminate", applied_indeterminate},
+            {"lost", lost},
+            {"lost_sample", lost_sample},
+            {"duplicated", duplicated},
+            {"extra_applications", extra_applications},
+            {"duplicated_sample", duplicated_sample},
+            {"unexpected", unexpected},
+            {"dead_lettered", dead_lettered},
+            {"dead_lettered_poison", dead_lettered_poison},
+            {"dead_lettered_transient", dead_lettered_transient},
+            {"dead_lettered_unattributed", dead_lettered_unattributed},
+            {"dead_letter_reasons", dead_letter_reasons},
+            {"poison_not_dead_lettered", poison_not_dead_lettered},
+            {"poison_applied", poison_applied},
+            {"pending_left", pending_left},
+            {"lag_left", lag_left},
+            {"shares", shares},
+            {"points",
+             {{"checked", points_checked},
+              {"expected", points_expected},
+              {"actual", points_actual},
+              {"consistent", points_consistent}}}};
+}
+
+}  // namespace sh::verify

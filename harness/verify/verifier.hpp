@@ -1,0 +1,70 @@
+// The verifier (DESIGN §7): per group, the producers' record against the ledger Redis holds.
+// Pure computation over plain data, so it can be tested and benchmarked without a server.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "harness/model/order.hpp"
+#include "harness/produce/outcome_log.hpp"
+
+namespace sh::verify {
+
+struct DeadLetter {
+    std::optional<std::uint64_t> seq;  // nullopt: the entry had no readable orderno
+    std::string reason;
+    std::int64_t deliveries = 0;
+};
+
+// What Redis holds for one group after the drain.
+struct GroupLedger {
+    std::string group;
+    bool points_effect = false;
+    std::string applied_bitmap;  // GET of the acked bitmap: bit n (MSB first) = order n
+    std::unordered_map<std::uint64_t, std::int64_t> extra_applications;  // the dup hash
+    std::vector<DeadLetter> dead_letters;
+    std::int64_t pending_left = 0;
+    std::int64_t lag_left = 0;
+    std::int64_t points_total = 0;
+    std::unordered_map<std::string, std::int64_t> shares;  // consumer -> orders applied
+};
+
+struct GroupVerdict {
+    std::string group;
+    std::uint64_t produced_ok = 0;
+    std::uint64_t applied = 0;     // distinct orders whose effect was applied
+    std::uint64_t applied_ok = 0;  // of those, produced ok
+    std::uint64_t applied_indeterminate = 0;
+    std::uint64_t lost = 0;                  // ok, neither applied nor dead-lettered
+    std::vector<std::uint64_t> lost_sample;  // the first few lost order numbers
+    std::uint64_t duplicated = 0;            // orders applied more than once
+    std::uint64_t extra_applications = 0;
+    std::vector<std::uint64_t> duplicated_sample;
+    std::uint64_t unexpected = 0;  // applied but never (successfully or maybe) produced
+    std::uint64_t dead_lettered = 0;
+    std::uint64_t dead_lettered_poison = 0;
+    std::uint64_t dead_lettered_transient = 0;  // non-poison orders in the DLQ
+    std::uint64_t dead_lettered_unattributed = 0;
+    std::unordered_map<std::string, std::uint64_t> dead_letter_reasons;
+    std::uint64_t poison_not_dead_lettered = 0;
+    std::uint64_t poison_applied = 0;
+    std::int64_t pending_left = 0;
+    std::int64_t lag_left = 0;
+    bool points_checked = false;
+    std::int64_t points_expected = 0;
+    std::int64_t points_actual = 0;
+    bool points_consistent = true;
+    std::unordered_map<std::string, std::int64_t> shares;  // consumer -> orders applied
+
+    nlohmann::json to_json() const;
+};
+
+// Verifies one group. Indeterminate orders may be present or absent and are never lost.
+GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
+                          const model::OrderAttributes& attributes, const GroupLedger& ledger);
+
+}  // namespace sh::verify

@@ -1,0 +1,141 @@
+#include "harness/workload/object_reader.hpp"
+
+#include <cmath>
+
+namespace sh::workload {
+
+using nlohmann::json;
+
+namespace {
+template <typename T>
+std::string range_text(T min, T max) {
+    auto format = [](T value) {
+        if constexpr (std::is_floating_point_v<T>) {
+            json as_json = value;
+            return as_json.dump();
+        } else {
+            return std::to_string(value);
+        }
+    };
+    return "out of range (expected " + format(min) + " .. " + format(max) + ")";
+}
+}  // namespace
+
+const json* ObjectReader::find(const char* key) {
+    seen_.insert(key);
+    auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+}
+
+void ObjectReader::type_problem(const char* key, const char* expected, const json& value) {
+    problems_.add(path_of(key), std::string("expected ") + expected + ", got " + value.dump());
+}
+
+void ObjectReader::text(const char* key, std::string& out, bool required_non_empty) {
+    const auto* value = find(key);
+    if (value == nullptr) return;
+    if (!value->is_string()) return type_problem(key, "a string", *value);
+    out = value->get<std::string>();
+    if (required_non_empty && out.empty()) problems_.add(path_of(key), "must not be empty");
+}
+
+void ObjectReader::number(const char* key, double& out, double min, double max) {
+    const auto* value = find(key);
+    if (value == nullptr) return;
+    if (!value->is_number()) return type_problem(key, "a number", *value);
+    double parsed = value->get<double>();
+    if (!std::isfinite(parsed) || parsed < min || parsed > max) {
+        return problems_.add(path_of(key), value->dump() + " is " + range_text(min, max));
+    }
+    out = parsed;
+}
+
+void ObjectReader::integer(const char* key, std::int64_t& out, std::int64_t min, std::int64_t max) {
+    const auto* value = find(key);
+    if (value == nullptr) return;
+    if (!value->is_number_integer()) return type_problem(key, "an integer", *value);
+    auto parsed = value->get<std::int64_t>();
+    if (value->is_number_unsigned() &&
+        value->get<std::uint64_t>() > static_cast<std::uint64_t>(max)) {
+        parsed = max + (max < INT64_MAX ? 1 : 0);
+    }
+    if (parsed < min || parsed > max) {
+        return problems_.add(path_of(key), value->dump() + " is " + range_text(min, max));
+    }
+    out = parsed;
+}
+
+void ObjectReader::unsigned_integer(const char* key, std::uint64_t& out) {
+    const auto* value = find(key);
+    if (value == nullptr) return;
+    if (!value->is_number_unsigned()) return type_problem(key, "a non-negative integer", *value);
+    out = value->get<std::uint64_t>();
+}
+
+void ObjectReader::boolean(const char* key, bool& out) {
+    const auto* value = find(key);
+    if (value == nullptr) return;
+    if (!value->is_boolean()) return type_problem(key, "true or false", *value);
+    out = value->get<bool>();
+}
+
+void ObjectReader::optional_integer(const char* key, std::optional<std::int64_t>& out,
+                                    std::int64_t min, std::int64_t max) {
+    const auto* value = find(key);
+    if (value == nullptr) return;
+    if (value->is_null()) {
+        out.reset();
+        return;
+    }
+    std::int64_t parsed = 0;
+    seen_.erase(key);
+    integer(key, parsed, min, max);
+    out = parsed;
+}
+
+void ObjectReader::optional_number(const char* key, std::optional<double>& out, double min,
+                                   double max) {
+    const auto* value = find(key);
+    if (value == nullptr) return;
+    if (value->is_null()) {
+        out.reset();
+        return;
+    }
+    double parsed = 0;
+    number(key, parsed, min, max);
+    out = parsed;
+}
+
+void ObjectReader::object(const char* key, const std::function<void(ObjectReader&)>& read) {
+    const auto* value = find(key);
+    if (value == nullptr) return;
+    if (!value->is_object()) return type_problem(key, "an object", *value);
+    ObjectReader nested(*value, path_of(key), problems_);
+    read(nested);
+    nested.finish();
+}
+
+void ObjectReader::array(const char* key, const std::function<void(ObjectReader&)>& read) {
+    const auto* value = find(key);
+    if (value == nullptr) return;
+    if (!value->is_array()) return type_problem(key, "an array", *value);
+    for (std::size_t i = 0; i < value->size(); ++i) {
+        const auto& element = (*value)[i];
+        auto element_path = path_of(key) + "." + std::to_string(i);
+        if (!element.is_object()) {
+            problems_.add(element_path, "expected an object, got " + element.dump());
+            continue;
+        }
+        ObjectReader nested(element, element_path, problems_);
+        read(nested);
+        nested.finish();
+    }
+}
+
+void ObjectReader::finish() {
+    for (const auto& [key, value] : object_.items()) {
+        if (seen_.count(key) == 0) problems_.add(path_of(key), "unknown key");
+    }
+}
+
+}  // namespace sh::workload

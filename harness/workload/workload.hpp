@@ -1,0 +1,108 @@
+// The workload model: plain structs with defaults. Parsing and validation live in
+// workload_json.cpp; nothing else in the harness reads workload JSON.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/redis/embedded_server.hpp"
+
+namespace sh::workload {
+
+using redis::Persistence;
+
+enum class Arrival { constant, poisson };
+enum class AckMode { atomic, after, before };
+enum class Effect { points, none };
+enum class ConsumerNaming { unique, shared };
+enum class ServiceDistribution { constant, uniform, exponential };
+enum class RetentionMode { off, safe, unsafe };
+
+struct Retention {
+    RetentionMode mode = RetentionMode::off;
+    std::int64_t max_len = 100000;  // entries kept by the unsafe MAXLEN trim
+    std::int64_t interval_ms = 1000;
+};
+
+struct StreamSpec {
+    std::string name = "ordermq";
+    // An exact key to use instead of the run-scoped one (external Redis); empty by default.
+    std::string key;
+    std::int64_t payload_bytes = 64;
+    Retention retention;
+};
+
+struct ProducerSpec {
+    std::int64_t count = 1;  // producer threads
+    double rate = 1000;      // orders/s over all producers; 0 = as fast as possible
+    Arrival arrival = Arrival::constant;
+    std::int64_t orders = 0;  // stop after this many orders in total; 0 = run for duration_s
+    std::int64_t pipeline = 16;
+    double poison_ratio = 0;
+    std::int64_t users = 1000;
+};
+
+struct ServiceTime {
+    ServiceDistribution distribution = ServiceDistribution::constant;
+    std::int64_t mean_us = 0;
+};
+
+struct ClaimSpec {
+    bool enabled = true;
+    std::int64_t interval_ms = 200;
+    std::int64_t min_idle_ms = 1000;
+    std::int64_t max_deliveries = 5;  // 0 = no delivery limit (XAUTOCLAIM, no dead letters)
+    std::int64_t count = 100;
+};
+
+struct DeadLetterSpec {
+    bool delete_entry = false;  // XDEL the entry from the stream once dead-lettered
+};
+
+struct GroupSpec {
+    std::string name;
+    std::int64_t consumers = 1;
+    AckMode ack = AckMode::atomic;
+    bool dedupe = false;
+    Effect effect = Effect::none;
+    std::int64_t batch = 50;
+    std::int64_t block_ms = 100;
+    // Pause after every batch: the seed's Thread.sleep(1000) defect when non-zero.
+    std::int64_t sleep_after_batch_ms = 0;
+    ServiceTime service_time;
+    double fail_ratio = 0;
+    ConsumerNaming naming = ConsumerNaming::unique;
+    ClaimSpec claim;
+    DeadLetterSpec dead_letter;
+    bool remove_idle_consumers = true;
+};
+
+struct Gates {
+    std::optional<std::int64_t> max_lost = 0;
+    std::optional<std::int64_t> max_duplicated = 0;
+    std::optional<std::int64_t> max_unexpected = 0;
+    std::optional<std::int64_t> max_pending_left = 0;
+    std::optional<std::int64_t> max_lag_left = 0;
+    bool points_consistent = true;
+    bool poison_dead_lettered = true;
+    std::optional<double> max_p99_ms;
+    std::optional<double> min_applied_per_s;  // per group
+};
+
+struct Workload {
+    std::string name = "unnamed";
+    double duration_s = 20;
+    Persistence persistence = Persistence::none;
+    std::uint64_t seed = 1;
+    double drain_timeout_s = 30;
+    StreamSpec stream;
+    ProducerSpec producers;
+    std::vector<GroupSpec> groups;
+    Gates gates;
+};
+
+const char* to_string(AckMode mode);
+
+}  // namespace sh::workload

@@ -1,0 +1,287 @@
+#include "harness/workload/workload_json.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "harness/errors.hpp"
+#include "harness/workload/object_reader.hpp"
+
+namespace sh::workload {
+
+using nlohmann::json;
+
+const char* to_string(AckMode mode) {
+    switch (mode) {
+        case AckMode::atomic:
+            return "atomic";
+        case AckMode::after:
+            return "after";
+        case AckMode::before:
+            return "before";
+    }
+    return "?";
+}
+
+namespace {
+
+const Choices<Persistence> persistence_names{{"none", Persistence::none},
+                                             {"aof-everysec", Persistence::aof_everysec},
+                                             {"aof-always", Persistence::aof_always}};
+const Choices<Arrival> arrival_names{{"constant", Arrival::constant},
+                                     {"poisson", Arrival::poisson}};
+const Choices<AckMode> ack_names{
+    {"atomic", AckMode::atomic}, {"after", AckMode::after}, {"before", AckMode::before}};
+const Choices<Effect> effect_names{{"points", Effect::points}, {"none", Effect::none}};
+const Choices<ConsumerNaming> naming_names{{"unique", ConsumerNaming::unique},
+                                           {"shared", ConsumerNaming::shared}};
+const Choices<ServiceDistribution> distribution_names{
+    {"constant", ServiceDistribution::constant},
+    {"uniform", ServiceDistribution::uniform},
+    {"exponential", ServiceDistribution::exponential}};
+const Choices<RetentionMode> retention_names{
+    {"off", RetentionMode::off}, {"safe", RetentionMode::safe}, {"unsafe", RetentionMode::unsafe}};
+
+constexpr std::int64_t max_count = 1'000'000'000;
+
+void read_retention(ObjectReader& reader, Retention& retention) {
+    reader.choice("mode", retention.mode, retention_names);
+    reader.integer("max_len", retention.max_len, 1, max_count);
+    reader.integer("interval_ms", retention.interval_ms, 10, 3'600'000);
+}
+
+void read_stream(ObjectReader& reader, StreamSpec& stream) {
+    reader.text("name", stream.name, true);
+    reader.text("key", stream.key, false);
+    reader.integer("payload_bytes", stream.payload_bytes, 0, 1 << 20);
+    reader.object("retention", [&](ObjectReader& sub) { read_retention(sub, stream.retention); });
+}
+
+void read_producers(ObjectReader& reader, ProducerSpec& producers) {
+    reader.integer("count", producers.count, 1, 256);
+    reader.number("rate", producers.rate, 0, 10'000'000);
+    reader.choice("arrival", producers.arrival, arrival_names);
+    reader.integer("orders", producers.orders, 0, max_count);
+    reader.integer("pipeline", producers.pipeline, 1, 10000);
+    reader.number("poison_ratio", producers.poison_ratio, 0, 1);
+    reader.integer("users", producers.users, 1, max_count);
+}
+
+void read_claim(ObjectReader& reader, ClaimSpec& claim) {
+    reader.boolean("enabled", claim.enabled);
+    reader.integer("interval_ms", claim.interval_ms, 1, 3'600'000);
+    reader.integer("min_idle_ms", claim.min_idle_ms, 1, 86'400'000);
+    reader.integer("max_deliveries", claim.max_deliveries, 0, 1'000'000);
+    reader.integer("count", claim.count, 1, 100000);
+}
+
+void read_group(ObjectReader& reader, GroupSpec& group) {
+    reader.text("name", group.name, true);
+    reader.integer("consumers", group.consumers, 1, 1024);
+    reader.choice("ack", group.ack, ack_names);
+    reader.boolean("dedupe", group.dedupe);
+    reader.choice("effect", group.effect, effect_names);
+    reader.integer("batch", group.batch, 1, 100000);
+    reader.integer("block_ms", group.block_ms, 1, 60000);
+    reader.integer("sleep_after_batch_ms", group.sleep_after_batch_ms, 0, 3'600'000);
+    reader.object("service_time", [&](ObjectReader& sub) {
+        sub.choice("distribution", group.service_time.distribution, distribution_names);
+        sub.integer("mean_us", group.service_time.mean_us, 0, 60'000'000);
+    });
+    reader.number("fail_ratio", group.fail_ratio, 0, 1);
+    reader.choice("naming", group.naming, naming_names);
+    reader.object("claim", [&](ObjectReader& sub) { read_claim(sub, group.claim); });
+    reader.object("dead_letter", [&](ObjectReader& sub) {
+        sub.boolean("delete", group.dead_letter.delete_entry);
+    });
+    reader.boolean("remove_idle_consumers", group.remove_idle_consumers);
+}
+
+void read_gates(ObjectReader& reader, Gates& gates) {
+    reader.optional_integer("max_lost", gates.max_lost, 0, max_count);
+    reader.optional_integer("max_duplicated", gates.max_duplicated, 0, max_count);
+    reader.optional_integer("max_unexpected", gates.max_unexpected, 0, max_count);
+    reader.optional_integer("max_pending_left", gates.max_pending_left, 0, max_count);
+    reader.optional_integer("max_lag_left", gates.max_lag_left, 0, max_count);
+    reader.boolean("points_consistent", gates.points_consistent);
+    reader.boolean("poison_dead_lettered", gates.poison_dead_lettered);
+    reader.optional_number("max_p99_ms", gates.max_p99_ms, 0, 3'600'000);
+    reader.optional_number("min_applied_per_s", gates.min_applied_per_s, 0, 1e9);
+}
+
+void check_consistency(const Workload& workload, Problems& problems) {
+    if (workload.groups.empty()) problems.add("groups", "at least one consumer group is needed");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
+        const auto& group = workload.groups[i];
+        auto path = "groups." + std::to_string(i);
+        if (!group.name.empty() && !names.insert(group.name).second) {
+            problems.add(path + ".name", "duplicate group name '" + group.name + "'");
+        }
+        if (group.name.find_first_of(":{} ") != std::string::npos) {
+            problems.add(path + ".name", "must not contain ':', '{', '}' or spaces");
+        }
+        if (group.claim.enabled && group.claim.interval_ms > group.claim.min_idle_ms) {
+            problems.add(path + ".claim.interval_ms",
+                         "must not exceed claim.min_idle_ms (entries would wait a whole interval "
+                         "after becoming claimable)");
+        }
+    }
+    if (workload.stream.name.find_first_of(":{} ") != std::string::npos) {
+        problems.add("stream.name", "must not contain ':', '{', '}' or spaces");
+    }
+    if (workload.producers.orders == 0 && workload.duration_s <= 0) {
+        problems.add("duration_s", "must be > 0 unless producers.orders limits the run");
+    }
+}
+
+void apply_override(json& document, const std::string& assignment) {
+    auto equals = assignment.find('=');
+    if (equals == std::string::npos || equals == 0) {
+        throw WorkloadError({"--set " + assignment + ": expected path=value"});
+    }
+    auto path = assignment.substr(0, equals);
+    auto text = assignment.substr(equals + 1);
+    json value = json::parse(text, nullptr, false);
+    if (value.is_discarded()) value = text;  // a bare word such as after or aof-always
+
+    json* node = &document;
+    std::istringstream segments(path);
+    std::string segment;
+    std::string walked;
+    while (std::getline(segments, segment, '.')) {
+        walked += walked.empty() ? segment : "." + segment;
+        if (node->is_array()) {
+            std::size_t index = 0;
+            try {
+                index = std::stoul(segment);
+            } catch (const std::exception&) {
+                throw WorkloadError({"--set " + walked + ": expected an array index"});
+            }
+            if (index >= node->size()) {
+                throw WorkloadError({"--set " + walked + ": no such element (array has " +
+                                     std::to_string(node->size()) + ")"});
+            }
+            node = &(*node)[index];
+        } else if (node->is_object() || node->is_null()) {
+            node = &(*node)[segment];
+        } else {
+            throw WorkloadError({"--set " + walked + ": parent is not an object"});
+        }
+    }
+    *node = std::move(value);
+}
+
+}  // namespace
+
+Workload parse_workload(json document, const std::vector<std::string>& overrides) {
+    for (const auto& assignment : overrides) apply_override(document, assignment);
+    Problems problems;
+    Workload workload;
+    if (!document.is_object()) {
+        throw WorkloadError({"(document): expected a JSON object"});
+    }
+    ObjectReader reader(document, "", problems);
+    reader.text("name", workload.name, true);
+    reader.number("duration_s", workload.duration_s, 0, 7 * 86400);
+    reader.choice("persistence", workload.persistence, persistence_names);
+    reader.unsigned_integer("seed", workload.seed);
+    reader.number("drain_timeout_s", workload.drain_timeout_s, 0.1, 86400);
+    reader.object("stream", [&](ObjectReader& sub) { read_stream(sub, workload.stream); });
+    reader.object("producers", [&](ObjectReader& sub) { read_producers(sub, workload.producers); });
+    reader.array("groups", [&](ObjectReader& sub) {
+        workload.groups.emplace_back();
+        read_group(sub, workload.groups.back());
+    });
+    reader.object("gates", [&](ObjectReader& sub) { read_gates(sub, workload.gates); });
+    reader.finish();
+    if (problems.empty()) check_consistency(workload, problems);
+    if (!problems.empty()) throw WorkloadError(problems.take());
+    return workload;
+}
+
+Workload load_workload(const std::filesystem::path& path,
+                       const std::vector<std::string>& overrides) {
+    std::ifstream file(path);
+    if (!file) throw WorkloadError({path.string() + ": cannot open the workload file"});
+    std::stringstream content;
+    content << file.rdbuf();
+    try {
+        return parse_workload(json::parse(content.str()), overrides);
+    } catch (const json::parse_error& error) {
+        throw WorkloadError({path.string() + ": invalid JSON: " + error.what()});
+    }
+}
+
+namespace {
+template <typename T>
+json optional_json(const std::optional<T>& value) {
+    return value ? json(*value) : json(nullptr);
+}
+}  // namespace
+
+json to_json(const Workload& workload) {
+    json groups = json::array();
+    for (const auto& group : workload.groups) {
+        groups.push_back({
+            {"name", group.name},
+            {"consumers", group.consumers},
+            {"ack", name_of(ack_names, group.ack)},
+            {"dedupe", group.dedupe},
+            {"effect", name_of(effect_names, group.effect)},
+            {"batch", group.batch},
+            {"block_ms", group.block_ms},
+            {"sleep_after_batch_ms", group.sleep_after_batch_ms},
+            {"service_time",
+             {{"distribution", name_of(distribution_names, group.service_time.distribution)},
+              {"mean_us", group.service_time.mean_us}}},
+            {"fail_ratio", group.fail_ratio},
+            {"naming", name_of(naming_names, group.naming)},
+            {"claim",
+             {{"enabled", group.claim.enabled},
+              {"interval_ms", group.claim.interval_ms},
+              {"min_idle_ms", group.claim.min_idle_ms},
+              {"max_deliveries", group.claim.max_deliveries},
+              {"count", group.claim.count}}},
+            {"dead_letter", {{"delete", group.dead_letter.delete_entry}}},
+            {"remove_idle_consumers", group.remove_idle_consumers},
+        });
+    }
+    const auto& gates = workload.gates;
+    return {
+        {"name", workload.name},
+        {"duration_s", workload.duration_s},
+        {"persistence", name_of(persistence_names, workload.persistence)},
+        {"seed", workload.seed},
+        {"drain_timeout_s", workload.drain_timeout_s},
+        {"stream",
+         {{"name", workload.stream.name},
+          {"key", workload.stream.key},
+          {"payload_bytes", workload.stream.payload_bytes},
+          {"retention",
+           {{"mode", name_of(retention_names, workload.stream.retention.mode)},
+            {"max_len", workload.stream.retention.max_len},
+            {"interval_ms", workload.stream.retention.interval_ms}}}}},
+        {"producers",
+         {{"count", workload.producers.count},
+          {"rate", workload.producers.rate},
+          {"arrival", name_of(arrival_names, workload.producers.arrival)},
+          {"orders", workload.producers.orders},
+          {"pipeline", workload.producers.pipeline},
+          {"poison_ratio", workload.producers.poison_ratio},
+          {"users", workload.producers.users}}},
+        {"groups", groups},
+        {"gates",
+         {{"max_lost", optional_json(gates.max_lost)},
+          {"max_duplicated", optional_json(gates.max_duplicated)},
+          {"max_unexpected", optional_json(gates.max_unexpected)},
+          {"max_pending_left", optional_json(gates.max_pending_left)},
+          {"max_lag_left", optional_json(gates.max_lag_left)},
+          {"points_consistent", gates.points_consistent},
+          {"poison_dead_lettered", gates.poison_dead_lettered},
+          {"max_p99_ms", optional_json(gates.max_p99_ms)},
+          {"min_applied_per_s", optional_json(gates.min_applied_per_s)}}},
+    };
+}
+
+}  // namespace sh::workload

@@ -1,0 +1,20 @@
+// The JSON report (schema_version 1): the document CI gates and comparisons read.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "harness/run/run_result.hpp"
+
+namespace sh::reports {
+
+inline constexpr int schema_version = 1;
+
+nlohmann::json build_report(const run::RunResult& result, const std::string& tool_version);
+// Writes DIR/report.json (creating DIR) and returns its path.
+std::filesystem::path write_report(const nlohmann::json& report, const std::filesystem::path& dir);
+// The few lines printed at the end of a run.
+std::string human_summary(const nlohmann::json& report, const std::filesystem::path& path);
+
+}  // namespace sh::reports
