@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -21,6 +22,15 @@ namespace sh::os {
 
 namespace {
 
+// True when extra_env sets the variable of "NAME=value" entry.
+bool overridden(std::string_view entry, const std::vector<std::string>& extra_env) {
+    auto name = entry.substr(0, entry.find('=') + 1);
+    for (const auto& extra : extra_env) {
+        if (std::string_view(extra).substr(0, name.size()) == name) return true;
+    }
+    return false;
+}
+
 // Everything exec needs, built before fork: between fork and exec only async-signal-safe calls.
 struct ExecImage {
     std::vector<std::string> storage;
@@ -30,8 +40,10 @@ struct ExecImage {
     ExecImage(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
         storage = args;
         std::size_t env_begin = storage.size();
-        for (char** entry = environ; *entry != nullptr; ++entry) storage.emplace_back(*entry);
         storage.insert(storage.end(), extra_env.begin(), extra_env.end());
+        for (char** entry = environ; *entry != nullptr; ++entry) {
+            if (!overridden(*entry, extra_env)) storage.emplace_back(*entry);
+        }
         for (std::size_t i = 0; i < env_begin; ++i) argv.push_back(storage[i].data());
         argv.push_back(nullptr);
         for (std::size_t i = env_begin; i < storage.size(); ++i) envp.push_back(storage[i].data());

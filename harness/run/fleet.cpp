@@ -72,10 +72,22 @@ void Fleet::start_all() {
 std::vector<WorkerExit> Fleet::restart_exited() {
     std::vector<WorkerExit> exits;
     for (auto& worker : workers_) {
+        if (worker.retired) continue;
         auto status = worker.process.poll();
         if (!status) continue;
-        exits.push_back({worker.name, worker.group, os::describe_wait_status(*status)});
-        start(worker, false);
+        WorkerExit exit;
+        exit.name = worker.name;
+        exit.group = worker.group;
+        exit.how = os::describe_wait_status(*status);
+        auto policy = workload_.groups[worker.group_index].restart;
+        if (policy == workload::RestartPolicy::never) {
+            worker.retired = true;
+        } else {
+            start(worker, policy == workload::RestartPolicy::new_name);
+            exit.restarted = true;
+            exit.restarted_as = worker.name;
+        }
+        exits.push_back(std::move(exit));
     }
     return exits;
 }

@@ -28,6 +28,7 @@ struct Worker {
     std::string name;      // consumer name in the group
     std::size_t slot = 0;  // stats slot
     os::ChildProcess process;
+    bool retired = false;  // exited and not restarted (restart policy `never`)
 };
 
 // A worker that exited without being asked to.
@@ -35,6 +36,8 @@ struct WorkerExit {
     std::string name;
     std::string group;
     std::string how;  // "killed by signal 9 (Killed)", "exited with 3"
+    bool restarted = false;
+    std::string restarted_as;  // the consumer name it runs under now
 };
 
 class Fleet {
@@ -42,7 +45,7 @@ class Fleet {
     Fleet(FleetConfig config, const workload::Workload& workload);
 
     void start_all();
-    // Reaps workers that exited and starts them again under the same name.
+    // Reaps workers that exited and restarts them per their group's restart policy.
     std::vector<WorkerExit> restart_exited();
     // SIGTERM everyone (a clean stop acknowledges the batch in hand), SIGKILL after grace.
     void stop_all(std::chrono::milliseconds grace);

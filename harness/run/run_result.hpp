@@ -49,6 +49,7 @@ struct RunResult {
     double producing_s = 0;
     double drain_s = 0;
     bool drained = false;
+    std::int64_t retention_trimmed = 0;  // stream entries deleted by the retention setting
     std::unique_ptr<measure::Histogram> xadd_latency = std::make_unique<measure::Histogram>();
     std::vector<GroupResult> groups;
     std::vector<ConsumerResult> consumers;

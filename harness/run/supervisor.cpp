@@ -18,6 +18,7 @@
 #include "harness/redis/streams.hpp"
 #include "harness/run/fleet.hpp"
 #include "harness/run/producer_pool.hpp"
+#include "harness/run/retention.hpp"
 #include "harness/verify/ledger_reader.hpp"
 #include "harness/workload/workload_json.hpp"
 
@@ -100,12 +101,11 @@ struct DrainOutcome {
 };
 
 // Waits until no group has anything pending or unread, keeping the fleet alive meanwhile.
-DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys, Fleet& fleet,
-                   double timeout_s, const os::StopSignals& stop,
-                   const std::function<void(const std::vector<WorkerExit>&)>& on_exits) {
+DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys, double timeout_s,
+                   const os::StopSignals& stop, const std::function<void()>& housekeeping) {
     auto start = measure::monotonic_ns();
     for (;;) {
-        on_exits(fleet.restart_exited());
+        housekeeping();
         bool idle = true;
         for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
             if (info.pending != 0 || verify::lag_of(connection, keys.stream(), info) != 0) {
@@ -248,12 +248,17 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     model::OrderAttributes attributes{workload.seed,
                                       static_cast<std::uint64_t>(workload.producers.users),
                                       workload.producers.poison_ratio};
+    Retention retention(workload.stream.retention, keys.stream(), group_names);
     auto run_start = measure::monotonic_ns();
-    auto on_exits = [&](const std::vector<WorkerExit>& exits) {
-        for (const auto& exit : exits) {
+    // Between polls: restart workers that died, trim the stream when retention is on.
+    auto housekeeping = [&] {
+        for (const auto& exit : fleet.restart_exited()) {
             result.events.push_back(
-                {seconds_since(run_start), "worker-exit", exit.name, exit.how + "; restarted"});
+                {seconds_since(run_start), "worker-exit", exit.name,
+                 exit.how + (exit.restarted ? "; restarted as " + exit.restarted_as
+                                            : "; not restarted")});
         }
+        retention.tick(control, measure::monotonic_ns());
     };
     fleet.start_all();
     ProducerPool producers(workload, endpoint, keys.stream(), result.run_id, attributes);
@@ -261,7 +266,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     auto next_progress = run_start + progress_interval_ns;
     while (!producers.finished()) {
         if (stop.requested()) producers.request_stop();
-        on_exits(fleet.restart_exited());
+        housekeeping();
         if (!options.quiet && measure::monotonic_ns() >= next_progress) {
             print_progress(seconds_since(run_start), producers, *stats, fleet, workload);
             next_progress += progress_interval_ns;
@@ -271,9 +276,10 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     producers.join();
     result.producing_s = seconds_since(run_start);
 
-    auto drained = drain(control, keys, fleet, workload.drain_timeout_s, stop, on_exits);
+    auto drained = drain(control, keys, workload.drain_timeout_s, stop, housekeeping);
     result.drained = drained.drained;
     result.drain_s = drained.seconds;
+    result.retention_trimmed = retention.trimmed();
     fleet.stop_all(worker_stop_grace);
     if (stop.requested())
         throw EnvironmentError("interrupted by signal " + std::to_string(stop.signal_number()));

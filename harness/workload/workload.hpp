@@ -19,6 +19,8 @@ enum class Effect { points, none };
 enum class ConsumerNaming { unique, shared };
 enum class ServiceDistribution { constant, uniform, exponential };
 enum class RetentionMode { off, safe, unsafe };
+// What the supervisor does when a worker exits without being asked to.
+enum class RestartPolicy { same_name, new_name, never };
 
 struct Retention {
     RetentionMode mode = RetentionMode::off;
@@ -77,6 +79,7 @@ struct GroupSpec {
     ClaimSpec claim;
     DeadLetterSpec dead_letter;
     bool remove_idle_consumers = true;
+    RestartPolicy restart = RestartPolicy::same_name;
 };
 
 struct Gates {

@@ -39,6 +39,9 @@ const Choices<ServiceDistribution> distribution_names{
     {"constant", ServiceDistribution::constant},
     {"uniform", ServiceDistribution::uniform},
     {"exponential", ServiceDistribution::exponential}};
+const Choices<RestartPolicy> restart_names{{"same-name", RestartPolicy::same_name},
+                                           {"new-name", RestartPolicy::new_name},
+                                           {"never", RestartPolicy::never}};
 const Choices<RetentionMode> retention_names{
     {"off", RetentionMode::off}, {"safe", RetentionMode::safe}, {"unsafe", RetentionMode::unsafe}};
 
@@ -95,6 +98,7 @@ void read_group(ObjectReader& reader, GroupSpec& group) {
         sub.boolean("delete", group.dead_letter.delete_entry);
     });
     reader.boolean("remove_idle_consumers", group.remove_idle_consumers);
+    reader.choice("restart", group.restart, restart_names);
 }
 
 void read_gates(ObjectReader& reader, Gates& gates) {
@@ -245,6 +249,7 @@ json to_json(const Workload& workload) {
               {"count", group.claim.count}}},
             {"dead_letter", {{"delete", group.dead_letter.delete_entry}}},
             {"remove_idle_consumers", group.remove_idle_consumers},
+            {"restart", name_of(restart_names, group.restart)},
         });
     }
     const auto& gates = workload.gates;

@@ -1,0 +1,64 @@
+#include "harness/run/retention.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "harness/redis/streams.hpp"
+
+namespace sh::run {
+
+namespace {
+
+using IdPair = std::pair<std::uint64_t, std::uint64_t>;
+
+std::string format_id(IdPair id) { return std::to_string(id.first) + "-" + std::to_string(id.second); }
+
+IdPair successor(IdPair id) {
+    return id.second == UINT64_MAX ? IdPair{id.first + 1, 0} : IdPair{id.first, id.second + 1};
+}
+
+}  // namespace
+
+Retention::Retention(workload::Retention spec, std::string stream_key,
+                     std::vector<std::string> groups)
+    : spec_(spec), stream_key_(std::move(stream_key)), groups_(std::move(groups)) {}
+
+std::string Retention::oldest_needed_id(redis::Connection& connection, const std::string& key,
+                                        const std::vector<std::string>& groups) {
+    // Both bounds only move forward while consumers work (acks shrink the pending list from
+    // anywhere, deliveries advance last-delivered-id), so reading them one after the other
+    // can only make the bound too low, never too high.
+    std::optional<IdPair> needed;
+    auto lower = [&](IdPair candidate) {
+        if (!needed || candidate < *needed) needed = candidate;
+    };
+    for (const auto& info : redis::xinfo_groups(connection, key)) {
+        if (std::find(groups.begin(), groups.end(), info.name) == groups.end()) continue;
+        lower(successor(redis::parse_id(info.last_delivered_id)));
+        auto summary = connection.command({"XPENDING", key, info.name});
+        redis::ReplyView view(summary.get());
+        if (view.element(0).integer() > 0) {
+            lower(redis::parse_id(std::string(view.element(1).text())));
+        }
+    }
+    return needed ? format_id(*needed) : std::string{};
+}
+
+std::int64_t Retention::tick(redis::Connection& connection, std::int64_t now_ns) {
+    if (spec_.mode == workload::RetentionMode::off || now_ns < next_ns_) return 0;
+    next_ns_ = now_ns + spec_.interval_ms * 1'000'000;
+    redis::Args trim;
+    if (spec_.mode == workload::RetentionMode::unsafe) {
+        trim = {"XTRIM", stream_key_, "MAXLEN", std::to_string(spec_.max_len)};
+    } else {
+        auto min_id = oldest_needed_id(connection, stream_key_, groups_);
+        if (min_id.empty()) return 0;
+        trim = {"XTRIM", stream_key_, "MINID", min_id};
+    }
+    auto reply = connection.command(trim);
+    auto deleted = redis::ReplyView(reply.get()).integer();
+    trimmed_ += deleted;
+    return deleted;
+}
+
+}  // namespace sh::run

@@ -1,0 +1,37 @@
+// Stream retention while a run is going. `safe` trims only entries every group is done with:
+// below the oldest entry still pending in any group and at or below every group's last
+// delivered ID (XTRIM MINID). `unsafe` is a plain XTRIM MAXLEN, which deletes entries a group
+// has not read or not acknowledged yet: it exists so the verifier can be shown catching that.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/redis/connection.hpp"
+#include "harness/workload/workload.hpp"
+
+namespace sh::run {
+
+class Retention {
+public:
+    Retention(workload::Retention spec, std::string stream_key, std::vector<std::string> groups);
+
+    // Trims when the interval has passed; returns entries deleted by this call.
+    std::int64_t tick(redis::Connection& connection, std::int64_t now_ns);
+    std::int64_t trimmed() const { return trimmed_; }
+
+    // The lowest ID some group still needs, or empty when the stream can be trimmed entirely
+    // up to `last` (exposed for tests).
+    static std::string oldest_needed_id(redis::Connection& connection, const std::string& key,
+                                        const std::vector<std::string>& groups);
+
+private:
+    workload::Retention spec_;
+    std::string stream_key_;
+    std::vector<std::string> groups_;
+    std::int64_t next_ns_ = 0;
+    std::int64_t trimmed_ = 0;
+};
+
+}  // namespace sh::run
