@@ -108,7 +108,7 @@ DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys, do
         housekeeping();
         bool idle = true;
         for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
-            if (info.pending != 0 || verify::lag_of(connection, keys.stream(), info) != 0) {
+            if (info.pending != 0 || verify::has_unread(connection, keys.stream(), info)) {
                 idle = false;
             }
         }
@@ -255,8 +255,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         for (const auto& exit : fleet.restart_exited()) {
             result.events.push_back(
                 {seconds_since(run_start), "worker-exit", exit.name,
-                 exit.how + (exit.restarted ? "; restarted as " + exit.restarted_as
-                                            : "; not restarted")});
+                 exit.how +
+                     (exit.restarted ? "; restarted as " + exit.restarted_as : "; not restarted")});
         }
         retention.tick(control, measure::monotonic_ns());
     };

@@ -59,11 +59,27 @@ std::vector<DeadLetter> read_dead_letters(redis::Connection& connection, const s
 
 }  // namespace
 
-std::int64_t lag_of(redis::Connection& connection, const std::string& stream_key,
-                    const redis::GroupInfo& info) {
-    if (info.lag) return *info.lag;
-    auto reply = connection.command({"XRANGE", stream_key, "(" + info.last_delivered_id, "+"});
-    return static_cast<std::int64_t>(redis::ReplyView(reply.get()).size());
+bool has_unread(redis::Connection& connection, const std::string& stream_key,
+                const redis::GroupInfo& info) {
+    if (info.lag && *info.lag == 0) return false;
+    auto reply =
+        connection.command({"XRANGE", stream_key, "(" + info.last_delivered_id, "+", "COUNT", "1"});
+    return redis::ReplyView(reply.get()).size() > 0;
+}
+
+std::int64_t unread_count(redis::Connection& connection, const std::string& stream_key,
+                          const redis::GroupInfo& info) {
+    if (info.lag && *info.lag == 0) return 0;
+    std::int64_t count = 0;
+    std::string start = "(" + info.last_delivered_id;
+    for (;;) {
+        auto reply =
+            connection.command({"XRANGE", stream_key, start, "+", "COUNT", std::to_string(page)});
+        auto entries = redis::parse_entries(redis::ReplyView(reply.get()));
+        count += static_cast<std::int64_t>(entries.size());
+        if (entries.size() < static_cast<std::size_t>(page)) return count;
+        start = "(" + entries.back().id;
+    }
 }
 
 GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& keys,
@@ -86,7 +102,7 @@ GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& key
     for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
         if (info.name != group.name) continue;
         ledger.pending_left = info.pending;
-        ledger.lag_left = lag_of(connection, keys.stream(), info);
+        ledger.lag_left = unread_count(connection, keys.stream(), info);
     }
     return ledger;
 }

@@ -12,9 +12,13 @@ namespace sh::verify {
 GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& keys,
                         const workload::GroupSpec& group);
 
-// Entries not yet delivered to the group: XINFO GROUPS lag, or, when Redis cannot tell (nil
-// lag after deletions), the entries after the group's last-delivered-id.
-std::int64_t lag_of(redis::Connection& connection, const std::string& stream_key,
-                    const redis::GroupInfo& info);
+// Whether the group still has entries to read. XINFO's lag alone cannot tell: after a trim
+// deleted entries the group never read, Redis 7.0 keeps counting them in lag (entries-added
+// minus entries-read), though nothing is left to deliver.
+bool has_unread(redis::Connection& connection, const std::string& stream_key,
+                const redis::GroupInfo& info);
+// How many entries after the group's last-delivered-id are still in the stream.
+std::int64_t unread_count(redis::Connection& connection, const std::string& stream_key,
+                          const redis::GroupInfo& info);
 
 }  // namespace sh::verify

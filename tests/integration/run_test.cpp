@@ -11,6 +11,7 @@
 #include "tests/support/harness_process.hpp"
 #include "tests/support/redis_fixture.hpp"
 
+using sh::testing::count_processes;
 using sh::testing::run_harness;
 using sh::testing::workload_path;
 
@@ -41,25 +42,10 @@ int count_temp_dirs() {
     for (const auto& entry :
          std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
         auto name = entry.path().filename().string();
-        if (name.rfind("streamharness-redis-", 0) == 0 || name.rfind("streamharness-run-", 0) == 0) {
+        if (name.rfind("streamharness-redis-", 0) == 0 ||
+            name.rfind("streamharness-run-", 0) == 0) {
             ++count;
         }
-    }
-    return count;
-}
-
-// Processes whose command line contains the needle (from /proc, no shell tools needed).
-int count_processes(const std::string& needle) {
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-        auto name = entry.path().filename().string();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream cmdline(entry.path() / "cmdline");
-        std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-        for (auto& c : text) {
-            if (c == '\0') c = ' ';
-        }
-        if (text.find(needle) != std::string::npos) ++count;
     }
     return count;
 }
@@ -91,8 +77,8 @@ TEST_F(SeedRun, SmokeWorkloadPassesAgainstExternalRedisAndLeavesForeignKeysUntou
 }
 
 TEST_F(SeedRun, ReportCarriesSchemaWorkloadEnvironmentLatencyAndGates) {
-    auto run = run_harness({"run", workload_path("smoke.json"), "--redis", url(), "--set",
-                            "duration_s=2"});
+    auto run = run_harness(
+        {"run", workload_path("smoke.json"), "--redis", url(), "--set", "duration_s=2"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
     auto report = run.report();
     EXPECT_EQ(report["schema_version"], 1);
@@ -168,10 +154,10 @@ TEST_F(SeedRun, SigtermStopsTheRunWithItsEmbeddedRedisAndWorkers) {
     auto servers_before = count_processes("streamharness-redis");
     auto workers_before = count_processes(" worker --workload");
     auto out = std::filesystem::temp_directory_path() / "streamharness-sigterm-out";
-    auto harness = sh::os::ChildProcess::spawn(
-        {STREAMHARNESS_BIN, "run", workload_path("smoke.json"), "--set", "duration_s=60",
-         "--quiet", "--out", out.string()},
-        {});
+    auto harness =
+        sh::os::ChildProcess::spawn({STREAMHARNESS_BIN, "run", workload_path("smoke.json"), "--set",
+                                     "duration_s=60", "--quiet", "--out", out.string()},
+                                    {});
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     EXPECT_EQ(count_processes(" worker --workload"), workers_before + 4);
     harness.signal(SIGTERM);

@@ -13,8 +13,8 @@ namespace sh::testing {
 namespace {
 
 std::filesystem::path scratch_dir() {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("streamharness-test-" + std::to_string(getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("streamharness-test-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     return dir;
 }
@@ -34,30 +34,79 @@ nlohmann::json HarnessRun::report() const {
     return nlohmann::json::parse(file);
 }
 
-HarnessRun run_harness(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+BackgroundHarness::BackgroundHarness(const std::vector<std::string>& args,
+                                     const std::vector<std::string>& env) {
     static int counter = 0;
-    auto dir = scratch_dir() / ("run-" + std::to_string(++counter));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
+    dir_ = scratch_dir() / ("run-" + std::to_string(++counter));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
     std::vector<std::string> argv{STREAMHARNESS_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
     if (!args.empty() && args.front() == "run") {
-        argv.insert(argv.end(), {"--out", (dir / "out").string(), "--quiet"});
+        argv.insert(argv.end(), {"--out", (dir_ / "out").string(), "--quiet"});
     }
     // stdout and stderr go to separate files: /bin/sh does the redirection, then execs.
-    std::vector<std::string> shell{"/bin/sh", "-c", "exec \"$0\" \"$@\" >" + (dir / "stdout").string() +
-                                                       " 2>" + (dir / "stderr").string()};
+    std::vector<std::string> shell{
+        "/bin/sh", "-c",
+        "exec \"$0\" \"$@\" >" + (dir_ / "stdout").string() + " 2>" + (dir_ / "stderr").string()};
     shell.insert(shell.end(), argv.begin(), argv.end());
     os::SpawnOptions options;
     options.env = env;
-    auto process = os::ChildProcess::spawn(shell, options);
-    int status = process.wait();
+    process_ = os::ChildProcess::spawn(shell, options);
+}
+
+HarnessRun BackgroundHarness::finish() {
+    int status = process_.wait();
     HarnessRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    run.out = slurp(dir / "stdout");
-    run.err = slurp(dir / "stderr");
-    run.out_dir = dir / "out";
+    run.out = slurp(dir_ / "stdout");
+    run.err = slurp(dir_ / "stderr");
+    run.out_dir = dir_ / "out";
     return run;
+}
+
+HarnessRun run_harness(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+    return BackgroundHarness(args, env).finish();
+}
+
+namespace {
+std::string command_line(const std::filesystem::path& proc_entry) {
+    std::ifstream cmdline(proc_entry / "cmdline");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    for (auto& c : text) {
+        if (c == '\0') c = ' ';
+    }
+    return text;
+}
+
+template <typename Visit>
+void for_each_process(Visit visit) {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        auto name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        visit(static_cast<pid_t>(std::stoi(name)), command_line(entry.path()));
+    }
+}
+}  // namespace
+
+pid_t find_worker_pid(const std::string& run_id, const std::string& consumer_name) {
+    pid_t found = -1;
+    for_each_process([&](pid_t pid, const std::string& command) {
+        if (command.find(" worker ") != std::string::npos &&
+            command.find("--run-id " + run_id + " ") != std::string::npos &&
+            command.find("--name " + consumer_name + " ") != std::string::npos) {
+            found = pid;
+        }
+    });
+    return found;
+}
+
+int count_processes(const std::string& needle) {
+    int count = 0;
+    for_each_process([&](pid_t, const std::string& command) {
+        if (command.find(needle) != std::string::npos) ++count;
+    });
+    return count;
 }
 
 std::string workload_path(const std::string& name) {

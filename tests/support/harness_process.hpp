@@ -2,10 +2,11 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "harness/os/child_process.hpp"
 
 namespace sh::testing {
 
@@ -18,11 +19,30 @@ struct HarnessRun {
     nlohmann::json report() const;  // out_dir/report.json
 };
 
+// A harness started in the background, for tests that act on a run while it goes.
+class BackgroundHarness {
+  public:
+    BackgroundHarness(const std::vector<std::string>& args, const std::vector<std::string>& env);
+    pid_t pid() const { return process_.pid(); }
+    // Waits for exit and collects output.
+    HarnessRun finish();
+
+  private:
+    std::filesystem::path dir_;
+    os::ChildProcess process_;
+};
+
 // `streamharness <args...>` with --out added for `run` (a fresh directory per call) and
 // --quiet; waits for it to exit.
 // env: extra NAME=value entries that override the test's environment.
 HarnessRun run_harness(const std::vector<std::string>& args,
                        const std::vector<std::string>& env = {});
+
+// The pid of a running worker of the run (found from /proc), or -1.
+pid_t find_worker_pid(const std::string& run_id, const std::string& consumer_name);
+
+// Processes whose command line contains the needle.
+int count_processes(const std::string& needle);
 
 // A workload file path inside the source tree's workloads/ folder.
 std::string workload_path(const std::string& name);
