@@ -42,10 +42,12 @@ json build_report(const run::RunResult& result, const std::string& tool_version)
     }
     json events = json::array();
     for (const auto& event : result.events) {
-        events.push_back({{"at_s", event.at_s},
-                          {"kind", event.kind},
-                          {"target", event.target},
-                          {"detail", event.detail}});
+        auto entry = event.data;
+        entry["at_s"] = event.at_s;
+        entry["kind"] = event.kind;
+        entry["target"] = event.target;
+        if (!event.detail.empty()) entry["detail"] = event.detail;
+        events.push_back(std::move(entry));
     }
     json gates = json::array();
     for (const auto& gate : result.gates) gates.push_back(gate.to_json());
@@ -76,6 +78,7 @@ json build_report(const run::RunResult& result, const std::string& tool_version)
         {"verification", verification},
         {"gates", gates},
         {"events", events},
+        {"chaos", result.chaos},
         {"consumers", consumers},
         {"histograms", histograms},
         {"verdict", result.passed ? "pass" : "fail"},

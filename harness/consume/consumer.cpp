@@ -38,14 +38,14 @@ Consumer::Consumer(ConsumerConfig config, measure::ConsumerSlot& slot)
       sweeper_(config_.keys, config_.group.name, config_.name),
       sampler_(config_.group.service_time, config_.rng_seed) {}
 
-void Consumer::ensure_group() {
-    redis::create_group(connection_, config_.keys.stream(), config_.group.name, "0");
+bool Consumer::ensure_group() {
+    return redis::create_group(connection_, config_.keys.stream(), config_.group.name, "0");
 }
 
 void Consumer::run(const std::function<bool()>& stop_requested) {
     slot_.counters.starts.fetch_add(1, relaxed);
     ensure_group();
-    replay_own_pending();
+    if (config_.group.replay_pending) replay_own_pending();
     const auto& group = config_.group;
     redis::Args read{"XREADGROUP", "GROUP",
                      group.name,   config_.name,
@@ -81,7 +81,7 @@ void Consumer::recover_from(const std::exception& error) {
     if (is_nogroup(error)) {
         // The group vanished (a restart without persistence): back off, then recreate it.
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        ensure_group();
+        if (ensure_group()) slot_.counters.group_recreated.fetch_add(1, relaxed);
         return;
     }
     throw;
@@ -161,6 +161,7 @@ void Consumer::sweep_idle_consumers() {
 }
 
 void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recovered) {
+    slot_.in_flight.store(static_cast<std::int64_t>(entries.size()), relaxed);
     std::vector<ProcessedEntry> batch;
     std::vector<std::string> deleted;
     batch.reserve(entries.size());
@@ -189,12 +190,16 @@ void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recov
         slot_.counters.deleted_entries.fetch_add(deleted.size(), relaxed);
     }
     if (!batch.empty()) apply_batch(batch, recovered);
+    slot_.in_flight.store(0, relaxed);
     slot_.counters.batches.fetch_add(1, relaxed);
 }
 
 void Consumer::sleep_service_time(std::size_t orders) {
     std::chrono::microseconds total{0};
-    for (std::size_t i = 0; i < orders; ++i) total += sampler_.next();
+    auto override_us = slot_.control.service_override_us.load(relaxed);
+    for (std::size_t i = 0; i < orders; ++i) {
+        total += override_us >= 0 ? std::chrono::microseconds(override_us) : sampler_.next();
+    }
     if (total.count() > 0) std::this_thread::sleep_for(total);
 }
 

@@ -35,7 +35,7 @@ class Consumer {
     void run(const std::function<bool()>& stop_requested);
 
   private:
-    void ensure_group();
+    bool ensure_group();  // true when it created the group
     void replay_own_pending();
     void claim_pass();
     void claim_with_delivery_limit();

@@ -29,6 +29,7 @@ void each_counter(Counters& c, Visit visit) {
     visit("reconnects", c.reconnects);
     visit("errors", c.errors);
     visit("starts", c.starts);
+    visit("group_recreated", c.group_recreated);
 }
 }  // namespace
 

@@ -27,14 +27,24 @@ struct ConsumerCounters {
     std::atomic<std::uint64_t> reconnects{0};
     std::atomic<std::uint64_t> errors{0};
     std::atomic<std::uint64_t> starts{0};
+    std::atomic<std::uint64_t> group_recreated{0};  // NOGROUP seen: the group was created again
     std::atomic<std::int64_t> pid{0};
 
     nlohmann::json to_json() const;
     void add_to(ConsumerCounters& total) const;
 };
 
+// Written by the supervisor's chaos controller, read by the worker between orders.
+struct ConsumerControl {
+    std::atomic<std::int64_t> service_override_us{-1};  // >= 0: the `slow` fault is on
+};
+
 struct ConsumerSlot {
     ConsumerCounters counters;
+    ConsumerControl control;
+    // Entries the worker has read and not finished (applied, failed or dead-lettered): lets a
+    // fault find a worker mid-processing even in the `before` mode, where nothing is pending.
+    std::atomic<std::int64_t> in_flight{0};
     Histogram latency_first;      // end to end, first delivery
     Histogram latency_recovered;  // end to end, delivered again (claimed or replayed)
 };

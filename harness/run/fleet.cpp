@@ -38,25 +38,17 @@ void Fleet::start(Worker& worker, bool new_name) {
     }
     auto seed = workload_.seed * 1000003ULL + worker.slot * 7919ULL +
                 static_cast<std::uint64_t>(worker.incarnation);
-    std::vector<std::string> argv = {
-        config_.executable,
-        "worker",
-        "--workload",
-        config_.workload_path,
-        "--run-id",
-        config_.run_id,
-        "--group",
-        worker.group,
-        "--name",
-        worker.name,
-        "--client-name",
-        "sh:" + config_.run_id + ":" + worker.group + ":" + std::to_string(worker.index),
-        "--slot",
-        std::to_string(worker.slot),
-        "--stats-fd",
-        "3",
-        "--seed",
-        std::to_string(seed)};
+    worker.client_name =
+        "sh:" + config_.run_id + ":" + worker.group + ":" + std::to_string(worker.index);
+    std::vector<std::string> argv = {config_.executable, "worker",
+                                     "--workload",       config_.workload_path,
+                                     "--run-id",         config_.run_id,
+                                     "--group",          worker.group,
+                                     "--name",           worker.name,
+                                     "--client-name",    worker.client_name,
+                                     "--slot",           std::to_string(worker.slot),
+                                     "--stats-fd",       "3",
+                                     "--seed",           std::to_string(seed)};
     os::SpawnOptions options;
     options.env = {std::string(redis_url_env) + "=" + config_.redis_url};
     options.pass_fd = config_.stats_fd;
@@ -72,7 +64,7 @@ void Fleet::start_all() {
 std::vector<WorkerExit> Fleet::restart_exited() {
     std::vector<WorkerExit> exits;
     for (auto& worker : workers_) {
-        if (worker.retired) continue;
+        if (worker.retired || worker.controlled) continue;
         auto status = worker.process.poll();
         if (!status) continue;
         WorkerExit exit;

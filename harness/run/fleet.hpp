@@ -23,12 +23,14 @@ struct FleetConfig {
 struct Worker {
     std::size_t group_index = 0;
     std::string group;
-    int index = 0;         // 1-based within the group
-    int incarnation = 1;   // bumped when restarted under a new name
-    std::string name;      // consumer name in the group
-    std::size_t slot = 0;  // stats slot
+    int index = 0;            // 1-based within the group
+    int incarnation = 1;      // bumped when restarted under a new name
+    std::string name;         // consumer name in the group
+    std::string client_name;  // CLIENT SETNAME of its connection
+    std::size_t slot = 0;     // stats slot
     os::ChildProcess process;
-    bool retired = false;  // exited and not restarted (restart policy `never`)
+    bool retired = false;     // exited and not restarted (restart policy `never`)
+    bool controlled = false;  // a fault owns its lifecycle: the fleet must not restart it
 };
 
 // A worker that exited without being asked to.

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "chaos/controller.hpp"
 #include "harness/errors.hpp"
 #include "harness/run/supervisor.hpp"
 #include "harness/run/worker.hpp"
@@ -56,6 +57,8 @@ int run_command(const RunCommand& command) {
     options.executable = own_executable();
     options.keep_keys = command.keep_keys;
     options.quiet = command.quiet;
+    sh::chaos::ChaosController chaos;
+    if (!workload.chaos.events.empty()) options.observer = &chaos;
     try {
         auto result = sh::run::execute_run(workload, options, stop);
         auto report = sh::reports::build_report(result, tool_version);

@@ -31,9 +31,10 @@ struct GroupResult {
 
 struct TimelineEvent {
     double at_s = 0;
-    std::string kind;    // "worker-exit", ...
+    std::string kind;    // "worker-exit", "kill", "pause", ...
     std::string target;  // consumer name
     std::string detail;
+    nlohmann::json data = nlohmann::json::object();  // what the target held, recovery time...
 };
 
 struct RunResult {
@@ -54,6 +55,8 @@ struct RunResult {
     std::vector<GroupResult> groups;
     std::vector<ConsumerResult> consumers;
     std::vector<TimelineEvent> events;
+    std::vector<std::int64_t> server_restarts_ns;     // monotonic times of Redis restarts
+    nlohmann::json chaos = nlohmann::json::object();  // schedule and fault summary
     std::vector<verify::GateResult> gates;
     bool passed = false;
 };

@@ -107,10 +107,17 @@ DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys, do
     for (;;) {
         housekeeping();
         bool idle = true;
-        for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
-            if (info.pending != 0 || verify::has_unread(connection, keys.stream(), info)) {
-                idle = false;
+        try {
+            for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
+                if (info.pending != 0 || verify::has_unread(connection, keys.stream(), info)) {
+                    idle = false;
+                }
             }
+        } catch (const RedisIoError&) {
+            connection.reconnect({});
+            idle = false;
+        } catch (const RedisReplyError&) {
+            idle = false;  // the stream is being recreated after a Redis restart
         }
         if (idle) return {true, seconds_since(start)};
         if (seconds_since(start) >= timeout_s || stop.requested()) {
@@ -193,6 +200,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     result.started_at = utc_now_iso();
     result.workload = workload::to_json(workload);
 
+    if (options.observer != nullptr) options.observer->check(workload, !options.redis_url);
     std::unique_ptr<redis::EmbeddedServer> embedded;
     redis::Endpoint endpoint;
     if (options.redis_url) {
@@ -250,15 +258,22 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
                                       workload.producers.poison_ratio};
     Retention retention(workload.stream.retention, keys.stream(), group_names);
     auto run_start = measure::monotonic_ns();
-    // Between polls: restart workers that died, trim the stream when retention is on.
-    auto housekeeping = [&] {
+    RunControl run_control{workload, fleet,  control,   embedded.get(),
+                           keys,     *stats, run_start, result};
+    // Between polls: faults, restarting workers that died, trimming when retention is on.
+    auto housekeeping = [&](bool producing) {
+        if (options.observer != nullptr) options.observer->tick(run_control, producing);
         for (const auto& exit : fleet.restart_exited()) {
             result.events.push_back(
                 {seconds_since(run_start), "worker-exit", exit.name,
                  exit.how +
                      (exit.restarted ? "; restarted as " + exit.restarted_as : "; not restarted")});
         }
-        retention.tick(control, measure::monotonic_ns());
+        try {
+            retention.tick(control, measure::monotonic_ns());
+        } catch (const RedisIoError&) {
+            control.reconnect({});
+        }
     };
     fleet.start_all();
     ProducerPool producers(workload, endpoint, keys.stream(), result.run_id, attributes);
@@ -266,7 +281,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     auto next_progress = run_start + progress_interval_ns;
     while (!producers.finished()) {
         if (stop.requested()) producers.request_stop();
-        housekeeping();
+        housekeeping(true);
         if (!options.quiet && measure::monotonic_ns() >= next_progress) {
             print_progress(seconds_since(run_start), producers, *stats, fleet, workload);
             next_progress += progress_interval_ns;
@@ -276,10 +291,12 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     producers.join();
     result.producing_s = seconds_since(run_start);
 
-    auto drained = drain(control, keys, workload.drain_timeout_s, stop, housekeeping);
+    auto drained =
+        drain(control, keys, workload.drain_timeout_s, stop, [&] { housekeeping(false); });
     result.drained = drained.drained;
     result.drain_s = drained.seconds;
     result.retention_trimmed = retention.trimmed();
+    if (options.observer != nullptr) options.observer->finish(run_control);
     fleet.stop_all(worker_stop_grace);
     if (stop.requested())
         throw EnvironmentError("interrupted by signal " + std::to_string(stop.signal_number()));
@@ -301,7 +318,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         auto& group = result.groups[g];
         group.name = workload.groups[g].name;
         auto ledger = verify::read_ledger(control, keys, workload.groups[g]);
-        group.verdict = verify::verify_group(outcomes, attributes, ledger);
+        group.verdict =
+            verify::verify_group(outcomes, attributes, ledger, result.server_restarts_ns);
         group.applied_per_s =
             active_s > 0 ? static_cast<double>(group.verdict.applied) / active_s : 0;
         verdicts.push_back(group.verdict);

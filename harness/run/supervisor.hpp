@@ -7,6 +7,7 @@
 #include <string>
 
 #include "harness/os/stop_signals.hpp"
+#include "harness/run/run_observer.hpp"
 #include "harness/run/run_result.hpp"
 #include "harness/workload/workload.hpp"
 
@@ -19,6 +20,7 @@ struct RunOptions {
     std::string executable;                // the streamharness binary for workers
     bool keep_keys = false;                // leave the run's keys on an external Redis
     bool quiet = false;                    // no progress lines
+    RunObserver* observer = nullptr;       // the chaos controller, when the workload has faults
 };
 
 // Throws EnvironmentError (Redis unreachable, wrong key type...) and WorkloadError (bad URL).

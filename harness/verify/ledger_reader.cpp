@@ -99,6 +99,8 @@ GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& key
         ledger.shares[std::string(consumer)] = n;
     });
     ledger.dead_letters = read_dead_letters(connection, keys.dlq(group.name));
+    auto exists = connection.command({"EXISTS", keys.stream()});
+    if (redis::ReplyView(exists.get()).integer() == 0) return ledger;  // gone with a restart
     for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
         if (info.name != group.name) continue;
         ledger.pending_left = info.pending;

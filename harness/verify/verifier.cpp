@@ -23,9 +23,21 @@ void add_sample(std::vector<std::uint64_t>& sample, std::uint64_t seq) {
 }  // namespace
 
 GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
-                          const model::OrderAttributes& attributes, const GroupLedger& ledger) {
+                          const model::OrderAttributes& attributes, const GroupLedger& ledger,
+                          const std::vector<std::int64_t>& server_restarts_ns) {
     using produce::Outcome;
     GroupVerdict verdict;
+    verdict.lost_by_restart.assign(server_restarts_ns.size(), 0);
+    auto attribute_loss = [&](std::uint64_t seq) {
+        auto sent = outcomes.intended_send_ns[seq];
+        for (std::size_t r = 0; r < server_restarts_ns.size(); ++r) {
+            if (sent < server_restarts_ns[r]) {
+                ++verdict.lost_by_restart[r];
+                return;
+            }
+        }
+        ++verdict.lost_unattributed;
+    };
     verdict.group = ledger.group;
     verdict.pending_left = ledger.pending_left;
     verdict.lag_left = ledger.lag_left;
@@ -64,6 +76,7 @@ GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
         } else if (outcome == Outcome::ok && !in_dlq[seq]) {
             ++verdict.lost;
             add_sample(verdict.lost_sample, seq);
+            attribute_loss(seq);
         }
         if (poison && outcome == Outcome::ok && !in_dlq[seq]) ++verdict.poison_not_dead_lettered;
     }
@@ -103,6 +116,8 @@ nlohmann::json GroupVerdict::to_json() const {
             {"applied_indeterminate", applied_indeterminate},
             {"lost", lost},
             {"lost_sample", lost_sample},
+            {"lost_by_restart", lost_by_restart},
+            {"lost_unattributed", lost_unattributed},
             {"duplicated", duplicated},
             {"extra_applications", extra_applications},
             {"duplicated_sample", duplicated_sample},

@@ -39,9 +39,11 @@ struct GroupVerdict {
     std::uint64_t applied = 0;     // distinct orders whose effect was applied
     std::uint64_t applied_ok = 0;  // of those, produced ok
     std::uint64_t applied_indeterminate = 0;
-    std::uint64_t lost = 0;                  // ok, neither applied nor dead-lettered
-    std::vector<std::uint64_t> lost_sample;  // the first few lost order numbers
-    std::uint64_t duplicated = 0;            // orders applied more than once
+    std::uint64_t lost = 0;                      // ok, neither applied nor dead-lettered
+    std::vector<std::uint64_t> lost_sample;      // the first few lost order numbers
+    std::vector<std::uint64_t> lost_by_restart;  // per server restart: lost orders sent before it
+    std::uint64_t lost_unattributed = 0;         // lost with no restart to blame
+    std::uint64_t duplicated = 0;                // orders applied more than once
     std::uint64_t extra_applications = 0;
     std::vector<std::uint64_t> duplicated_sample;
     std::uint64_t unexpected = 0;  // applied but never (successfully or maybe) produced
@@ -64,7 +66,10 @@ struct GroupVerdict {
 };
 
 // Verifies one group. Indeterminate orders may be present or absent and are never lost.
+// server_restarts_ns: monotonic times Redis restarted; a lost order intended before a restart
+// is attributed to the first restart after it.
 GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
-                          const model::OrderAttributes& attributes, const GroupLedger& ledger);
+                          const model::OrderAttributes& attributes, const GroupLedger& ledger,
+                          const std::vector<std::int64_t>& server_restarts_ns = {});
 
 }  // namespace sh::verify

@@ -80,6 +80,8 @@ struct GroupSpec {
     DeadLetterSpec dead_letter;
     bool remove_idle_consumers = true;
     RestartPolicy restart = RestartPolicy::same_name;
+    // Drain the own pending list at start-up; the seed's consumers never do (they read ">" only).
+    bool replay_pending = true;
 };
 
 struct Gates {
@@ -94,6 +96,30 @@ struct Gates {
     std::optional<double> min_applied_per_s;  // per group
 };
 
+enum class FaultKind { kill, pause, disconnect, stop, slow, redis_restart };
+// After a kill or stop: the same consumer name, the next incarnation's name, or no restart.
+enum class FaultRestart { same_name, new_name, none };
+
+// One line of the chaos schedule: a fault at a time or every N seconds (DESIGN §6).
+struct FaultEvent {
+    FaultKind fault = FaultKind::kill;
+    std::string target = "*/any";   // "group/index", "group/any", "group/all", "*/any", "*/all"
+    std::optional<double> at_s;     // once, at this time after the start
+    std::optional<double> every_s;  // repeatedly, from start_s
+    double start_s = 0;
+    double until_s = 0;                // 0: until the producers stop
+    double jitter_s = 0;               // +- uniform, from the chaos seed
+    std::int64_t duration_ms = 1000;   // pause and slow
+    std::int64_t service_us = 100000;  // slow: the service time per order meanwhile
+    FaultRestart restart = FaultRestart::same_name;
+    bool hard = true;  // redis-restart: SIGKILL (true) or SHUTDOWN-like SIGTERM (false)
+};
+
+struct ChaosSpec {
+    std::uint64_t seed = 1;
+    std::vector<FaultEvent> events;
+};
+
 struct Workload {
     std::string name = "unnamed";
     double duration_s = 20;
@@ -103,9 +129,11 @@ struct Workload {
     StreamSpec stream;
     ProducerSpec producers;
     std::vector<GroupSpec> groups;
+    ChaosSpec chaos;
     Gates gates;
 };
 
 const char* to_string(AckMode mode);
+const char* to_string(FaultKind fault);
 
 }  // namespace sh::workload

@@ -11,6 +11,24 @@ namespace sh::workload {
 
 using nlohmann::json;
 
+const char* to_string(FaultKind fault) {
+    switch (fault) {
+        case FaultKind::kill:
+            return "kill";
+        case FaultKind::pause:
+            return "pause";
+        case FaultKind::disconnect:
+            return "disconnect";
+        case FaultKind::stop:
+            return "stop";
+        case FaultKind::slow:
+            return "slow";
+        case FaultKind::redis_restart:
+            return "redis-restart";
+    }
+    return "?";
+}
+
 const char* to_string(AckMode mode) {
     switch (mode) {
         case AckMode::atomic:
@@ -42,6 +60,15 @@ const Choices<ServiceDistribution> distribution_names{
 const Choices<RestartPolicy> restart_names{{"same-name", RestartPolicy::same_name},
                                            {"new-name", RestartPolicy::new_name},
                                            {"never", RestartPolicy::never}};
+const Choices<FaultKind> fault_names{{"kill", FaultKind::kill},
+                                     {"pause", FaultKind::pause},
+                                     {"disconnect", FaultKind::disconnect},
+                                     {"stop", FaultKind::stop},
+                                     {"slow", FaultKind::slow},
+                                     {"redis-restart", FaultKind::redis_restart}};
+const Choices<FaultRestart> fault_restart_names{{"same-name", FaultRestart::same_name},
+                                                {"new-name", FaultRestart::new_name},
+                                                {"none", FaultRestart::none}};
 const Choices<RetentionMode> retention_names{
     {"off", RetentionMode::off}, {"safe", RetentionMode::safe}, {"unsafe", RetentionMode::unsafe}};
 
@@ -99,6 +126,21 @@ void read_group(ObjectReader& reader, GroupSpec& group) {
     });
     reader.boolean("remove_idle_consumers", group.remove_idle_consumers);
     reader.choice("restart", group.restart, restart_names);
+    reader.boolean("replay_pending", group.replay_pending);
+}
+
+void read_fault(ObjectReader& reader, FaultEvent& event) {
+    reader.choice("fault", event.fault, fault_names);
+    reader.text("target", event.target, true);
+    reader.optional_number("at_s", event.at_s, 0, 7 * 86400);
+    reader.optional_number("every_s", event.every_s, 0.01, 7 * 86400);
+    reader.number("start_s", event.start_s, 0, 7 * 86400);
+    reader.number("until_s", event.until_s, 0, 7 * 86400);
+    reader.number("jitter_s", event.jitter_s, 0, 86400);
+    reader.integer("duration_ms", event.duration_ms, 1, 3'600'000);
+    reader.integer("service_us", event.service_us, 0, 60'000'000);
+    reader.choice("restart", event.restart, fault_restart_names);
+    reader.boolean("hard", event.hard);
 }
 
 void read_gates(ObjectReader& reader, Gates& gates) {
@@ -129,6 +171,29 @@ void check_consistency(const Workload& workload, Problems& problems) {
             problems.add(path + ".claim.interval_ms",
                          "must not exceed claim.min_idle_ms (entries would wait a whole interval "
                          "after becoming claimable)");
+        }
+    }
+    for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
+        const auto& event = workload.chaos.events[i];
+        auto path = "chaos.events." + std::to_string(i);
+        if (event.at_s.has_value() == event.every_s.has_value()) {
+            problems.add(path, "needs exactly one of at_s and every_s");
+        }
+        if (event.fault == FaultKind::redis_restart) continue;
+        auto slash = event.target.find('/');
+        if (slash == std::string::npos) {
+            problems.add(path + ".target", "expected group/index, group/any or group/all, got '" +
+                                               event.target + "'");
+            continue;
+        }
+        auto group = event.target.substr(0, slash);
+        auto which = event.target.substr(slash + 1);
+        bool known = group == "*" || names.count(group) > 0;
+        if (!known) problems.add(path + ".target", "no group named '" + group + "'");
+        bool index = !which.empty() && which.find_first_not_of("0123456789") == std::string::npos;
+        if (which != "any" && which != "all" && !index) {
+            problems.add(path + ".target",
+                         "expected index, any or all after '/', got '" + which + "'");
         }
     }
     if (workload.stream.name.find_first_of(":{} ") != std::string::npos) {
@@ -197,6 +262,13 @@ Workload parse_workload(json document, const std::vector<std::string>& overrides
         workload.groups.emplace_back();
         read_group(sub, workload.groups.back());
     });
+    reader.object("chaos", [&](ObjectReader& sub) {
+        sub.unsigned_integer("seed", workload.chaos.seed);
+        sub.array("events", [&](ObjectReader& event) {
+            workload.chaos.events.emplace_back();
+            read_fault(event, workload.chaos.events.back());
+        });
+    });
     reader.object("gates", [&](ObjectReader& sub) { read_gates(sub, workload.gates); });
     reader.finish();
     if (problems.empty()) check_consistency(workload, problems);
@@ -250,7 +322,22 @@ json to_json(const Workload& workload) {
             {"dead_letter", {{"delete", group.dead_letter.delete_entry}}},
             {"remove_idle_consumers", group.remove_idle_consumers},
             {"restart", name_of(restart_names, group.restart)},
+            {"replay_pending", group.replay_pending},
         });
+    }
+    json events = json::array();
+    for (const auto& event : workload.chaos.events) {
+        events.push_back({{"fault", name_of(fault_names, event.fault)},
+                          {"target", event.target},
+                          {"at_s", optional_json(event.at_s)},
+                          {"every_s", optional_json(event.every_s)},
+                          {"start_s", event.start_s},
+                          {"until_s", event.until_s},
+                          {"jitter_s", event.jitter_s},
+                          {"duration_ms", event.duration_ms},
+                          {"service_us", event.service_us},
+                          {"restart", name_of(fault_restart_names, event.restart)},
+                          {"hard", event.hard}});
     }
     const auto& gates = workload.gates;
     return {
@@ -276,6 +363,7 @@ json to_json(const Workload& workload) {
           {"poison_ratio", workload.producers.poison_ratio},
           {"users", workload.producers.users}}},
         {"groups", groups},
+        {"chaos", {{"seed", workload.chaos.seed}, {"events", events}}},
         {"gates",
          {{"max_lost", optional_json(gates.max_lost)},
           {"max_duplicated", optional_json(gates.max_duplicated)},

@@ -1,0 +1,24 @@
+// The chaos schedule: the workload's fault events expanded into a time-ordered list. The same
+// chaos seed gives the same list, so a failing run can be replayed fault for fault.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json_fwd.hpp>
+#include <vector>
+
+#include "harness/workload/workload.hpp"
+
+namespace sh::chaos {
+
+struct ScheduledFault {
+    double at_s = 0;
+    std::size_t event = 0;  // index into ChaosSpec::events
+};
+
+// Expands every event up to its until_s (or run_s, when the producers stop).
+std::vector<ScheduledFault> expand_schedule(const workload::ChaosSpec& spec, double run_s);
+
+nlohmann::json schedule_to_json(const std::vector<ScheduledFault>& schedule,
+                                const workload::ChaosSpec& spec);
+
+}  // namespace sh::chaos

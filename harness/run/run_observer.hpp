@@ -1,0 +1,41 @@
+// The seam through which something outside harness/ (the chaos controller) acts on a run while
+// it goes, without the supervisor knowing what it does. Called from the supervisor's thread,
+// the one that starts worker processes (their PR_SET_PDEATHSIG is tied to it).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "harness/measure/consumer_stats.hpp"
+#include "harness/model/keys.hpp"
+#include "harness/redis/connection.hpp"
+#include "harness/redis/embedded_server.hpp"
+#include "harness/run/fleet.hpp"
+#include "harness/run/run_result.hpp"
+#include "harness/workload/workload.hpp"
+
+namespace sh::run {
+
+struct RunControl {
+    const workload::Workload& workload;
+    Fleet& fleet;
+    redis::Connection& control;
+    redis::EmbeddedServer* embedded;  // null on an external Redis
+    const model::RunKeys& keys;
+    measure::StatsRegion& stats;
+    std::int64_t start_ns;
+    RunResult& result;  // events go to result.events, server restarts to result.server_restarts_ns
+};
+
+class RunObserver {
+  public:
+    virtual ~RunObserver() = default;
+    // Before anything starts: throw WorkloadError when the run cannot do what was asked.
+    virtual void check(const workload::Workload& workload, bool embedded_redis) = 0;
+    // Every poll of the supervisor; producing is false once the producers have stopped.
+    virtual void tick(RunControl& control, bool producing) = 0;
+    // After the drain, before verification: undo what is still in effect, add the summary.
+    virtual void finish(RunControl& control) = 0;
+};
+
+}  // namespace sh::run
