@@ -43,6 +43,15 @@ void Histogram::merge(const Histogram& other) {
     raise_max(max_, other.max_.load(relaxed));
 }
 
+void Histogram::subtract(const Histogram& earlier) {
+    for (std::size_t i = 0; i < bucket_count; ++i) {
+        auto count = earlier.counts_[i].load(relaxed);
+        if (count != 0) counts_[i].fetch_sub(count, relaxed);
+    }
+    total_.fetch_sub(earlier.total_.load(relaxed), relaxed);
+    sum_.fetch_sub(earlier.sum_.load(relaxed), relaxed);
+}
+
 void Histogram::reset() {
     for (auto& count : counts_) count.store(0, relaxed);
     total_.store(0, relaxed);

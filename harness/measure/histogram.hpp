@@ -37,6 +37,9 @@ class Histogram {
 
     void record(std::uint64_t value_us);
     void merge(const Histogram& other);
+    // Removes counts recorded in `earlier`, a snapshot of this histogram taken before: what
+    // remains is what was recorded since (the max stays the overall max).
+    void subtract(const Histogram& earlier);
     void reset();
 
     std::uint64_t count() const { return total_.load(std::memory_order_relaxed); }

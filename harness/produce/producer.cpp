@@ -12,27 +12,32 @@ namespace sh::produce {
 
 namespace {
 
-// Intended send times of the open-loop schedule; with no rate, "now" whenever asked.
+// Intended send times of the open-loop schedule, at a fixed rate or at the rate controller's
+// current one; with neither, "now" whenever asked (as fast as possible).
 class Schedule {
   public:
     Schedule(const ProducerConfig& config)
         : rate_(config.rate_per_producer),
+          controlled_rate_(config.controlled_rate),
           poisson_(config.spec.arrival == workload::Arrival::poisson),
           next_ns_(config.start_ns),
           rng_(config.rng_seed) {}
 
-    bool open_loop() const { return rate_ > 0; }
+    bool open_loop() const { return rate_ > 0 || controlled_rate_ != nullptr; }
     std::int64_t peek() const { return next_ns_; }
     std::int64_t take(std::int64_t now_ns) {
         if (!open_loop()) return now_ns;
         auto intended = next_ns_;
-        double gap_s = poisson_ ? std::exponential_distribution<double>(rate_)(rng_) : 1.0 / rate_;
+        double rate =
+            controlled_rate_ != nullptr ? controlled_rate_->load(std::memory_order_relaxed) : rate_;
+        double gap_s = poisson_ ? std::exponential_distribution<double>(rate)(rng_) : 1.0 / rate;
         next_ns_ += static_cast<std::int64_t>(gap_s * 1e9);
         return intended;
     }
 
   private:
     double rate_;
+    const std::atomic<double>* controlled_rate_;
     bool poisson_;
     std::int64_t next_ns_;
     std::mt19937_64 rng_;
@@ -68,6 +73,8 @@ void Producer::run(const std::atomic<bool>& stop) {
 
     while (!stop.load(std::memory_order_relaxed)) {
         auto now = measure::monotonic_ns();
+        next_intended_ns_.store(schedule.open_loop() ? schedule.peek() : now,
+                                std::memory_order_relaxed);
         if (schedule.open_loop() && schedule.peek() >= config_.end_ns) break;
         if (!schedule.open_loop() && now >= config_.end_ns) break;
         if (schedule.open_loop() && schedule.peek() > now) {

@@ -2,6 +2,7 @@
 // pipelined XADD, every order's outcome recorded with its intended send time.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -21,8 +22,11 @@ struct ProducerConfig {
     workload::ProducerSpec spec;
     std::size_t payload_bytes = 64;
     double rate_per_producer = 0;  // orders/s for this thread; 0 = as fast as possible
-    std::int64_t start_ns = 0;     // schedule origin (monotonic)
-    std::int64_t end_ns = 0;       // no intended send time at or after this
+    // When set, the rate (orders/s for this thread) is read from here for every order: the
+    // max-rate controller moves it.
+    const std::atomic<double>* controlled_rate = nullptr;
+    std::int64_t start_ns = 0;  // schedule origin (monotonic)
+    std::int64_t end_ns = 0;    // no intended send time at or after this
     std::uint64_t rng_seed = 1;
     std::string client_name;
 };
@@ -42,6 +46,19 @@ class Producer {
     // Runs until the schedule ends, the sequencer is exhausted or stop is set. Connection loss
     // marks the in-flight orders indeterminate and reconnects; throws only when Redis stays away.
     void run(const std::atomic<bool>& stop);
+    // The schedule's origin and end (monotonic ns), set when the pool starts.
+    void set_window(std::int64_t start_ns, std::int64_t end_ns) {
+        config_.start_ns = start_ns;
+        config_.end_ns = end_ns;
+        next_intended_ns_.store(start_ns);
+    }
+
+    // How far the producer is behind its schedule (0 when on time): the open-loop schedule's
+    // next intended send time against now.
+    std::int64_t behind_ns(std::int64_t now_ns) const {
+        return std::max<std::int64_t>(0,
+                                      now_ns - next_intended_ns_.load(std::memory_order_relaxed));
+    }
 
     const OutcomeBlocks& outcomes() const { return outcomes_; }
     const measure::Histogram& xadd_latency() const { return *xadd_latency_; }
@@ -53,6 +70,7 @@ class Producer {
     ProducerTotals& totals_;
     OutcomeBlocks outcomes_;
     std::unique_ptr<measure::Histogram> xadd_latency_;
+    std::atomic<std::int64_t> next_intended_ns_{0};
 };
 
 }  // namespace sh::produce

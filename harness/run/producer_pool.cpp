@@ -7,12 +7,11 @@ namespace sh::run {
 ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endpoint& endpoint,
                            const std::string& stream_key, const std::string& run_id,
                            const model::OrderAttributes& attributes)
-    : sequencer_(static_cast<std::uint64_t>(workload.producers.orders)) {
+    : sequencer_(static_cast<std::uint64_t>(workload.producers.orders)),
+      rate_controlled_(workload.producers.rate == 0),
+      limited_by_count_(workload.producers.orders > 0),
+      duration_s_(workload.duration_s) {
     const auto& spec = workload.producers;
-    auto start_ns = measure::monotonic_ns();
-    // A count-limited run ends when the orders are out, not at duration_s.
-    auto end_ns = spec.orders > 0 ? INT64_MAX
-                                  : start_ns + static_cast<std::int64_t>(workload.duration_s * 1e9);
     for (std::int64_t i = 0; i < spec.count; ++i) {
         produce::ProducerConfig config;
         config.endpoint = endpoint;
@@ -20,8 +19,7 @@ ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endp
         config.spec = spec;
         config.payload_bytes = static_cast<std::size_t>(workload.stream.payload_bytes);
         config.rate_per_producer = spec.rate / static_cast<double>(spec.count);
-        config.start_ns = start_ns;
-        config.end_ns = end_ns;
+        if (rate_controlled_) config.controlled_rate = &controlled_rate_per_producer_;
         config.rng_seed = workload.seed * 6364136223846793005ULL + static_cast<std::uint64_t>(i);
         config.client_name = "sh:" + run_id + ":producer:" + std::to_string(i + 1);
         producers_.push_back(
@@ -38,6 +36,11 @@ ProducerPool::~ProducerPool() {
 }
 
 void ProducerPool::start() {
+    auto start_ns = measure::monotonic_ns();
+    // A count-limited run ends when the orders are out, not at duration_s.
+    auto end_ns =
+        limited_by_count_ ? INT64_MAX : start_ns + static_cast<std::int64_t>(duration_s_ * 1e9);
+    for (auto& producer : producers_) producer->set_window(start_ns, end_ns);
     running_.store(static_cast<int>(producers_.size()));
     for (std::size_t i = 0; i < producers_.size(); ++i) {
         threads_.emplace_back([this, i] {
@@ -68,6 +71,35 @@ produce::OutcomeTable ProducerPool::outcomes() const {
 
 void ProducerPool::merge_xadd_latency(measure::Histogram& into) const {
     for (const auto& producer : producers_) into.merge(producer->xadd_latency());
+}
+
+}  // namespace sh::run
+
+namespace sh::run {
+
+nlohmann::json ProducerPool::xadd_latency_summaries() const {
+    auto list = nlohmann::json::array();
+    for (const auto& producer : producers_) list.push_back(producer->xadd_latency().summary_ms());
+    return list;
+}
+
+}  // namespace sh::run
+
+namespace sh::run {
+
+double ProducerPool::total_rate() const {
+    return controlled_rate_per_producer_.load() * static_cast<double>(producers_.size());
+}
+
+void ProducerPool::set_total_rate(double orders_per_s) {
+    controlled_rate_per_producer_.store(orders_per_s / static_cast<double>(producers_.size()));
+}
+
+std::int64_t ProducerPool::max_behind_ns() const {
+    auto now = measure::monotonic_ns();
+    std::int64_t behind = 0;
+    for (const auto& producer : producers_) behind = std::max(behind, producer->behind_ns(now));
+    return behind;
 }
 
 }  // namespace sh::run

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <exception>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,13 @@ class ProducerPool {
     std::uint64_t allocated() const { return sequencer_.allocated(); }
     produce::OutcomeTable outcomes() const;
     void merge_xadd_latency(measure::Histogram& into) const;
+    // rate 0: the rate controller sets the total rate, split evenly over the producers.
+    bool rate_controlled() const { return rate_controlled_; }
+    double total_rate() const;
+    void set_total_rate(double orders_per_s);
+    std::int64_t max_behind_ns() const;
+    // One latency summary per producer thread.
+    nlohmann::json xadd_latency_summaries() const;
 
   private:
     produce::OrderSequencer sequencer_;
@@ -38,6 +46,10 @@ class ProducerPool {
     std::vector<std::exception_ptr> errors_;
     std::atomic<bool> stop_{false};
     std::atomic<int> running_{0};
+    bool rate_controlled_;
+    std::atomic<double> controlled_rate_per_producer_{0};
+    bool limited_by_count_;
+    double duration_s_;
 };
 
 }  // namespace sh::run

@@ -51,6 +51,10 @@ struct RunResult {
     double drain_s = 0;
     bool drained = false;
     std::int64_t retention_trimmed = 0;  // stream entries deleted by the retention setting
+    nlohmann::json timeline = nlohmann::json::array();  // one row per second
+    nlohmann::json bottleneck = nlohmann::json::object();
+    nlohmann::json max_rate;  // null unless producers.rate = 0
+    nlohmann::json xadd_latency_per_producer = nlohmann::json::array();
     std::unique_ptr<measure::Histogram> xadd_latency = std::make_unique<measure::Histogram>();
     std::vector<GroupResult> groups;
     std::vector<ConsumerResult> consumers;

@@ -12,13 +12,16 @@
 
 #include "harness/errors.hpp"
 #include "harness/measure/clock.hpp"
+#include "harness/measure/cpu.hpp"
 #include "harness/os/shared_memory.hpp"
 #include "harness/os/temp_dir.hpp"
 #include "harness/redis/embedded_server.hpp"
 #include "harness/redis/streams.hpp"
 #include "harness/run/fleet.hpp"
 #include "harness/run/producer_pool.hpp"
+#include "harness/run/rate_controller.hpp"
 #include "harness/run/retention.hpp"
+#include "harness/run/sampler.hpp"
 #include "harness/verify/ledger_reader.hpp"
 #include "harness/workload/workload_json.hpp"
 
@@ -41,21 +44,6 @@ std::string utc_now_iso() {
     char buffer[32];
     std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
     return buffer;
-}
-
-std::string info_field(redis::Connection& connection, const std::string& section,
-                       const std::string& field) {
-    auto reply = connection.command({"INFO", section});
-    std::istringstream info{std::string(redis::ReplyView(reply.get()).text())};
-    std::string line;
-    while (std::getline(info, line)) {
-        if (line.rfind(field + ":", 0) == 0) {
-            auto value = line.substr(field.size() + 1);
-            if (!value.empty() && value.back() == '\r') value.pop_back();
-            return value;
-        }
-    }
-    return {};
 }
 
 // Redis 6.2 brought XAUTOCLAIM and XPENDING IDLE, which the claim loop relies on.
@@ -91,8 +79,8 @@ std::string describe_persistence(redis::Connection& connection, const workload::
                                  bool external) {
     if (!external) return redis::to_string(workload.persistence);
     // An external server has its own configuration: report what it runs with.
-    return info_field(connection, "persistence", "aof_enabled") == "1" ? "aof (external)"
-                                                                       : "none (external)";
+    return measure::info_field(connection, "persistence", "aof_enabled") == "1" ? "aof (external)"
+                                                                                : "none (external)";
 }
 
 struct DrainOutcome {
@@ -218,7 +206,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     redis::Connection control(endpoint,
                               {std::chrono::milliseconds(2000), std::chrono::milliseconds(10000),
                                "sh:" + result.run_id + ":supervisor"});
-    auto version = info_field(control, "server", "redis_version");
+    auto version = measure::info_field(control, "server", "redis_version");
     require_version(version);
     model::RunKeys keys(result.run_id, workload.stream.name, workload.stream.key);
     std::vector<std::string> group_names;
@@ -257,6 +245,9 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
                                       static_cast<std::uint64_t>(workload.producers.users),
                                       workload.producers.poison_ratio};
     Retention retention(workload.stream.retention, keys.stream(), group_names);
+    Sampler sampler(workload.groups.size());
+    RateController rate_controller(workload);
+    ProducerPool producers(workload, endpoint, keys.stream(), result.run_id, attributes);
     auto run_start = measure::monotonic_ns();
     RunControl run_control{workload, fleet,  control,   embedded.get(),
                            keys,     *stats, run_start, result};
@@ -269,6 +260,15 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
                  exit.how +
                      (exit.restarted ? "; restarted as " + exit.restarted_as : "; not restarted")});
         }
+        sampler.tick(run_control, producers.totals(), producing);
+        if (producing && producers.rate_controlled()) {
+            try {
+                rate_controller.tick(control, keys.stream(), producers, measure::monotonic_ns(),
+                                     seconds_since(run_start));
+            } catch (const RedisError&) {
+                // Redis restarting: keep the current rate.
+            }
+        }
         try {
             retention.tick(control, measure::monotonic_ns());
         } catch (const RedisIoError&) {
@@ -276,7 +276,6 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         }
     };
     fleet.start_all();
-    ProducerPool producers(workload, endpoint, keys.stream(), result.run_id, attributes);
     producers.start();
     auto next_progress = run_start + progress_interval_ns;
     while (!producers.finished()) {
@@ -296,6 +295,9 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     result.drained = drained.drained;
     result.drain_s = drained.seconds;
     result.retention_trimmed = retention.trimmed();
+    result.timeline = sampler.timeline();
+    if (producers.rate_controlled()) result.max_rate = rate_controller.summary(result.timeline);
+    result.bottleneck = sampler.bottleneck(std::thread::hardware_concurrency());
     if (options.observer != nullptr) options.observer->finish(run_control);
     fleet.stop_all(worker_stop_grace);
     if (stop.requested())
@@ -308,6 +310,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     result.produced_indeterminate = outcomes.count(produce::Outcome::indeterminate);
     result.producer_reconnects = producers.totals().reconnects.load();
     producers.merge_xadd_latency(*result.xadd_latency);
+    result.xadd_latency_per_producer = producers.xadd_latency_summaries();
 
     result.groups.resize(workload.groups.size());
     std::vector<verify::GroupVerdict> verdicts;

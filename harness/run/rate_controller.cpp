@@ -1,0 +1,68 @@
+#include "harness/run/rate_controller.hpp"
+
+#include <algorithm>
+
+#include "harness/redis/streams.hpp"
+
+namespace sh::run {
+
+namespace {
+constexpr double initial_rate = 1000;
+constexpr double min_rate = 100;
+constexpr double raise_factor = 1.10;
+constexpr double cut_factor = 0.80;
+constexpr std::int64_t interval_ns = 250'000'000;
+constexpr std::int64_t max_behind_ns = 50'000'000;
+}  // namespace
+
+RateController::RateController(const workload::Workload& workload) {
+    // A backlog of a few batches per consumer is normal pipelining; more means falling behind.
+    std::int64_t in_flight = 0;
+    for (const auto& group : workload.groups) in_flight += group.consumers * group.batch;
+    backlog_bound_ = std::max<std::int64_t>(100, 4 * in_flight);
+}
+
+void RateController::tick(redis::Connection& connection, const std::string& stream_key,
+                          ProducerPool& producers, std::int64_t now_ns, double at_s) {
+    if (now_ns < next_ns_) return;
+    if (next_ns_ == 0) producers.set_total_rate(initial_rate);
+    next_ns_ = now_ns + interval_ns;
+    std::int64_t backlog = 0;
+    for (const auto& info : redis::xinfo_groups(connection, stream_key)) {
+        backlog += info.pending + info.lag.value_or(0);
+    }
+    auto behind = producers.max_behind_ns();
+    auto rate = producers.total_rate();
+    if (backlog > backlog_bound_ || behind > max_behind_ns) {
+        rate = std::max(min_rate, rate * cut_factor);
+        ++cuts_;
+    } else if (backlog < backlog_bound_ / 2) {
+        rate *= raise_factor;
+        ++raises_;
+    }
+    producers.set_total_rate(rate);
+    last_rate_ = rate;
+    steps_.push_back({{"t_s", at_s},
+                      {"rate", rate},
+                      {"backlog", backlog},
+                      {"producer_behind_ms", static_cast<double>(behind) / 1e6}});
+}
+
+nlohmann::json RateController::summary(const nlohmann::json& timeline) const {
+    std::vector<double> produced;
+    for (const auto& row : timeline) {
+        if (row["phase"] == "load") produced.push_back(row["produced_per_s"].get<double>());
+    }
+    double sustained = 0;
+    std::size_t half = produced.size() / 2;
+    for (std::size_t i = half; i < produced.size(); ++i) sustained += produced[i];
+    if (produced.size() > half) sustained /= static_cast<double>(produced.size() - half);
+    return {{"sustained_orders_per_s", sustained},
+            {"final_rate", last_rate_},
+            {"raises", raises_},
+            {"cuts", cuts_},
+            {"backlog_bound", backlog_bound_},
+            {"steps", steps_}};
+}
+
+}  // namespace sh::run

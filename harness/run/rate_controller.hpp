@@ -1,0 +1,36 @@
+// Max-rate mode (producers.rate = 0): find the highest rate the consumer fleet keeps up with.
+// Every 250 ms the controller raises the producer rate by 10 % while the backlog (pending +
+// lag over all groups) stays small, and cuts it by 20 % when the backlog grows past a bound
+// or the producers fall behind their own schedule. The run measures a sustainable end-to-end
+// rate, not how fast a backlog can pile up.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+#include "harness/redis/connection.hpp"
+#include "harness/run/producer_pool.hpp"
+#include "harness/workload/workload.hpp"
+
+namespace sh::run {
+
+class RateController {
+  public:
+    explicit RateController(const workload::Workload& workload);
+
+    void tick(redis::Connection& connection, const std::string& stream_key, ProducerPool& producers,
+              std::int64_t now_ns, double at_s);
+    // Final rate, cuts, and the sustained rate: produced/s over the second half of the load
+    // rows of the timeline.
+    nlohmann::json summary(const nlohmann::json& timeline) const;
+
+  private:
+    std::int64_t backlog_bound_;
+    std::int64_t next_ns_ = 0;
+    double last_rate_ = 0;
+    int raises_ = 0;
+    int cuts_ = 0;
+    nlohmann::json steps_ = nlohmann::json::array();
+};
+
+}  // namespace sh::run
