@@ -2,11 +2,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "chaos/controller.hpp"
 #include "harness/errors.hpp"
+#include "harness/run/produce_only.hpp"
 #include "harness/run/supervisor.hpp"
 #include "harness/run/worker.hpp"
 #include "harness/workload/workload_json.hpp"
@@ -44,6 +47,23 @@ struct RunCommand {
     bool keep_keys = false;
     bool quiet = false;
 };
+
+// Prints each path's value on its own line: strings bare, everything else as JSON.
+int show_fields(const std::string& file, const std::vector<std::string>& paths) {
+    std::ifstream input(file);
+    if (!input) throw sh::WorkloadError({file + ": cannot open"});
+    auto report = nlohmann::json::parse(input, nullptr, false);
+    if (report.is_discarded()) throw sh::WorkloadError({file + ": invalid JSON"});
+    for (const auto& path : paths) {
+        std::string pointer = "/" + path;
+        std::replace(pointer.begin(), pointer.end(), '.', '/');
+        auto json_pointer = nlohmann::json::json_pointer(pointer);
+        if (!report.contains(json_pointer)) throw sh::WorkloadError({path + ": not in " + file});
+        const auto& value = report.at(json_pointer);
+        std::cout << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+    }
+    return 0;
+}
 
 int run_command(const RunCommand& command) {
     sh::os::StopSignals stop;
@@ -96,6 +116,32 @@ int main(int argc, char** argv) {
                       "leave the run's keys on an external Redis for inspection");
     run_cmd->add_flag("--quiet", run.quiet, "no progress lines");
 
+    std::string produce_url;
+    sh::run::ProduceOnlyOptions produce;
+    auto* produce_cmd = app.add_subcommand(
+        "produce",
+        "XADD orders as fast as possible (no consumers) and print the throughput as JSON");
+    produce_cmd->add_option("--redis", produce_url, "Redis URL")->required();
+    produce_cmd->add_option("--key", produce.stream_key, "stream key")->required();
+    produce_cmd->add_option("--orders", produce.orders, "orders in total")->capture_default_str();
+    produce_cmd->add_option("--connections", produce.connections, "producer connections (threads)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+    produce_cmd->add_option("--pipeline", produce.pipeline, "XADDs per round trip")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000));
+    produce_cmd->add_option("--payload", produce.payload_bytes, "filler bytes per order")
+        ->capture_default_str();
+
+    std::string show_file;
+    std::vector<std::string> show_paths;
+    auto* show_cmd = app.add_subcommand(
+        "show", "print fields of a JSON report by dotted path (for scripts without jq)");
+    show_cmd->add_option("report", show_file, "report.json")->required();
+    show_cmd
+        ->add_option("paths", show_paths, "dotted paths, e.g. summary.bottleneck.redis_cpu_busy")
+        ->required();
+
     sh::run::WorkerArgs worker;
     auto* worker_cmd = app.add_subcommand("worker", "(internal) one consumer process");
     worker_cmd->group("");  // hidden from --help: the supervisor starts workers
@@ -115,6 +161,16 @@ int main(int argc, char** argv) {
     }
     try {
         if (*worker_cmd) return sh::run::run_worker(worker);
+        if (*show_cmd) return show_fields(show_file, show_paths);
+        if (*produce_cmd) {
+            try {
+                produce.endpoint = sh::redis::parse_url(produce_url);
+            } catch (const std::invalid_argument& error) {
+                throw sh::WorkloadError({std::string("--redis: ") + error.what()});
+            }
+            std::cout << sh::run::produce_only(produce).dump(2) << "\n";
+            return 0;
+        }
         return run_command(run);
     } catch (const sh::WorkloadError& error) {
         std::cerr << "streamharness: " << error.what() << "\n";
