@@ -25,7 +25,7 @@ void OutcomeBlocks::merge_into(OutcomeTable& table) const {
     for (const auto& entry : entries_) {
         if (entry.seq >= table.outcome.size()) table.resize(entry.seq + 1);
         table.outcome[entry.seq] = entry.outcome;
-        table.intended_send_ns[entry.seq] = entry.intended_send_ns;
+        table.set_intended_send_ns(entry.seq, entry.intended_send_ns);
     }
 }
 

@@ -31,15 +31,25 @@ class OrderSequencer {
     std::uint64_t limit_;  // 0 = unlimited
 };
 
-// The merged record, indexed by sequence number.
+// The merged record, indexed by sequence number. Intended send times are kept as milliseconds
+// after the run's origin (4 bytes an order, not 8): enough to attribute a loss to a restart, and
+// 10 million orders stay at 50 MB.
 struct OutcomeTable {
     std::vector<Outcome> outcome;
-    std::vector<std::int64_t> intended_send_ns;
+    std::int64_t origin_ns = 0;
+    std::vector<std::uint32_t> intended_offset_ms;
 
     std::uint64_t count(Outcome which) const;
     void resize(std::size_t orders) {
         outcome.resize(orders, Outcome::unsent);
-        intended_send_ns.resize(orders, 0);
+        intended_offset_ms.resize(orders, 0);
+    }
+    std::int64_t intended_send_ns(std::uint64_t seq) const {
+        return origin_ns + static_cast<std::int64_t>(intended_offset_ms[seq]) * 1'000'000;
+    }
+    void set_intended_send_ns(std::uint64_t seq, std::int64_t ns) {
+        intended_offset_ms[seq] =
+            ns <= origin_ns ? 0U : static_cast<std::uint32_t>((ns - origin_ns) / 1'000'000);
     }
 };
 

@@ -59,7 +59,8 @@ Endpoint parse_tcp(std::string_view rest) {
         endpoint.db = parse_int(rest.substr(slash + 1), 0, 1 << 20, "database number");
     }
     auto colon = hostport.rfind(':');
-    if (colon != std::string_view::npos && hostport.find(']') == std::string_view::npos) {
+    auto bracket = hostport.rfind(']');  // [::1]:6380: the port follows the bracketed address
+    if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
         endpoint.port = parse_int(hostport.substr(colon + 1), 1, 65535, "port");
         hostport = hostport.substr(0, colon);
     }
@@ -96,7 +97,8 @@ std::string format(const Endpoint& endpoint, const std::string& password) {
     if (!endpoint.user.empty()) {
         url += endpoint.user + ":" + password + "@";
     } else if (!endpoint.password.empty()) {
-        url += password + "@";
+        // ":password@", so a password holding ':' is not read back as user:password.
+        url += ":" + password + "@";
     }
     url += endpoint.host + ":" + std::to_string(endpoint.port);
     if (endpoint.db != 0) url += "/" + std::to_string(endpoint.db);

@@ -40,6 +40,7 @@ void ProducerPool::start() {
     // A count-limited run ends when the orders are out, not at duration_s.
     auto end_ns =
         limited_by_count_ ? INT64_MAX : start_ns + static_cast<std::int64_t>(duration_s_ * 1e9);
+    start_ns_ = start_ns;
     for (auto& producer : producers_) producer->set_window(start_ns, end_ns);
     running_.store(static_cast<int>(producers_.size()));
     for (std::size_t i = 0; i < producers_.size(); ++i) {
@@ -64,6 +65,7 @@ void ProducerPool::join() {
 
 produce::OutcomeTable ProducerPool::outcomes() const {
     produce::OutcomeTable table;
+    table.origin_ns = start_ns_;
     table.resize(sequencer_.allocated());
     for (const auto& producer : producers_) producer->outcomes().merge_into(table);
     return table;

@@ -49,6 +49,7 @@ class ProducerPool {
     bool rate_controlled_;
     std::atomic<double> controlled_rate_per_producer_{0};
     bool limited_by_count_;
+    std::int64_t start_ns_ = 0;
     double duration_s_;
 };
 

@@ -33,6 +33,11 @@ double ms(std::uint64_t us) {
     return static_cast<double>(us) / 1000.0;
 }
 
+std::int64_t memory_bytes(redis::Connection& connection) {
+    auto text = measure::info_field(connection, "memory", "used_memory");
+    return text.empty() ? 0 : std::stoll(text);
+}
+
 }  // namespace
 
 Sampler::Sampler(std::size_t groups) {
@@ -101,8 +106,7 @@ void Sampler::tick(RunControl& control, const produce::ProducerTotals& totals, b
             {"groups", groups},
             {"redis_cpu", (now.redis_cpu_s - last_.redis_cpu_s) / span_s},
             {"harness_cpu", (now.harness_cpu_s - last_.harness_cpu_s) / span_s},
-            {"redis_memory_bytes",
-             std::stoll("0" + measure::info_field(control.control, "memory", "used_memory"))},
+            {"redis_memory_bytes", memory_bytes(control.control)},
             {"stream_length", redis::xlen(control.control, control.keys.stream())},
             {"faults", faults},
         });

@@ -29,7 +29,7 @@ GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
     GroupVerdict verdict;
     verdict.lost_by_restart.assign(server_restarts_ns.size(), 0);
     auto attribute_loss = [&](std::uint64_t seq) {
-        auto sent = outcomes.intended_send_ns[seq];
+        auto sent = outcomes.intended_send_ns(seq);
         for (std::size_t r = 0; r < server_restarts_ns.size(); ++r) {
             if (sent < server_restarts_ns[r]) {
                 ++verdict.lost_by_restart[r];

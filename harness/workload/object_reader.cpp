@@ -68,7 +68,9 @@ void ObjectReader::integer(const char* key, std::int64_t& out, std::int64_t min,
 void ObjectReader::unsigned_integer(const char* key, std::uint64_t& out) {
     const auto* value = find(key);
     if (value == nullptr) return;
-    if (!value->is_number_unsigned()) return type_problem(key, "a non-negative integer", *value);
+    bool non_negative = value->is_number_unsigned() ||
+                        (value->is_number_integer() && value->get<std::int64_t>() >= 0);
+    if (!non_negative) return type_problem(key, "a non-negative integer", *value);
     out = value->get<std::uint64_t>();
 }
 

@@ -1,0 +1,318 @@
+// Workload files: defaults, validation messages with their JSON paths, --set overrides, to_json.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "harness/errors.hpp"
+#include "harness/os/temp_dir.hpp"
+#include "harness/workload/workload_json.hpp"
+
+using nlohmann::json;
+using sh::WorkloadError;
+using sh::workload::AckMode;
+using sh::workload::load_workload;
+using sh::workload::parse_workload;
+using sh::workload::to_json;
+using sh::workload::Workload;
+
+namespace {
+
+// tests/unit/workload_test.cpp -> the repository root.
+std::filesystem::path repo_root() {
+    return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+}
+
+json minimal() {
+    return json{{"groups", json::array({{{"name", "g"}}})}};
+}
+
+// The problems parse_workload reports; empty when it accepted the document.
+std::vector<std::string> problems_of(const json& document,
+                                     const std::vector<std::string>& overrides = {}) {
+    try {
+        parse_workload(document, overrides);
+    } catch (const WorkloadError& error) {
+        return error.problems();
+    }
+    return {};
+}
+
+bool has_problem_starting(const std::vector<std::string>& problems, const std::string& prefix) {
+    for (const auto& problem : problems) {
+        if (problem.rfind(prefix, 0) == 0) return true;
+    }
+    return false;
+}
+
+std::string joined(const std::vector<std::string>& problems) {
+    std::string text;
+    for (const auto& problem : problems) text += problem + "\n";
+    return text;
+}
+
+}  // namespace
+
+TEST(WorkloadDefaults, MinimalDocumentGetsTheDocumentedDefaults) {
+    Workload w = parse_workload(minimal());
+    EXPECT_EQ(w.name, "unnamed");
+    EXPECT_DOUBLE_EQ(w.duration_s, 20);
+    EXPECT_EQ(w.persistence, sh::redis::Persistence::none);
+    EXPECT_EQ(w.seed, 1U);
+    EXPECT_DOUBLE_EQ(w.drain_timeout_s, 30);
+    EXPECT_EQ(w.stream.name, "ordermq");
+    EXPECT_EQ(w.stream.key, "");
+    EXPECT_EQ(w.stream.payload_bytes, 64);
+    EXPECT_EQ(w.stream.retention.mode, sh::workload::RetentionMode::off);
+    EXPECT_EQ(w.producers.count, 1);
+    EXPECT_DOUBLE_EQ(w.producers.rate, 1000);
+    EXPECT_EQ(w.producers.arrival, sh::workload::Arrival::constant);
+    EXPECT_EQ(w.producers.pipeline, 16);
+    EXPECT_DOUBLE_EQ(w.producers.poison_ratio, 0);
+    ASSERT_EQ(w.groups.size(), 1U);
+    const auto& g = w.groups[0];
+    EXPECT_EQ(g.name, "g");
+    EXPECT_EQ(g.consumers, 1);
+    EXPECT_EQ(g.ack, AckMode::atomic);
+    EXPECT_FALSE(g.dedupe);
+    EXPECT_EQ(g.effect, sh::workload::Effect::none);
+    EXPECT_EQ(g.batch, 50);
+    EXPECT_TRUE(g.claim.enabled);
+    EXPECT_EQ(g.claim.interval_ms, 200);
+    EXPECT_EQ(g.claim.min_idle_ms, 1000);
+    EXPECT_EQ(g.claim.max_deliveries, 5);
+    EXPECT_EQ(g.restart, sh::workload::RestartPolicy::same_name);
+    EXPECT_TRUE(g.replay_pending);
+    EXPECT_TRUE(w.chaos.events.empty());
+    EXPECT_EQ(w.gates.max_lost, 0);
+    EXPECT_EQ(w.gates.max_duplicated, 0);
+    EXPECT_FALSE(w.gates.max_p99_ms.has_value());
+    EXPECT_TRUE(w.gates.points_consistent);
+}
+
+TEST(WorkloadValidation, RejectsUnknownTopLevelKeyAndNamesIt) {
+    auto document = minimal();
+    document["bogus"] = 1;
+    auto problems = problems_of(document);
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_EQ(problems[0], "bogus: unknown key");
+}
+
+TEST(WorkloadValidation, RejectsUnknownNestedKeyAndNamesItsDottedPath) {
+    auto document = minimal();
+    document["groups"][0]["claim"] = {{"bogus", true}};
+    auto problems = problems_of(document);
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_EQ(problems[0], "groups.0.claim.bogus: unknown key");
+}
+
+TEST(WorkloadValidation, RejectsWrongTypeAndSaysWhatWasExpected) {
+    auto document = minimal();
+    document["duration_s"] = "fast";
+    auto problems = problems_of(document);
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_EQ(problems[0].rfind("duration_s: expected a number", 0), 0U) << problems[0];
+    EXPECT_NE(problems[0].find("\"fast\""), std::string::npos) << problems[0];
+}
+
+TEST(WorkloadValidation, RejectsNegativeProducerRate) {
+    auto document = minimal();
+    document["producers"] = {{"rate", -5}};
+    auto problems = problems_of(document);
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_TRUE(has_problem_starting(problems, "producers.rate: ")) << joined(problems);
+    EXPECT_NE(problems[0].find("out of range"), std::string::npos) << problems[0];
+}
+
+TEST(WorkloadValidation, RejectsGroupWithZeroConsumers) {
+    auto document = minimal();
+    document["groups"][0]["consumers"] = 0;
+    auto problems = problems_of(document);
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_TRUE(has_problem_starting(problems, "groups.0.consumers: ")) << joined(problems);
+}
+
+TEST(WorkloadValidation, RejectsEmptyGroupsArray) {
+    auto problems = problems_of(json{{"groups", json::array()}});
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_TRUE(has_problem_starting(problems, "groups: ")) << joined(problems);
+}
+
+TEST(WorkloadValidation, RejectsMissingGroups) {
+    auto problems = problems_of(json::object());
+    EXPECT_TRUE(has_problem_starting(problems, "groups: ")) << joined(problems);
+}
+
+TEST(WorkloadValidation, RejectsDuplicateGroupNamesAtTheSecondOne) {
+    auto document = minimal();
+    document["groups"].push_back({{"name", "g"}});
+    auto problems = problems_of(document);
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_TRUE(has_problem_starting(problems, "groups.1.name: duplicate group name 'g'"))
+        << joined(problems);
+}
+
+TEST(WorkloadValidation, ReportsEveryProblemAtOnce) {
+    auto document = minimal();
+    document["bogus"] = 1;
+    document["producers"] = {{"rate", -1}, {"count", "two"}};
+    document["groups"][0]["consumers"] = 0;
+    auto problems = problems_of(document);
+    EXPECT_EQ(problems.size(), 4U) << joined(problems);
+    EXPECT_TRUE(has_problem_starting(problems, "bogus: unknown key"));
+    EXPECT_TRUE(has_problem_starting(problems, "producers.rate: "));
+    EXPECT_TRUE(has_problem_starting(problems, "producers.count: expected an integer"));
+    EXPECT_TRUE(has_problem_starting(problems, "groups.0.consumers: "));
+}
+
+TEST(WorkloadValidation, RejectsADocumentThatIsNotAnObject) {
+    EXPECT_THROW(parse_workload(json::array()), WorkloadError);
+}
+
+TEST(WorkloadFile, InvalidJsonIsAnErrorNamingTheFile) {
+    sh::os::TempDir dir("workload-test");
+    auto path = dir.path() / "broken.json";
+    std::ofstream(path) << "{ \"name\": \"x\",\n  \"groups\": [ }\n";
+    try {
+        load_workload(path);
+        FAIL() << "invalid JSON was accepted";
+    } catch (const WorkloadError& error) {
+        ASSERT_EQ(error.problems().size(), 1U);
+        EXPECT_NE(error.problems()[0].find(path.string()), std::string::npos)
+            << error.problems()[0];
+        EXPECT_NE(error.problems()[0].find("invalid JSON"), std::string::npos)
+            << error.problems()[0];
+    }
+}
+
+TEST(WorkloadFile, MissingFileIsAnErrorNamingTheFile) {
+    sh::os::TempDir dir("workload-test");
+    auto path = dir.path() / "absent.json";
+    try {
+        load_workload(path);
+        FAIL() << "a missing file was accepted";
+    } catch (const WorkloadError& error) {
+        EXPECT_NE(std::string(error.what()).find(path.string()), std::string::npos) << error.what();
+    }
+}
+
+TEST(WorkloadOverrides, SetsNumbersAndBareWordsAlongNestedPaths) {
+    auto w = parse_workload(
+        minimal(), {"producers.rate=250.5", "groups.0.ack=after", "groups.0.claim.max_deliveries=9",
+                    "persistence=aof-always", "stream.retention.mode=safe"});
+    EXPECT_DOUBLE_EQ(w.producers.rate, 250.5);
+    EXPECT_EQ(w.groups[0].ack, AckMode::after);
+    EXPECT_EQ(w.groups[0].claim.max_deliveries, 9);
+    EXPECT_EQ(w.persistence, sh::redis::Persistence::aof_always);
+    EXPECT_EQ(w.stream.retention.mode, sh::workload::RetentionMode::safe);
+}
+
+TEST(WorkloadOverrides, LaterOverrideWinsAndValueIsValidated) {
+    auto w = parse_workload(minimal(), {"duration_s=5", "duration_s=7"});
+    EXPECT_DOUBLE_EQ(w.duration_s, 7);
+    auto problems = problems_of(minimal(), {"producers.rate=-3"});
+    EXPECT_TRUE(has_problem_starting(problems, "producers.rate: ")) << joined(problems);
+}
+
+TEST(WorkloadOverrides, ArrayIndexOutOfRangeIsReported) {
+    auto problems = problems_of(minimal(), {"groups.3.ack=after"});
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_NE(problems[0].find("groups.3"), std::string::npos) << problems[0];
+    EXPECT_NE(problems[0].find("no such element"), std::string::npos) << problems[0];
+}
+
+TEST(WorkloadOverrides, NonNumericArrayIndexIsReported) {
+    auto problems = problems_of(minimal(), {"groups.first.ack=after"});
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_NE(problems[0].find("expected an array index"), std::string::npos) << problems[0];
+}
+
+TEST(WorkloadOverrides, AssignmentWithoutEqualsIsReported) {
+    auto problems = problems_of(minimal(), {"producers.rate"});
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_NE(problems[0].find("expected path=value"), std::string::npos) << problems[0];
+}
+
+TEST(WorkloadOverrides, OverridingAnUnknownKeyIsReportedAsUnknown) {
+    auto problems = problems_of(minimal(), {"groups.0.claim.bogus=3"});
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_EQ(problems[0], "groups.0.claim.bogus: unknown key");
+}
+
+TEST(WorkloadToJson, RoundTripsDefaults) {
+    auto original = parse_workload(minimal());
+    auto serialised = to_json(original);
+    auto again = parse_workload(json::parse(serialised.dump()));
+    EXPECT_EQ(to_json(again), serialised);
+}
+
+TEST(WorkloadToJson, RoundTripsNonDefaultValues) {
+    json document = {
+        {"name", "rt"},
+        {"duration_s", 12.5},
+        {"persistence", "aof-everysec"},
+        {"seed", 18446744073709551615ULL},
+        {"stream", {{"name", "s"}, {"key", "exact:key"}, {"retention", {{"mode", "unsafe"}}}}},
+        {"producers", {{"count", 3}, {"rate", 0}, {"arrival", "poisson"}, {"poison_ratio", 0.25}}},
+        {"groups",
+         {{{"name", "a"}, {"ack", "before"}, {"dedupe", true}, {"effect", "points"}},
+          {{"name", "b"},
+           {"naming", "shared"},
+           {"restart", "never"},
+           {"fail_ratio", 0.5},
+           {"service_time", {{"distribution", "uniform"}, {"mean_us", 40}}},
+           {"claim", {{"enabled", false}, {"interval_ms", 5000}}},
+           {"dead_letter", {{"delete", true}}}}}},
+        {"chaos",
+         {{"seed", 9U},
+          {"events",
+           {{{"fault", "kill"}, {"target", "a/1"}, {"at_s", 2}, {"restart", "new-name"}},
+            {{"fault", "redis-restart"}, {"target", "-"}, {"every_s", 3}, {"hard", false}}}}}},
+        {"gates", {{"max_lost", nullptr}, {"max_duplicated", 4}, {"max_p99_ms", 12.5}}},
+    };
+    auto original = parse_workload(document);
+    auto serialised = to_json(original);
+    auto again = parse_workload(json::parse(serialised.dump()));
+    EXPECT_EQ(to_json(again), serialised);
+
+    EXPECT_EQ(again.name, "rt");
+    EXPECT_DOUBLE_EQ(again.duration_s, 12.5);
+    EXPECT_EQ(again.seed, 18446744073709551615ULL);
+    EXPECT_EQ(again.stream.key, "exact:key");
+    EXPECT_EQ(again.stream.retention.mode, sh::workload::RetentionMode::unsafe);
+    EXPECT_EQ(again.producers.arrival, sh::workload::Arrival::poisson);
+    EXPECT_DOUBLE_EQ(again.producers.poison_ratio, 0.25);
+    ASSERT_EQ(again.groups.size(), 2U);
+    EXPECT_EQ(again.groups[0].ack, AckMode::before);
+    EXPECT_TRUE(again.groups[0].dedupe);
+    EXPECT_EQ(again.groups[1].naming, sh::workload::ConsumerNaming::shared);
+    EXPECT_EQ(again.groups[1].restart, sh::workload::RestartPolicy::never);
+    EXPECT_FALSE(again.groups[1].claim.enabled);
+    EXPECT_TRUE(again.groups[1].dead_letter.delete_entry);
+    ASSERT_EQ(again.chaos.events.size(), 2U);
+    EXPECT_EQ(again.chaos.events[0].at_s, 2.0);
+    EXPECT_FALSE(again.chaos.events[0].every_s.has_value());
+    EXPECT_EQ(again.chaos.events[1].fault, sh::workload::FaultKind::redis_restart);
+    EXPECT_FALSE(again.chaos.events[1].hard);
+    EXPECT_FALSE(again.gates.max_lost.has_value());
+    EXPECT_EQ(again.gates.max_duplicated, 4);
+    EXPECT_EQ(again.gates.max_p99_ms, 12.5);
+}
+
+TEST(ShippedWorkloads, OrdersParsesWithTwoGroupsOfTwoConsumers) {
+    auto w = load_workload(repo_root() / "workloads" / "orders.json");
+    EXPECT_EQ(w.stream.name, "ordermq");
+    ASSERT_EQ(w.groups.size(), 2U);
+    EXPECT_EQ(w.groups[0].name, "score");
+    EXPECT_EQ(w.groups[0].consumers, 2);
+    EXPECT_EQ(w.groups[1].name, "push");
+    EXPECT_EQ(w.groups[1].consumers, 2);
+}
+
+TEST(ShippedWorkloads, SmokeParses) {
+    auto w = load_workload(repo_root() / "workloads" / "smoke.json");
+    EXPECT_EQ(w.name, "smoke");
+    EXPECT_FALSE(w.groups.empty());
+}
