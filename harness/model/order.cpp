@@ -40,19 +40,55 @@ Order OrderAttributes::make(std::uint64_t seq, std::int64_t intended_send_ns) co
     return {seq, user_of(seq), amount_of(seq), intended_send_ns, is_poison(seq)};
 }
 
+namespace {
+// Every field of an order's entry, in order, for both encodings below.
+template <typename Visit, typename Filler>
+void visit_fields(const Order& order, std::size_t payload_bytes, Visit visit, Filler filler) {
+    visit("orderno", order.seq);
+    visit("user", order.user);
+    visit("amount", order.amount);
+    visit("ts", order.intended_send_ns);
+    if (order.poison) visit("poison", std::uint64_t{1});
+    if (payload_bytes > 0) filler("pad", payload_bytes);
+}
+
+std::size_t field_count(const Order& order, std::size_t payload_bytes) {
+    return 2 * (4 + (order.poison ? 1 : 0) + (payload_bytes > 0 ? 1 : 0));
+}
+}  // namespace
+
 redis::Args order_fields(const Order& order, std::size_t payload_bytes) {
-    redis::Args fields{
-        "orderno", std::to_string(order.seq),    "user", std::to_string(order.user),
-        "amount",  std::to_string(order.amount), "ts",   std::to_string(order.intended_send_ns)};
-    if (order.poison) {
-        fields.emplace_back("poison");
-        fields.emplace_back("1");
-    }
-    if (payload_bytes > 0) {
-        fields.emplace_back("pad");
-        fields.emplace_back(payload_bytes, 'x');
-    }
+    redis::Args fields;
+    fields.reserve(field_count(order, payload_bytes));
+    visit_fields(
+        order, payload_bytes,
+        [&](const char* name, auto value) {
+            fields.emplace_back(name);
+            fields.push_back(std::to_string(value));
+        },
+        [&](const char* name, std::size_t bytes) {
+            fields.emplace_back(name);
+            fields.emplace_back(bytes, 'x');
+        });
     return fields;
+}
+
+void append_xadd(redis::CommandBuffer& buffer, const std::string& key, const Order& order,
+                 std::size_t payload_bytes) {
+    buffer.begin(3 + field_count(order, payload_bytes));
+    buffer.arg("XADD");
+    buffer.arg(key);
+    buffer.arg("*");
+    visit_fields(
+        order, payload_bytes,
+        [&](const char* name, auto value) {
+            buffer.arg(name);
+            buffer.arg(value);
+        },
+        [&](const char* name, std::size_t bytes) {
+            buffer.arg(name);
+            buffer.filler(bytes, 'x');
+        });
 }
 
 std::optional<Order> decode_order(const redis::Fields& fields) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "harness/redis/command_buffer.hpp"
 #include "harness/redis/streams.hpp"
 
 namespace sh::model {
@@ -32,6 +33,9 @@ struct OrderAttributes {
 
 // XADD field list: orderno, user, amount, ts, [poison], pad (payload_bytes of filler).
 redis::Args order_fields(const Order& order, std::size_t payload_bytes);
+// The same XADD (key * fields...) encoded into a command buffer: the producer's hot path.
+void append_xadd(redis::CommandBuffer& buffer, const std::string& key, const Order& order,
+                 std::size_t payload_bytes);
 // nullopt when a field is missing or not a number: the entry is malformed.
 std::optional<Order> decode_order(const redis::Fields& fields);
 

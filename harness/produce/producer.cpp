@@ -69,7 +69,7 @@ void Producer::run(const std::atomic<bool>& stop) {
     in_flight.reserve(depth);
     std::uint64_t next_seq = 0;
     std::uint64_t seq_left = 0;
-    redis::Args xadd{"XADD", config_.stream_key, "*"};
+    redis::CommandBuffer xadds;
 
     while (!stop.load(std::memory_order_relaxed)) {
         auto now = measure::monotonic_ns();
@@ -83,6 +83,7 @@ void Producer::run(const std::atomic<bool>& stop) {
         }
         // Send every order that is due (up to the pipeline depth) in one round trip.
         in_flight.clear();
+        xadds.clear();
         std::size_t answered = 0;
         try {
             while (in_flight.size() < depth) {
@@ -95,17 +96,14 @@ void Producer::run(const std::atomic<bool>& stop) {
                     if (seq_left == 0) break;
                 }
                 auto intended = schedule.take(now);
-                xadd.resize(3);
-                auto fields = model::order_fields(attributes_.make(next_seq, intended),
-                                                  config_.payload_bytes);
-                xadd.insert(xadd.end(), std::make_move_iterator(fields.begin()),
-                            std::make_move_iterator(fields.end()));
+                model::append_xadd(xadds, config_.stream_key, attributes_.make(next_seq, intended),
+                                   config_.payload_bytes);
                 in_flight.push_back({next_seq, intended, now});
                 ++next_seq;
                 --seq_left;
-                connection.append(xadd);
             }
             if (in_flight.empty()) break;  // the sequencer is exhausted
+            connection.append(xadds);
             for (; answered < in_flight.size(); ++answered) {
                 auto reply = connection.read_reply();
                 auto done = measure::monotonic_ns();

@@ -146,6 +146,15 @@ void Connection::append(const Args& args) {
     ++appended_;
 }
 
+void Connection::append(const CommandBuffer& commands) {
+    if (broken()) throw_io({"PIPELINE"}, "connection is broken");
+    auto data = commands.data();
+    if (redisAppendFormattedCommand(context_.get(), data.data(), data.size()) != REDIS_OK) {
+        throw_io({"PIPELINE"}, "cannot append commands");
+    }
+    appended_ += commands.commands();
+}
+
 ReplyPtr Connection::read_reply() {
     void* raw = nullptr;
     if (appended_ == 0) throw std::logic_error("read_reply without an appended command");

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/redis/command_buffer.hpp"
 #include "harness/redis/reply.hpp"
 #include "harness/redis/url.hpp"
 
@@ -45,6 +46,8 @@ class Connection {
 
     // Pipelining: append any number of commands, then read their replies in order.
     void append(const Args& args);
+    // Appends commands already encoded in RESP (CommandBuffer): one call for a whole pipeline.
+    void append(const CommandBuffer& commands);
     ReplyPtr read_reply();  // error replies come back as values, as with command_allow_error
     std::size_t appended() const { return appended_; }
 

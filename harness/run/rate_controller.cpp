@@ -7,9 +7,9 @@
 namespace sh::run {
 
 namespace {
-constexpr double initial_rate = 1000;
+constexpr double initial_rate = 2000;
 constexpr double min_rate = 100;
-constexpr double raise_factor = 1.10;
+constexpr double raise_factor = 1.20;
 constexpr double cut_factor = 0.80;
 constexpr std::int64_t interval_ns = 250'000'000;
 constexpr std::int64_t max_behind_ns = 50'000'000;

@@ -1,5 +1,5 @@
 // Max-rate mode (producers.rate = 0): find the highest rate the consumer fleet keeps up with.
-// Every 250 ms the controller raises the producer rate by 10 % while the backlog (pending +
+// Every 250 ms the controller raises the producer rate by 20 % while the backlog (pending +
 // lag over all groups) stays small, and cuts it by 20 % when the backlog grows past a bound
 // or the producers fall behind their own schedule. The run measures a sustainable end-to-end
 // rate, not how fast a backlog can pile up.
