@@ -50,7 +50,9 @@ void Fleet::start(Worker& worker, bool new_name) {
                                      "--stats-fd",       "3",
                                      "--seed",           std::to_string(seed)};
     os::SpawnOptions options;
-    options.env = {std::string(redis_url_env) + "=" + config_.redis_url};
+    std::string url_variable(redis_url_env);
+    url_variable.append("=").append(config_.redis_url);
+    options.env = {std::move(url_variable)};
     options.pass_fd = config_.stats_fd;
     options.output_path =
         config_.log_dir + "/" + worker.group + "-" + std::to_string(worker.index) + ".log";

@@ -37,12 +37,12 @@ double seconds_since(std::int64_t start_ns) {
     return static_cast<double>(measure::monotonic_ns() - start_ns) / 1e9;
 }
 
-std::string utc_now_iso() {
+std::string utc_now(const char* format) {
     std::time_t now = std::time(nullptr);
     std::tm utc{};
     gmtime_r(&now, &utc);
     char buffer[32];
-    std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    std::strftime(buffer, sizeof(buffer), format, &utc);
     return buffer;
 }
 
@@ -170,14 +170,9 @@ void delete_run_keys(redis::Connection& connection, const model::RunKeys& keys,
 }  // namespace
 
 std::string generate_run_id() {
-    std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char stamp[32];
-    std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &utc);
     std::random_device random;
     std::ostringstream id;
-    id << "r" << stamp << "-" << std::hex << (random() & 0xffffff);
+    id << "r" << utc_now("%Y%m%d-%H%M%S") << "-" << std::hex << (random() & 0xffffff);
     return id.str();
 }
 
@@ -185,7 +180,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
                       const os::StopSignals& stop) {
     RunResult result;
     result.run_id = options.run_id.empty() ? generate_run_id() : options.run_id;
-    result.started_at = utc_now_iso();
+    result.started_at = utc_now("%Y-%m-%dT%H:%M:%SZ");
     result.workload = workload::to_json(workload);
 
     if (options.observer != nullptr) options.observer->check(workload, !options.redis_url);

@@ -26,22 +26,22 @@ TEST_F(BadInput, UnknownKeyExits2AndNamesThePath) {
 }
 
 TEST_F(BadInput, NegativeRateExits2AndNamesThePath) {
-    auto run = run_harness({"run", workload_path("smoke.json"), "--redis", url(), "--set",
-                            "producers.rate=-5"});
+    auto run = run_harness(
+        {"run", workload_path("smoke.json"), "--redis", url(), "--set", "producers.rate=-5"});
     EXPECT_EQ(run.exit_code, 2) << run.err;
     EXPECT_TRUE(mentions(run.err, "producers.rate: -5 is out of range")) << run.err;
 }
 
 TEST_F(BadInput, GroupWithoutConsumersExits2AndNamesThePath) {
-    auto run = run_harness({"run", workload_path("smoke.json"), "--redis", url(), "--set",
-                            "groups.0.consumers=0"});
+    auto run = run_harness(
+        {"run", workload_path("smoke.json"), "--redis", url(), "--set", "groups.0.consumers=0"});
     EXPECT_EQ(run.exit_code, 2) << run.err;
     EXPECT_TRUE(mentions(run.err, "groups.0.consumers: 0 is out of range")) << run.err;
 }
 
 TEST_F(BadInput, NoGroupsAtAllExits2) {
-    auto run = run_harness(
-        {"run", workload_path("smoke.json"), "--redis", url(), "--set", "groups=[]"});
+    auto run =
+        run_harness({"run", workload_path("smoke.json"), "--redis", url(), "--set", "groups=[]"});
     EXPECT_EQ(run.exit_code, 2) << run.err;
     EXPECT_TRUE(mentions(run.err, "groups: at least one consumer group is needed")) << run.err;
 }
@@ -81,9 +81,9 @@ TEST_F(BadInput, WrongPasswordExits3WithRedisMessageAndNoPassword) {
     auto admin = connect();
     admin.command({"ACL", "SETUSER", "badinput", "on", ">right", "~*", "+@all"});
     auto endpoint = server().endpoint();
-    auto run = run_harness({"run", workload_path("smoke.json"), "--redis",
-                            "redis://badinput:wrongpass@127.0.0.1:" +
-                                std::to_string(endpoint.port)});
+    auto run =
+        run_harness({"run", workload_path("smoke.json"), "--redis",
+                     "redis://badinput:wrongpass@127.0.0.1:" + std::to_string(endpoint.port)});
     EXPECT_EQ(run.exit_code, 3) << run.err;
     EXPECT_TRUE(mentions(run.err, "WRONGPASS")) << run.err;
     EXPECT_FALSE(mentions(run.err, "wrongpass")) << run.err;

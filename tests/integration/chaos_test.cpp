@@ -48,6 +48,19 @@ std::vector<std::string> chaos_args(const std::string& redis_url, const std::str
             "chaos.events.1.every_s=1"};
 }
 
+// The same with a broken ack mode, and slower consumers so kills land mid-batch more often.
+std::vector<std::string> chaos_args_with_ack(const std::string& redis_url,
+                                             const std::string& run_id, const std::string& ack) {
+    auto args = chaos_args(redis_url, run_id);
+    for (const std::string& setting :
+         {"groups.0.ack=" + ack, "groups.1.ack=" + ack, std::string("producers.rate=400"),
+          std::string("groups.0.service_time.mean_us=2000"),
+          std::string("groups.1.service_time.mean_us=2000")}) {
+        args.insert(args.end(), {"--set", setting});
+    }
+    return args;
+}
+
 }  // namespace
 
 TEST_F(Chaos, SeedScenarioUnderKillsPausesDisconnectsStopsAndSlowdownsLosesNothing) {
@@ -90,13 +103,7 @@ TEST_F(Chaos, SeedScenarioUnderKillsPausesDisconnectsStopsAndSlowdownsLosesNothi
 }
 
 TEST_F(Chaos, AckAfterUnderKillsReportsExactlyTheDuplicatesInTheLedger) {
-    auto args = chaos_args(url(), "chaos-after");
-    for (const auto* setting :
-         {"groups.0.ack=after", "groups.1.ack=after", "groups.0.service_time.mean_us=2000",
-          "groups.1.service_time.mean_us=2000", "producers.rate=400"}) {
-        args.insert(args.end(), {"--set", setting});
-    }
-    auto run = run_harness(args);
+    auto run = run_harness(chaos_args_with_ack(url(), "chaos-after", "after"));
     EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
     auto report = run.report();
     auto connection = connect();
@@ -112,13 +119,7 @@ TEST_F(Chaos, AckAfterUnderKillsReportsExactlyTheDuplicatesInTheLedger) {
 }
 
 TEST_F(Chaos, AckBeforeUnderKillsReportsExactlyTheLostOrders) {
-    auto args = chaos_args(url(), "chaos-before");
-    for (const auto* setting :
-         {"groups.0.ack=before", "groups.1.ack=before", "groups.0.service_time.mean_us=2000",
-          "groups.1.service_time.mean_us=2000", "producers.rate=400"}) {
-        args.insert(args.end(), {"--set", setting});
-    }
-    auto run = run_harness(args);
+    auto run = run_harness(chaos_args_with_ack(url(), "chaos-before", "before"));
     EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
     auto report = run.report();
     auto connection = connect();

@@ -44,7 +44,8 @@ TEST_F(ConnectionTest, ErrorReplyCarriesCommandKeyAndRedisMessage) {
 TEST_F(ConnectionTest, ErrorOfXreadgroupNamesTheStreamKey) {
     auto connection = connect();
     try {
-        connection.command({"XREADGROUP", "GROUP", "nogroup", "c", "STREAMS", "conn:nostream", ">"});
+        connection.command(
+            {"XREADGROUP", "GROUP", "nogroup", "c", "STREAMS", "conn:nostream", ">"});
         FAIL() << "XREADGROUP without a group must fail";
     } catch (const RedisReplyError& error) {
         EXPECT_EQ(error.key(), "conn:nostream");

@@ -100,6 +100,18 @@ Kill kill_while_pending(sh::redis::Connection& connection, const std::string& ru
     return kill;
 }
 
+// Waits until none of the entries is pending in the group any more (someone acknowledged it).
+bool wait_until_acknowledged(sh::redis::Connection& connection, const std::string& key,
+                             const std::set<std::string>& held) {
+    return wait_until(
+        [&] {
+            auto pending = pending_ids(connection, key, "score");
+            return std::none_of(held.begin(), held.end(),
+                                [&](const std::string& id) { return pending.count(id) > 0; });
+        },
+        std::chrono::seconds(10));
+}
+
 const json& consumer_counters(const json& report, const std::string& name) {
     for (const auto& consumer : report["consumers"]) {
         if (consumer["name"] == name) return consumer["counters"];
@@ -120,13 +132,7 @@ TEST_F(Recovery, KilledConsumersEntriesAreAcknowledgedByItsGroupWithinMinIdlePlu
     ASSERT_FALSE(kill.held.empty());
 
     auto key = stream_key(run_id);
-    bool recovered = wait_until(
-        [&] {
-            auto pending = pending_ids(connection, key, "score");
-            return std::none_of(kill.held.begin(), kill.held.end(),
-                                [&](const std::string& id) { return pending.count(id) > 0; });
-        },
-        std::chrono::seconds(10));
+    bool recovered = wait_until_acknowledged(connection, key, kill.held);
     auto recovery_ms = (sh::measure::monotonic_ns() - kill.at_ns) / 1'000'000;
     ASSERT_TRUE(recovered);
     // Idle time starts at delivery, before the kill: min_idle + 2 intervals bounds the claim,
@@ -169,13 +175,7 @@ TEST_F(Recovery, ConsumerRestartedUnderItsOldNameReplaysItsOwnPendingEntries) {
     auto kill = kill_while_pending(connection, run_id, "score-1-1");
     ASSERT_FALSE(kill.held.empty());
     auto key = stream_key(run_id);
-    bool recovered = wait_until(
-        [&] {
-            auto pending = pending_ids(connection, key, "score");
-            return std::none_of(kill.held.begin(), kill.held.end(),
-                                [&](const std::string& id) { return pending.count(id) > 0; });
-        },
-        std::chrono::seconds(10));
+    bool recovered = wait_until_acknowledged(connection, key, kill.held);
     EXPECT_TRUE(recovered);
 
     auto run = harness.finish();
