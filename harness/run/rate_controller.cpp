@@ -13,6 +13,7 @@ constexpr double raise_factor = 1.20;
 constexpr double cut_factor = 0.80;
 constexpr std::int64_t interval_ns = 250'000'000;
 constexpr std::int64_t max_behind_ns = 50'000'000;
+constexpr double max_backlog_s = 0.05;
 }  // namespace
 
 RateController::RateController(const workload::Workload& workload) {
@@ -33,10 +34,12 @@ void RateController::tick(redis::Connection& connection, const std::string& stre
     }
     auto behind = producers.max_behind_ns();
     auto rate = producers.total_rate();
-    if (backlog > backlog_bound_ || behind > max_behind_ns) {
+    // A backlog worth up to 50 ms of orders is the pipeline at work, not falling behind.
+    auto bound = std::max(backlog_bound_, static_cast<std::int64_t>(rate * max_backlog_s));
+    if (backlog > bound || behind > max_behind_ns) {
         rate = std::max(min_rate, rate * cut_factor);
         ++cuts_;
-    } else if (backlog < backlog_bound_ / 2) {
+    } else if (backlog < bound / 2) {
         rate *= raise_factor;
         ++raises_;
     }

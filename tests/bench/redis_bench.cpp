@@ -30,26 +30,23 @@ sh::redis::EmbeddedServer& server() {
     return *instance;
 }
 
-sh::redis::Args xadd_args(const std::string& key, const sh::model::OrderAttributes& attributes,
-                          std::uint64_t seq) {
-    sh::redis::Args xadd{"XADD", key, "*"};
-    auto fields = sh::model::order_fields(
-        attributes.make(seq, base_send_ns + static_cast<std::int64_t>(seq) * 333'333),
-        payload_bytes);
-    xadd.insert(xadd.end(), std::make_move_iterator(fields.begin()),
-                std::make_move_iterator(fields.end()));
-    return xadd;
-}
-
-// Sends `count` XADDs in pipelined rounds of `depth`; throws on an error reply.
+// Sends `count` XADDs in pipelined rounds of `depth`, encoded the way the producer does (one
+// RESP buffer per round); throws on an error reply.
 void xadd_pipelined(sh::redis::Connection& connection, const std::string& key,
                     const sh::model::OrderAttributes& attributes, std::uint64_t& next_seq,
                     std::uint64_t count, std::uint64_t depth) {
+    sh::redis::CommandBuffer buffer;
     while (count > 0) {
         const auto round = std::min(count, depth);
-        for (std::uint64_t i = 0; i < round; ++i) {
-            connection.append(xadd_args(key, attributes, next_seq++));
+        buffer.clear();
+        for (std::uint64_t i = 0; i < round; ++i, ++next_seq) {
+            sh::model::append_xadd(
+                buffer, key,
+                attributes.make(next_seq,
+                                base_send_ns + static_cast<std::int64_t>(next_seq) * 333'333),
+                payload_bytes);
         }
+        connection.append(buffer);
         for (std::uint64_t i = 0; i < round; ++i) {
             sh::redis::throw_if_error({"XADD", key}, connection.read_reply());
         }
