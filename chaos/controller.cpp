@@ -87,13 +87,14 @@ void ChaosController::restart_worker(run::RunControl& control, std::size_t index
 bool ChaosController::kill(run::RunControl& control, const workload::FaultEvent& event,
                            double at_s) {
     auto& workers = control.fleet.workers();
-    // Only a worker in the middle of something: entries pending or, in the `before` mode that
-    // acknowledges on receipt, entries read and not yet finished.
+    // Only a worker in the middle of a batch (entries read, not yet finished) that holds entries
+    // pending. The pending list alone cannot tell: with the seed's shared consumer name it holds
+    // the other instance's batch too. In the `before` mode nothing is pending: the batch is
+    // acknowledged on receipt.
     auto holding = [&](const run::Worker& worker) {
-        if (control.workload.groups[worker.group_index].ack == workload::AckMode::before) {
-            return control.stats.slots()[worker.slot].in_flight.load(relaxed) > 0;
-        }
-        return !pending_of(control, worker).empty();
+        if (control.stats.slots()[worker.slot].in_flight.load(relaxed) == 0) return false;
+        return control.workload.groups[worker.group_index].ack == workload::AckMode::before ||
+               !pending_of(control, worker).empty();
     };
     auto targets = select_targets(
         event.target, workers,

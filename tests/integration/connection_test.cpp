@@ -2,9 +2,13 @@
 // SELECT, reconnection.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "harness/errors.hpp"
+#include "harness/os/temp_dir.hpp"
 #include "harness/redis/script.hpp"
 #include "harness/redis/streams.hpp"
+#include "tests/support/harness_process.hpp"
 #include "tests/support/redis_fixture.hpp"
 
 using sh::RedisIoError;
@@ -146,4 +150,29 @@ TEST_F(ConnectionTest, CreateGroupToleratesBusyGroup) {
     EXPECT_TRUE(sh::redis::create_group(connection, "conn:stream", "g", "0"));
     EXPECT_FALSE(sh::redis::create_group(connection, "conn:stream", "g", "0"));
     EXPECT_EQ(integer(connection, {"XLEN", "conn:stream"}), 0);
+}
+
+TEST_F(ConnectionTest, UnixSocketUrlConnectsAndTheSeedRunPassesOverIt) {
+    sh::os::TempDir dir("streamharness-unix");
+    auto socket = (dir.path() / "redis.sock").string();
+    auto server = sh::os::ChildProcess::spawn(
+        {"redis-server", "--port", "0", "--unixsocket", socket, "--save", "", "--appendonly", "no",
+         "--dir", dir.path().string()},
+        {});
+    auto endpoint = sh::redis::parse_url("unix://" + socket);
+    bool ready = false;
+    for (int i = 0; i < 200 && !ready; ++i) {
+        try {
+            Connection probe(endpoint, {});
+            ready = text(probe, {"PING"}) == "PONG";
+        } catch (const sh::RedisError&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+    ASSERT_TRUE(ready);
+    auto run = sh::testing::run_harness({"run", sh::testing::workload_path("smoke.json"), "--redis",
+                                         "unix://" + socket, "--set", "duration_s=1"});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.report()["verdict"], "pass");
+    server.terminate(std::chrono::seconds(5));
 }

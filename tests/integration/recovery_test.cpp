@@ -484,3 +484,24 @@ TEST_F(Recovery, SeedWorkloadPassesWithClaimingAndDeadLettersInBothGroups) {
             << group;
     }
 }
+
+TEST_F(Recovery, WithoutADeliveryLimitOrphansAreTakenWithXautoclaim) {
+    auto workload = recovery_workload();
+    workload["groups"][0]["claim"]["max_deliveries"] = 0;
+    auto path = write_temp_file("autoclaim.json", workload.dump());
+    std::string run_id = "autoclaim-test";
+    BackgroundHarness harness({"run", path, "--redis", url(), "--run-id", run_id}, {});
+    auto connection = connect();
+    auto kill = kill_while_pending(connection, run_id, "score-1-1");
+    ASSERT_FALSE(kill.held.empty());
+    EXPECT_TRUE(wait_until_acknowledged(connection, stream_key(run_id), kill.held));
+    auto run = harness.finish();
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    auto report = run.report();
+    const auto& verdict = report["verification"]["score"];
+    EXPECT_EQ(verdict["lost"], 0);
+    EXPECT_EQ(verdict["duplicated"], 0);
+    EXPECT_EQ(verdict["dead_lettered"], 0);
+    EXPECT_GE(consumer_counters(report, "score-2-1")["claimed"].get<std::size_t>(),
+              kill.held.size());
+}

@@ -8,10 +8,11 @@
 #include <thread>
 
 #include "harness/os/child_process.hpp"
+#include "harness/os/temp_dir.hpp"
 #include "tests/support/harness_process.hpp"
 #include "tests/support/redis_fixture.hpp"
 
-using sh::testing::count_processes;
+using sh::testing::count_processes_using;
 using sh::testing::run_harness;
 using sh::testing::workload_path;
 
@@ -36,17 +37,10 @@ void expect_clean_verdict(const nlohmann::json& report) {
     EXPECT_EQ(report["verdict"], "pass");
 }
 
-// Temporary directories of embedded servers and runs.
-int count_temp_dirs() {
-    int count = 0;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
-        auto name = entry.path().filename().string();
-        if (name.rfind("streamharness-redis-", 0) == 0 ||
-            name.rfind("streamharness-run-", 0) == 0) {
-            ++count;
-        }
-    }
+// Entries left in a directory (the private TMPDIR a test gives the harness).
+std::size_t entries_in(const std::filesystem::path& dir) {
+    std::size_t count = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++count;
     return count;
 }
 
@@ -136,36 +130,37 @@ TEST_F(SeedRun, EachConsumerOfAGroupGetsADisjointNonEmptyShare) {
     connection.command({"UNLINK", "sh:{share-test:ordermq:0}:stream"});
 }
 
+// Each of these tests gives the harness a private TMPDIR: its embedded server's directory, its
+// scratch files and every process started with them can be told apart from other tests' ones.
 TEST_F(SeedRun, EmbeddedRedisRunPassesAndLeavesNoServerOrDirectory) {
-    auto dirs_before = count_temp_dirs();
-    auto servers_before = count_processes("streamharness-redis");
-    auto run = run_harness({"run", workload_path("smoke.json"), "--set", "duration_s=2"});
+    sh::os::TempDir tmp("streamharness-test-tmpdir");
+    auto run = run_harness({"run", workload_path("smoke.json"), "--set", "duration_s=2"},
+                           {"TMPDIR=" + tmp.path().string()});
     ASSERT_EQ(run.exit_code, 0) << run.err;
     auto report = run.report();
     expect_clean_verdict(report);
     EXPECT_EQ(report["environment"]["redis"], "embedded");
     EXPECT_EQ(report["environment"]["persistence"], "none");
-    EXPECT_EQ(count_temp_dirs(), dirs_before);
-    EXPECT_EQ(count_processes("streamharness-redis"), servers_before);
+    EXPECT_EQ(entries_in(tmp.path()), 0u);
+    EXPECT_EQ(count_processes_using(tmp.path().string()), 0);
 }
 
 TEST_F(SeedRun, SigtermStopsTheRunWithItsEmbeddedRedisAndWorkers) {
-    auto dirs_before = count_temp_dirs();
-    auto servers_before = count_processes("streamharness-redis");
-    auto workers_before = count_processes(" worker --workload");
-    auto out = std::filesystem::temp_directory_path() / "streamharness-sigterm-out";
+    sh::os::TempDir tmp("streamharness-test-tmpdir");
+    sh::os::TempDir out("streamharness-test-out");
+    sh::os::SpawnOptions options;
+    options.env = {"TMPDIR=" + tmp.path().string()};
     auto harness =
         sh::os::ChildProcess::spawn({STREAMHARNESS_BIN, "run", workload_path("smoke.json"), "--set",
-                                     "duration_s=60", "--quiet", "--out", out.string()},
-                                    {});
+                                     "duration_s=60", "--quiet", "--out", out.path().string()},
+                                    options);
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    EXPECT_EQ(count_processes(" worker --workload"), workers_before + 4);
+    // The embedded server (--dir under TMPDIR) and the 4 workers (--workload under TMPDIR).
+    EXPECT_EQ(count_processes_using(tmp.path().string()), 5);
     harness.signal(SIGTERM);
     int status = harness.wait();
     EXPECT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 130);
-    EXPECT_EQ(count_processes(" worker --workload"), workers_before);
-    EXPECT_EQ(count_processes("streamharness-redis"), servers_before);
-    std::filesystem::remove_all(out);
-    EXPECT_EQ(count_temp_dirs(), dirs_before);
+    EXPECT_EQ(count_processes_using(tmp.path().string()), 0);
+    EXPECT_EQ(entries_in(tmp.path()), 0u);
 }

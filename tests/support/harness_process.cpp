@@ -101,10 +101,13 @@ pid_t find_worker_pid(const std::string& run_id, const std::string& consumer_nam
     return found;
 }
 
-int count_processes(const std::string& needle) {
+int count_processes_using(const std::string& dir) {
     int count = 0;
-    for_each_process([&](pid_t, const std::string& command) {
-        if (command.find(needle) != std::string::npos) ++count;
+    for_each_process([&](pid_t pid, const std::string& command) {
+        std::error_code error;
+        auto cwd = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", error);
+        bool inside = !error && cwd.string().rfind(dir, 0) == 0;
+        if (inside || command.find(dir) != std::string::npos) ++count;
     });
     return count;
 }

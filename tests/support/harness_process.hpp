@@ -41,8 +41,9 @@ HarnessRun run_harness(const std::vector<std::string>& args,
 // The pid of a running worker of the run (found from /proc), or -1.
 pid_t find_worker_pid(const std::string& run_id, const std::string& consumer_name);
 
-// Processes whose command line contains the needle.
-int count_processes(const std::string& needle);
+// Processes that name the directory on their command line or work inside it (redis-server
+// rewrites its command line but runs in its --dir).
+int count_processes_using(const std::string& dir);
 
 // A workload file path inside the source tree's workloads/ folder.
 std::string workload_path(const std::string& name);

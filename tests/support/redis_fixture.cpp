@@ -8,11 +8,17 @@ void RedisTest::SetUpTestSuite() {
     server_ = std::make_unique<redis::EmbeddedServer>(redis::EmbeddedServerOptions{});
 }
 
-void RedisTest::TearDownTestSuite() { server_.reset(); }
+void RedisTest::TearDownTestSuite() {
+    server_.reset();
+}
 
-std::string RedisTest::url() { return server_->endpoint().to_url(); }
+std::string RedisTest::url() {
+    return server_->endpoint().to_url();
+}
 
-redis::Connection RedisTest::connect() { return redis::Connection(server_->endpoint(), {}); }
+redis::Connection RedisTest::connect() {
+    return redis::Connection(server_->endpoint(), {});
+}
 
 std::int64_t RedisTest::integer(redis::Connection& connection, const redis::Args& args) {
     auto reply = connection.command(args);

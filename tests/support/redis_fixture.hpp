@@ -13,11 +13,11 @@
 namespace sh::testing {
 
 class RedisTest : public ::testing::Test {
-public:
+  public:
     static void SetUpTestSuite();
     static void TearDownTestSuite();
 
-protected:
+  protected:
     static redis::EmbeddedServer& server() { return *server_; }
     static std::string url();
     static redis::Connection connect();
@@ -25,7 +25,7 @@ protected:
     static std::int64_t integer(redis::Connection& connection, const redis::Args& args);
     static std::string text(redis::Connection& connection, const redis::Args& args);
 
-private:
+  private:
     static std::unique_ptr<redis::EmbeddedServer> server_;
 };
 
