@@ -1,5 +1,6 @@
 #include "tests/support/harness_process.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,19 @@ std::filesystem::path scratch_dir() {
     std::filesystem::create_directories(dir);
     return dir;
 }
+
+// Removes this test process's scratch directory at the end, unless a test failed: then its
+// reports and worker logs stay for a look.
+class ScratchCleanup : public ::testing::Environment {
+  public:
+    void TearDown() override {
+        if (::testing::UnitTest::GetInstance()->Failed()) return;
+        std::error_code ignored;
+        std::filesystem::remove_all(scratch_dir(), ignored);
+    }
+};
+[[maybe_unused]] auto* const scratch_cleanup =
+    ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
 
 std::string slurp(const std::filesystem::path& path) {
     std::ifstream file(path);
