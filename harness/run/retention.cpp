@@ -11,7 +11,9 @@ namespace {
 
 using IdPair = std::pair<std::uint64_t, std::uint64_t>;
 
-std::string format_id(IdPair id) { return std::to_string(id.first) + "-" + std::to_string(id.second); }
+std::string format_id(IdPair id) {
+    return std::to_string(id.first) + "-" + std::to_string(id.second);
+}
 
 IdPair successor(IdPair id) {
     return id.second == UINT64_MAX ? IdPair{id.first + 1, 0} : IdPair{id.first, id.second + 1};

@@ -14,7 +14,7 @@
 namespace sh::run {
 
 class Retention {
-public:
+  public:
     Retention(workload::Retention spec, std::string stream_key, std::vector<std::string> groups);
 
     // Trims when the interval has passed; returns entries deleted by this call.
@@ -26,7 +26,7 @@ public:
     static std::string oldest_needed_id(redis::Connection& connection, const std::string& key,
                                         const std::vector<std::string>& groups);
 
-private:
+  private:
     workload::Retention spec_;
     std::string stream_key_;
     std::vector<std::string> groups_;

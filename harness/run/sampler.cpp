@@ -81,7 +81,8 @@ void Sampler::tick(RunControl& control, const produce::ProducerTotals& totals, b
         for (std::size_t g = 0; g < control.workload.groups.size(); ++g) {
             const auto& name = control.workload.groups[g].name;
             auto cumulative = group_latency(control, g);
-            auto second = group_latency(control, g);
+            auto second = std::make_unique<measure::Histogram>();
+            second->merge(*cumulative);
             second->subtract(*last_latency_[g]);
             last_latency_[g] = std::move(cumulative);
             nlohmann::json row = {

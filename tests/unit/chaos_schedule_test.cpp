@@ -88,7 +88,9 @@ std::vector<sh::run::Worker> fleet() {
     }
     return workers;
 }
-bool any_worker(const sh::run::Worker&) { return true; }
+bool any_worker(const sh::run::Worker&) {
+    return true;
+}
 }  // namespace
 
 TEST(ChaosTarget, IndexSelectsThatConsumer) {
