@@ -121,14 +121,46 @@ const json& consumer_counters(const json& report, const std::string& name) {
 
 }  // namespace
 
-class Recovery : public sh::testing::RedisTest {};
+class Recovery : public sh::testing::RedisTest {
+  protected:
+    struct KilledRun {
+        BackgroundHarness harness;
+        Kill kill;
+    };
+
+    // Starts the workload against the suite's server and SIGKILLs `consumer` mid-batch.
+    static KilledRun start_and_kill(sh::redis::Connection& connection, const json& workload,
+                                    const std::string& run_id, const std::string& consumer,
+                                    bool keep_keys) {
+        auto path = write_temp_file(run_id + ".json", workload.dump());
+        std::vector<std::string> args{"run", path, "--redis", url(), "--run-id", run_id};
+        if (keep_keys) args.push_back("--keep-keys");
+        BackgroundHarness harness(args, {});
+        auto kill = kill_while_pending(connection, run_id, consumer);
+        return {std::move(harness), std::move(kill)};
+    }
+
+    // Deletes every key of a run kept with --keep-keys (SCAN over its hash tag: this is the
+    // test's own server).
+    static void delete_run_keys(sh::redis::Connection& connection, const std::string& run_id) {
+        std::string cursor = "0";
+        do {
+            auto reply = connection.command(
+                {"SCAN", cursor, "MATCH", "sh:{" + run_id + ":*", "COUNT", "1000"});
+            sh::redis::ReplyView view(reply.get());
+            cursor = std::string(view.element(0).text());
+            for (std::size_t i = 0; i < view.element(1).size(); ++i) {
+                connection.command({"UNLINK", std::string(view.element(1).element(i).text())});
+            }
+        } while (cursor != "0");
+    }
+};
 
 TEST_F(Recovery, KilledConsumersEntriesAreAcknowledgedByItsGroupWithinMinIdlePlusTwoIntervals) {
-    auto path = write_temp_file("claim.json", recovery_workload().dump());
     std::string run_id = "claim-test";
-    BackgroundHarness harness({"run", path, "--redis", url(), "--run-id", run_id}, {});
     auto connection = connect();
-    auto kill = kill_while_pending(connection, run_id, "score-1-1");
+    auto [harness, kill] =
+        start_and_kill(connection, recovery_workload(), run_id, "score-1-1", false);
     ASSERT_FALSE(kill.held.empty());
 
     auto key = stream_key(run_id);
@@ -168,11 +200,9 @@ TEST_F(Recovery, ConsumerRestartedUnderItsOldNameReplaysItsOwnPendingEntries) {
     group["restart"] = "same-name";
     // Nobody may claim within the test: only the replay can recover the entries.
     group["claim"]["min_idle_ms"] = 60000;
-    auto path = write_temp_file("replay.json", workload.dump());
     std::string run_id = "replay-test";
-    BackgroundHarness harness({"run", path, "--redis", url(), "--run-id", run_id}, {});
     auto connection = connect();
-    auto kill = kill_while_pending(connection, run_id, "score-1-1");
+    auto [harness, kill] = start_and_kill(connection, workload, run_id, "score-1-1", false);
     ASSERT_FALSE(kill.held.empty());
     auto key = stream_key(run_id);
     bool recovered = wait_until_acknowledged(connection, key, kill.held);
@@ -196,11 +226,9 @@ TEST_F(Recovery, WithoutAClaimLoopAKilledConsumersEntriesStayPendingAndTheGateFa
     auto workload = recovery_workload();
     workload["groups"][0]["claim"]["enabled"] = false;
     workload["drain_timeout_s"] = 2;
-    auto path = write_temp_file("noclaim.json", workload.dump());
     std::string run_id = "noclaim-test";
-    BackgroundHarness harness({"run", path, "--redis", url(), "--run-id", run_id}, {});
     auto connection = connect();
-    auto kill = kill_while_pending(connection, run_id, "score-1-1");
+    auto [harness, kill] = start_and_kill(connection, workload, run_id, "score-1-1", false);
     ASSERT_FALSE(kill.held.empty());
 
     auto run = harness.finish();
@@ -273,10 +301,7 @@ TEST_F(Recovery, PoisonOrdersEndInEveryGroupsDeadLetterStreamAtMaxDeliveries) {
         EXPECT_EQ(integer(connection, {"BITCOUNT", run_key(run_id, "acked:" + group)}),
                   static_cast<std::int64_t>(300 - poison.size()));
     }
-    for (const auto& key : {"stream", "acked:score", "acked:push", "dlq:score", "dlq:push",
-                            "points:score", "shares:score", "shares:push"}) {
-        connection.command({"UNLINK", run_key(run_id, key)});
-    }
+    delete_run_keys(connection, run_id);
 }
 
 TEST_F(Recovery, TransientFailuresSurviveALaterDelivery) {
@@ -331,20 +356,16 @@ TEST_F(Recovery, MalformedEntryIsDeadLetteredAndNoConsumerCrashes) {
     ASSERT_EQ(letters.size(), 2u);
     EXPECT_EQ(*sh::redis::find_field(letters[0].fields, "orderno"), "not-a-number");
     EXPECT_EQ(*sh::redis::find_field(letters[1].fields, "garbage"), "1");
-    connection.command({"UNLINK", key, run_key(run_id, "dlq:score"), run_key(run_id, "acked:score"),
-                        run_key(run_id, "points:score"), run_key(run_id, "shares:score")});
+    delete_run_keys(connection, run_id);
 }
 
 TEST_F(Recovery, IdleConsumersWithNothingPendingAreRemoved) {
     auto workload = recovery_workload();
     workload["duration_s"] = 5;
     workload["groups"][0]["restart"] = "new-name";
-    auto path = write_temp_file("hygiene.json", workload.dump());
     std::string run_id = "hygiene-test";
-    BackgroundHarness harness({"run", path, "--redis", url(), "--run-id", run_id, "--keep-keys"},
-                              {});
     auto connection = connect();
-    auto kill = kill_while_pending(connection, run_id, "score-1-1");
+    auto [harness, kill] = start_and_kill(connection, workload, run_id, "score-1-1", true);
     ASSERT_FALSE(kill.held.empty());
     auto run = harness.finish();
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
@@ -358,8 +379,7 @@ TEST_F(Recovery, IdleConsumersWithNothingPendingAreRemoved) {
     EXPECT_EQ(names.count("score-1-1"), 0u) << "the dead consumer's name was removed";
     EXPECT_EQ(names.count("score-1-2"), 1u) << "its replacement runs under a new name";
     EXPECT_EQ(report["verification"]["score"]["lost"], 0);
-    connection.command({"UNLINK", stream_key(run_id), run_key(run_id, "acked:score"),
-                        run_key(run_id, "points:score"), run_key(run_id, "shares:score")});
+    delete_run_keys(connection, run_id);
 }
 
 TEST_F(Recovery, SharedConsumerNameOfTheSeedMakesARestartReplayTheOtherInstancesEntries) {
@@ -371,12 +391,9 @@ TEST_F(Recovery, SharedConsumerNameOfTheSeedMakesARestartReplayTheOtherInstances
     group["claim"]["enabled"] = false;
     group["restart"] = "same-name";
     group["service_time"]["mean_us"] = 50000;
-    auto path = write_temp_file("shared.json", workload.dump());
     std::string run_id = "shared-test";
-    BackgroundHarness harness({"run", path, "--redis", url(), "--run-id", run_id, "--keep-keys"},
-                              {});
     auto connection = connect();
-    auto kill = kill_while_pending(connection, run_id, "consumer-score");
+    auto [harness, kill] = start_and_kill(connection, workload, run_id, "consumer-score", true);
     ASSERT_FALSE(kill.held.empty());
     auto run = harness.finish();
     EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
@@ -408,9 +425,7 @@ TEST_F(Recovery, SharedConsumerNameOfTheSeedMakesARestartReplayTheOtherInstances
         replayed += consumer["counters"]["replayed"].get<std::size_t>();
     }
     EXPECT_GE(replayed, kill.held.size());
-    connection.command({"UNLINK", stream_key(run_id), run_key(run_id, "acked:score"),
-                        run_key(run_id, "dup:score"), run_key(run_id, "points:score"),
-                        run_key(run_id, "shares:score")});
+    delete_run_keys(connection, run_id);
 }
 
 namespace {
@@ -445,8 +460,7 @@ TEST_F(Recovery, UnsafeTrimmingUnderBacklogIsReportedAsLostOrders) {
     EXPECT_GT(verdict["lost"].get<std::int64_t>(), 0);
     EXPECT_EQ(verdict["lost"].get<std::int64_t>(), produced - applied);
     EXPECT_EQ(verdict["applied"].get<std::int64_t>(), applied);
-    connection.command({"UNLINK", stream_key(run_id), run_key(run_id, "acked:score"),
-                        run_key(run_id, "points:score"), run_key(run_id, "shares:score")});
+    delete_run_keys(connection, run_id);
 }
 
 TEST_F(Recovery, SafeTrimmingUnderBacklogLosesNothing) {
@@ -488,11 +502,9 @@ TEST_F(Recovery, SeedWorkloadPassesWithClaimingAndDeadLettersInBothGroups) {
 TEST_F(Recovery, WithoutADeliveryLimitOrphansAreTakenWithXautoclaim) {
     auto workload = recovery_workload();
     workload["groups"][0]["claim"]["max_deliveries"] = 0;
-    auto path = write_temp_file("autoclaim.json", workload.dump());
     std::string run_id = "autoclaim-test";
-    BackgroundHarness harness({"run", path, "--redis", url(), "--run-id", run_id}, {});
     auto connection = connect();
-    auto kill = kill_while_pending(connection, run_id, "score-1-1");
+    auto [harness, kill] = start_and_kill(connection, workload, run_id, "score-1-1", false);
     ASSERT_FALSE(kill.held.empty());
     EXPECT_TRUE(wait_until_acknowledged(connection, stream_key(run_id), kill.held));
     auto run = harness.finish();
