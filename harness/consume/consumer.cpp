@@ -53,8 +53,15 @@ void Consumer::run(const std::function<bool()>& stop_requested) {
                      "BLOCK",      std::to_string(group.block_ms),
                      "STREAMS",    config_.keys.stream(),
                      ">"};
-    while (!stop_requested()) {
+    for (;;) {
         try {
+            // A broken connection may have cut off the ack of the batch in hand: finish those
+            // entries now rather than leave them for a claim (or for a restart after a stop).
+            if (unfinished_batch_) {
+                replay_own_pending();
+                unfinished_batch_ = false;
+            }
+            if (stop_requested()) return;
             if (group.claim.enabled && measure::monotonic_ns() >= next_claim_ns_) claim_pass();
             auto reply = connection_.command(read);
             auto entries = redis::parse_read_reply(redis::ReplyView(reply.get()));
@@ -76,6 +83,7 @@ void Consumer::recover_from(const std::exception& error) {
         connection_.reconnect({std::chrono::milliseconds(20), std::chrono::milliseconds(1000),
                                std::chrono::milliseconds(30000)});
         slot_.counters.reconnects.fetch_add(1, relaxed);
+        unfinished_batch_ = config_.group.replay_pending;
         return;
     }
     if (is_nogroup(error)) {

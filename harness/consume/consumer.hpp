@@ -58,6 +58,7 @@ class Consumer {
     ServiceTimeSampler sampler_;
     std::int64_t next_claim_ns_ = 0;
     std::int64_t next_sweep_ns_ = 0;
+    bool unfinished_batch_ = false;  // an I/O error may have left our own entries pending
 };
 
 }  // namespace sh::consume
