@@ -3,8 +3,8 @@
 namespace sh {
 
 namespace {
-std::string join_problems(const std::vector<std::string>& problems) {
-    std::string text = "invalid workload:";
+std::string join_problems(const std::vector<std::string>& problems, const std::string& heading) {
+    std::string text = heading + ":";
     for (const auto& problem : problems) text += "\n  " + problem;
     return text;
 }
@@ -17,8 +17,12 @@ std::string describe(const std::string& command, const std::string& key,
 }
 }  // namespace
 
-WorkloadError::WorkloadError(std::vector<std::string> problems)
-    : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
+WorkloadError::WorkloadError(std::vector<std::string> problems, const std::string& heading)
+    : std::runtime_error(join_problems(problems, heading)), problems_(std::move(problems)) {}
+
+WorkloadError input_error(std::vector<std::string> problems) {
+    return WorkloadError(std::move(problems), "invalid input");
+}
 
 RedisError::RedisError(std::string command, std::string key, std::string message)
     : EnvironmentError(describe(command, key, message)),

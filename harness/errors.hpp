@@ -12,12 +12,16 @@ enum class ExitCode : int { pass = 0, gate_failed = 1, usage = 2, environment = 
 // A workload file or command line the harness cannot run: each problem is "json.path: reason".
 class WorkloadError : public std::runtime_error {
   public:
-    explicit WorkloadError(std::vector<std::string> problems);
+    explicit WorkloadError(std::vector<std::string> problems,
+                           const std::string& heading = "invalid workload");
     const std::vector<std::string>& problems() const { return problems_; }
 
   private:
     std::vector<std::string> problems_;
 };
+
+// The same exit code for input that is not a workload: a report to compare, a tolerance flag.
+WorkloadError input_error(std::vector<std::string> problems);
 
 // The environment is not what the run needs: Redis unreachable, wrong key type, server missing.
 class EnvironmentError : public std::runtime_error {
