@@ -46,19 +46,24 @@ Sampler::Sampler(std::size_t groups) {
     }
 }
 
-Sampler::Totals Sampler::read_totals(RunControl& control,
-                                     const produce::ProducerTotals& totals) const {
+Sampler::Totals Sampler::read_totals(RunControl& control, const produce::ProducerTotals& totals) {
     Totals now;
     now.at_ns = measure::monotonic_ns();
     now.produced = totals.ok.load();
     now.applied.assign(control.workload.groups.size(), 0);
-    now.harness_cpu_s = measure::process_cpu_s(getpid());
     for (const auto& worker : control.fleet.workers()) {
         now.applied[worker.group_index] +=
             control.stats.slots()[worker.slot].counters.applied.load();
-        if (worker.process.running())
-            now.harness_cpu_s += measure::process_cpu_s(worker.process.pid());
+        if (worker.process.running()) {
+            // CPU time only grows; a process that exits mid-read must not count less.
+            auto& seen = worker_cpu_s_[worker.process.pid()];
+            seen = std::max(seen, measure::process_cpu_s(worker.process.pid()));
+        }
     }
+    // A killed or restarted worker keeps counting with the CPU it had used when last seen:
+    // dropping it would make the next second's harness CPU negative.
+    now.harness_cpu_s = measure::process_cpu_s(getpid());
+    for (const auto& [pid, cpu_s] : worker_cpu_s_) now.harness_cpu_s += cpu_s;
     now.redis_cpu_s = measure::redis_cpu_s(control.control);
     return now;
 }

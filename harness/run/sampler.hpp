@@ -3,7 +3,10 @@
 // harness's own CPU, the stream length, and faults.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -23,6 +26,8 @@ class Sampler {
     void tick(RunControl& control, const produce::ProducerTotals& totals, bool producing);
 
     nlohmann::json timeline() const { return rows_; }
+    // The last row taken, or null before the first second has passed.
+    nlohmann::json latest_row() const { return rows_.empty() ? nlohmann::json() : rows_.back(); }
     // Over the steady phase (load rows without the first two seconds): Redis's busy fraction,
     // the harness's CPU, and which side saturated.
     nlohmann::json bottleneck(unsigned host_cores) const;
@@ -35,8 +40,9 @@ class Sampler {
         double redis_cpu_s = 0;
         double harness_cpu_s = 0;
     };
-    Totals read_totals(RunControl& control, const produce::ProducerTotals& totals) const;
+    Totals read_totals(RunControl& control, const produce::ProducerTotals& totals);
 
+    std::map<pid_t, double> worker_cpu_s_;  // every worker process seen: CPU seconds used
     std::int64_t next_ns_ = 0;
     Totals last_;
     std::vector<std::unique_ptr<measure::Histogram>> last_latency_;
