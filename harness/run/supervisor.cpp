@@ -19,6 +19,7 @@
 #include "harness/redis/streams.hpp"
 #include "harness/run/fleet.hpp"
 #include "harness/run/producer_pool.hpp"
+#include "harness/run/progress.hpp"
 #include "harness/run/rate_controller.hpp"
 #include "harness/run/retention.hpp"
 #include "harness/run/sampler.hpp"
@@ -30,7 +31,6 @@ namespace sh::run {
 namespace {
 
 constexpr auto poll_interval = std::chrono::milliseconds(50);
-constexpr auto progress_interval_ns = std::int64_t{5'000'000'000};
 constexpr auto worker_stop_grace = std::chrono::milliseconds(5000);
 
 double seconds_since(std::int64_t start_ns) {
@@ -113,23 +113,6 @@ DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys, do
         }
         std::this_thread::sleep_for(poll_interval);
     }
-}
-
-void print_progress(double elapsed_s, const ProducerPool& producers,
-                    const measure::StatsRegion& stats, const Fleet& fleet,
-                    const workload::Workload& workload) {
-    std::ostringstream line;
-    line << "[" << static_cast<int>(elapsed_s) << "s] produced " << producers.totals().ok.load();
-    for (std::size_t g = 0; g < workload.groups.size(); ++g) {
-        std::uint64_t applied = 0;
-        for (std::size_t s = 0; s < fleet.slot_count(); ++s) {
-            if (fleet.workers()[s].group_index == g) {
-                applied += stats.slots()[s].counters.applied.load();
-            }
-        }
-        line << ", " << workload.groups[g].name << " applied " << applied;
-    }
-    std::cerr << line.str() << "\n";
 }
 
 void collect_stats(RunResult& result, const measure::StatsRegion& stats, Fleet& fleet,
@@ -246,6 +229,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     auto run_start = measure::monotonic_ns();
     RunControl run_control{workload, fleet,  control,   embedded.get(),
                            keys,     *stats, run_start, result};
+    ProgressDisplay progress(ProgressDisplay::mode_for(options.quiet, STDERR_FILENO), std::cerr);
+    double planned_s = workload.producers.orders > 0 ? 0.0 : workload.duration_s;
     // Between polls: faults, restarting workers that died, trimming when retention is on.
     auto housekeeping = [&](bool producing) {
         if (options.observer != nullptr) options.observer->tick(run_control, producing);
@@ -269,17 +254,14 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         } catch (const RedisIoError&) {
             control.reconnect({});
         }
+        progress.update(measure::monotonic_ns(), {seconds_since(run_start), planned_s, producing,
+                                                  result.events.size(), sampler.latest_row()});
     };
     fleet.start_all();
     producers.start();
-    auto next_progress = run_start + progress_interval_ns;
     while (!producers.finished()) {
         if (stop.requested()) producers.request_stop();
         housekeeping(true);
-        if (!options.quiet && measure::monotonic_ns() >= next_progress) {
-            print_progress(seconds_since(run_start), producers, *stats, fleet, workload);
-            next_progress += progress_interval_ns;
-        }
         std::this_thread::sleep_for(poll_interval);
     }
     producers.join();
