@@ -1,0 +1,147 @@
+// The capacity report page: the sustainable rate, the search's facts, each step's worst p99 and
+// max lag against the offered rate (with the SLO limit, the knee and the answer marked), and
+// the steps table. Drawn from the document the capacity search writes.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "harness/errors.hpp"
+#include "reports/html_page.hpp"
+#include "reports/html_report.hpp"
+#include "reports/svg_chart.hpp"
+
+namespace sh::reports {
+
+using nlohmann::json;
+
+namespace {
+
+using namespace html;
+
+constexpr const char* pass_colour = "#2e7d32";
+constexpr const char* fail_colour = "#c62828";
+
+void require_capacity_report(const json& capacity) {
+    if (!capacity.is_object() ||
+        (member(capacity, "kind") != "capacity" && !member(capacity, "steps").is_array())) {
+        throw WorkloadError(
+            {"capacity: not a streamharness capacity result (no kind \"capacity\" or steps)"});
+    }
+}
+
+std::vector<const json*> steps_by_rate(const json& capacity) {
+    std::vector<const json*> steps;
+    const auto& all = member(capacity, "steps");
+    if (!all.is_array()) return steps;
+    for (const auto& step : all) {
+        if (number_of(member(step, "rate"))) steps.push_back(&step);
+    }
+    std::stable_sort(steps.begin(), steps.end(), [](const json* a, const json* b) {
+        return (*a)["rate"].get<double>() < (*b)["rate"].get<double>();
+    });
+    return steps;
+}
+
+// A step measurement against rate: the curve, passing and failing steps as dots, the SLO
+// limit, the knee and the answer.
+Chart capacity_chart(const json& capacity, std::string id, std::string title, std::string y_label,
+                     const std::string& field, const std::string& slo_field, Scale y_scale) {
+    auto chart = make_chart(std::move(id), std::move(title), "offered rate (orders/s)",
+                            std::move(y_label), Scale::linear, y_scale);
+    Series curve{field, {}, "#6b7280", Style::line};
+    Series passed{"passed", {}, pass_colour, Style::points};
+    Series failed{"failed", {}, fail_colour, Style::points};
+    for (const auto* step : steps_by_rate(capacity)) {
+        Point point{(*step)["rate"].get<double>(), number_of(member(*step, field))};
+        curve.points.push_back(point);
+        (member(*step, "passed") == true ? passed : failed).points.push_back(point);
+    }
+    if (curve.points.empty()) chart.notes.push_back("No steps measured.");
+    chart.series = {std::move(curve), std::move(passed), std::move(failed)};
+    if (auto limit = number_of(member_path(capacity, {"slo", slo_field}))) {
+        chart.guides.push_back({*limit, "SLO " + slo_field + " " + readable_number(*limit)});
+    }
+    const auto& knee = member(capacity, "knee");
+    auto last_pass = number_of(member(knee, "last_passing_rate"));
+    auto first_fail = number_of(member(knee, "first_failing_rate"));
+    if (last_pass && first_fail) chart.bands.push_back({*last_pass, *first_fail, "knee"});
+    if (auto answer = number_of(member_path(capacity, {"answer", "rate"}))) {
+        chart.markers.push_back(
+            {*answer, "answer", "answer: " + readable_number(*answer) + " orders/s", pass_colour});
+    }
+    return chart;
+}
+
+std::string answer_html(const json& capacity) {
+    const auto& answer = member(capacity, "answer");
+    auto rate = number_of(member(answer, "rate"));
+    std::string text =
+        rate ? "Sustainable rate: " + readable_number(*rate) + " orders/s" : "No rate met the SLO";
+    std::string html = element("div", {{"class", "answer-box"}}, escape_html(text)) + "\n";
+    if (rate) {
+        html += note(member(answer, "confirmed") == true ? "confirmed by a repeat run"
+                                                         : "not confirmed by a repeat run");
+    }
+    return html;
+}
+
+std::string steps_table(const json& capacity) {
+    const auto& steps = member(capacity, "steps");
+    if (!steps.is_array() || steps.empty()) return note("No steps measured.");
+    auto answer = number_of(member_path(capacity, {"answer", "rate"}));
+    std::vector<std::string> columns{"rate",         "passed",  "reason", "achieved_per_s",
+                                     "worst_p99_ms", "max_lag", "lost"};
+    for (const auto& step : steps) {
+        if (!step.is_object()) continue;
+        for (const auto& [key, value] : step.items()) {
+            if (!contains(columns, key)) columns.push_back(key);
+        }
+    }
+    std::vector<Row> rows;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const auto& step = steps[i];
+        bool is_answer = answer && number_of(member(step, "rate")) == answer;
+        Row row{{std::to_string(i + 1), is_answer ? "&#9733; answer" : ""},
+                is_answer                         ? "answer"
+                : member(step, "passed") == false ? "step-failed"
+                                                  : ""};
+        for (const auto& column : columns) row.cells.push_back(cell_html(member(step, column)));
+        rows.push_back(std::move(row));
+    }
+    columns.insert(columns.begin(), {"#", ""});
+    return table_html(columns, rows);
+}
+
+std::string capacity_facts(const json& capacity) {
+    json facts = json::object();
+    for (const auto* key : {"search_id", "search", "step_duration_s"}) {
+        if (capacity.contains(key)) facts[key] = capacity[key];
+    }
+    for (const auto* key : {"slo", "knee"}) {
+        for (const auto& [name, value] : member(capacity, key).items()) {
+            facts[std::string(key) + "." + name] = value;
+        }
+    }
+    return key_value_table(facts);
+}
+
+}  // namespace
+
+std::string render_capacity_html(const json& capacity) {
+    require_capacity_report(capacity);
+    auto p99 =
+        capacity_chart(capacity, "capacity-p99", "Worst p99 latency by rate",
+                       "worst p99 (ms, log scale)", "worst_p99_ms", "max_p99_ms", Scale::log);
+    auto lag = capacity_chart(capacity, "capacity-lag", "Max lag by rate", "max lag (entries)",
+                              "max_lag", "max_lag", Scale::linear);
+    auto workload = text_of(member_path(capacity, {"workload", "name"}), "unnamed");
+    auto body = element("h1", {}, "streamharness capacity search: " + escape_html(workload)) +
+                "\n" + answer_html(capacity) + capacity_facts(capacity) +
+                section("charts", "Steps by rate", render_chart(p99) + render_chart(lag)) +
+                section("steps", "Steps (in search order)", steps_table(capacity)) +
+                section("workload", "Workload", pre_json(member(capacity, "workload"))) +
+                report_data_script(charts_data({&p99, &lag}));
+    return page("streamharness capacity: " + workload, body);
+}
+
+}  // namespace sh::reports

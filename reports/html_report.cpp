@@ -1,0 +1,271 @@
+// The run report page: verdict, gates, the charts, verification, chaos events, summaries and
+// the environment, drawn from the data of a report.json so `streamharness report REPORT.json`
+// can re-render it at any time. The charts are built in run_charts.cpp, the page's building
+// blocks are in html_page.hpp, and the capacity page is in capacity_html.cpp.
+#include "reports/html_report.hpp"
+
+#include <fstream>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "harness/errors.hpp"
+#include "reports/html_page.hpp"
+#include "reports/run_charts.hpp"
+#include "reports/svg_chart.hpp"
+
+namespace sh::reports {
+
+using nlohmann::json;
+
+namespace {
+
+using namespace html;
+
+// ---------------------------------------------------------------------------------------------
+// Run report: the header, gates and tables
+
+void require_run_report(const json& report) {
+    if (!report.is_object() || !report.contains("run_id") || !report.contains("summary")) {
+        throw WorkloadError({"report: not a streamharness run report (no run_id or summary)"});
+    }
+}
+
+// Groups in workload order, then any other group the report mentions.
+std::vector<std::string> group_names(const json& report) {
+    std::vector<std::string> names;
+    auto add = [&](const std::string& name) {
+        if (!contains(names, name)) names.push_back(name);
+    };
+    const auto& workload_groups = member_path(report, {"workload", "groups"});
+    if (workload_groups.is_array()) {
+        for (const auto& group : workload_groups) {
+            if (member(group, "name").is_string()) add(member(group, "name").get<std::string>());
+        }
+    }
+    for (const auto* source :
+         {&member(report, "verification"), &member_path(report, {"summary", "groups"}),
+          &member_path(report, {"histograms", "groups"})}) {
+        if (!source->is_object()) continue;
+        for (const auto& [name, value] : source->items()) add(name);
+    }
+    return names;
+}
+
+std::string verdict_html(const json& report) {
+    auto verdict = text_of(member(report, "verdict"), "unknown");
+    bool known = verdict == "pass" || verdict == "fail";
+    std::string text = verdict == "pass" ? "PASS" : verdict == "fail" ? "FAIL" : verdict;
+    return element("div", {{"class", "verdict " + (known ? verdict : "unknown")}},
+                   escape_html(text)) +
+           "\n";
+}
+
+std::string facts_html(const json& report) {
+    const auto& produced = member_path(report, {"summary", "produced"});
+    auto count = [&](std::string_view key) { return cell_html(member(produced, key)); };
+    std::vector<std::pair<std::string, std::string>> facts{
+        {"run", cell_html(member(report, "run_id"))},
+        {"workload", cell_html(member_path(report, {"workload", "name"}))},
+        {"started", cell_html(member(report, "started_at"))},
+        {"tool", cell_html(member_path(report, {"tool", "version"}))},
+        {"produced", count("ok") + " ok, " + count("failed") + " failed, " +
+                         count("indeterminate") + " indeterminate (" + count("ok_per_s") +
+                         " orders/s)"}};
+    if (member(report, "kind").is_string()) facts.push_back({"kind", cell_html(report["kind"])});
+    std::string html;
+    for (const auto& [name, value] : facts)
+        html += element("div", {}, element("b", {}, name) + " " + value);
+    return element("div", {{"class", "facts"}}, html) + "\n";
+}
+
+std::string gates_table(const json& gates) {
+    if (!gates.is_array() || gates.empty()) return note("No gates in this report.");
+    std::vector<Row> rows;
+    for (const auto& gate : gates) {
+        bool passed = member(gate, "passed") == true;
+        rows.push_back({{cell_html(member(gate, "gate")), cell_html(member(gate, "group")),
+                         cell_html(member(gate, "actual")), cell_html(member(gate, "limit")),
+                         passed ? "pass" : "FAIL"},
+                        passed ? "" : "fail"});
+    }
+    return table_html({"gate", "group", "actual", "limit", "result"}, rows);
+}
+
+std::string overview_section(const json& report) {
+    return element("h1", {}, "streamharness run report") + "\n" + verdict_html(report) +
+           facts_html(report) + section("gates", "Gates", gates_table(member(report, "gates")));
+}
+
+bool is_bad_count(std::string_view key, const json& value) {
+    static constexpr std::string_view must_be_zero[] = {"lost",          "duplicated",
+                                                        "unexpected",    "pending_left",
+                                                        "lag_left",      "poison_not_dead_lettered",
+                                                        "poison_applied"};
+    auto number = number_of(value);
+    return number && *number > 0 && contains(must_be_zero, key);
+}
+
+// One row per check, one column per group: checks differ little between groups.
+std::string verification_section(const json& verification, const std::vector<std::string>& groups) {
+    std::vector<std::string> columns;
+    std::vector<std::string> keys;
+    for (const auto& group : groups) {
+        const auto& verdict = member(verification, group);
+        if (!verdict.is_object()) continue;
+        columns.push_back(group);
+        for (const auto& [key, value] : verdict.items()) {
+            if (key != "group" && !contains(keys, key)) keys.push_back(key);
+        }
+    }
+    if (columns.empty()) return section("verification", "Verification", note("No verification."));
+    std::vector<Row> rows;
+    for (const auto& key : keys) {
+        Row row{{escape_html(key)}, ""};
+        for (const auto& group : columns) {
+            const auto& value = member(member(verification, group), key);
+            row.cells.push_back(is_bad_count(key, value)
+                                    ? element("span", {{"class", "bad"}}, cell_html(value))
+                                    : cell_html(value));
+        }
+        rows.push_back(std::move(row));
+    }
+    columns.insert(columns.begin(), "check");
+    return section("verification", "Verification", table_html(columns, rows));
+}
+
+std::string events_table(const json& events) {
+    static constexpr std::string_view columns[] = {"at_s",      "kind",        "target", "pending",
+                                                   "in_flight", "recovery_ms", "detail"};
+    std::vector<Row> rows;
+    for (const auto& event : events) {
+        Row row{{}, event.contains("skipped") ? "skipped" : ""};
+        json other = json::object();
+        for (auto column : columns) row.cells.push_back(cell_html(member(event, column)));
+        for (const auto& [key, value] : event.items()) {
+            if (!contains(columns, key)) other[key] = value;
+        }
+        row.cells.push_back(other.empty() ? "" : cell_html(other));
+        rows.push_back(std::move(row));
+    }
+    std::vector<std::string> headers(std::begin(columns), std::end(columns));
+    headers.push_back("other data");
+    return table_html(headers, rows);
+}
+
+std::string chaos_section(const json& report) {
+    std::string html;
+    const auto& summary = member_path(report, {"chaos", "summary"});
+    if (summary.is_object()) html += heading("Summary") + key_value_table(summary);
+    const auto& events = member(report, "events");
+    html += events.is_array() && !events.empty() ? heading("Events") + events_table(events)
+                                                 : note("No fault events in this run.");
+    return section("chaos", "Chaos timeline", html);
+}
+
+std::string latency_summary_table(const json& report, const std::vector<std::string>& groups) {
+    std::vector<json> summaries;  // each with "latency": its label
+    for (const auto& group : groups) {
+        const auto& latency = member_path(report, {"summary", "groups", group, "latency"});
+        for (const auto* kind : {"end_to_end", "first_delivery", "recovered"}) {
+            if (!member(latency, kind).is_object()) continue;
+            summaries.push_back(latency[kind]);
+            summaries.back()["latency"] = group + " " + kind;
+        }
+    }
+    const auto& xadd = member_path(report, {"summary", "xadd_latency"});
+    if (xadd.is_object()) {
+        summaries.push_back(xadd);
+        summaries.back()["latency"] = "producers xadd";
+    }
+    if (summaries.empty()) return note("No latency summaries in this report.");
+    std::vector<const json*> rows;
+    for (const auto& summary : summaries) rows.push_back(&summary);
+    return objects_table(
+        rows, {"latency", "count", "mean_ms", "p50_ms", "p90_ms", "p99_ms", "p99_9_ms", "max_ms"});
+}
+
+std::string summary_section(const json& report, const std::vector<std::string>& groups) {
+    const auto& summary = member(report, "summary");
+    std::string html;
+    for (auto [key, title] :
+         {std::pair{"bottleneck", "Bottleneck"}, std::pair{"max_rate", "Max rate"},
+          std::pair{"drain", "Drain"}, std::pair{"retention", "Retention"}}) {
+        const auto& part = member(summary, key);
+        if (part.is_object() && !part.empty()) html += heading(title) + key_value_table(part);
+    }
+    html += heading("Latency summaries") + latency_summary_table(report, groups);
+    return section("summary", "Summary", html);
+}
+
+// An aggregate of --repeat runs: each run's headline numbers and the extremes.
+std::string repeat_section(const json& repeat) {
+    if (!repeat.is_object()) return "";
+    std::string html;
+    const auto& runs = member(repeat, "runs");
+    if (runs.is_array()) {
+        std::vector<const json*> rows;
+        for (const auto& run : runs) rows.push_back(&run);
+        html += heading("Runs") + objects_table(rows, {"run_id", "verdict", "ok_per_s"});
+    }
+    const auto& extremes = member(repeat, "extremes");
+    if (!extremes.is_null()) html += heading("Best and worst run") + pre_json(extremes);
+    return section("repeat", "Repeated runs", html);
+}
+
+std::string environment_section(const json& report) {
+    return section("environment", "Environment", pre_json(member(report, "environment"))) +
+           section("workload", "Effective workload", pre_json(member(report, "workload")));
+}
+
+std::string charts_sections(const RunCharts& charts) {
+    return section("throughput", "Throughput", render_chart(charts.throughput)) +
+           section("latency", "Latency",
+                   render_chart(charts.percentiles) + render_chart(charts.latency_per_second)) +
+           section("backlog", "Backlog", render_chart(charts.backlog)) +
+           section("cpu", "CPU", render_chart(charts.cpu));
+}
+
+}  // namespace
+
+std::string render_html(const json& report) {
+    require_run_report(report);
+    auto groups = group_names(report);
+    auto charts = run_charts(report, groups);
+    auto body =
+        navigation({{"gates", "Gates"},
+                    {"throughput", "Throughput"},
+                    {"latency", "Latency"},
+                    {"backlog", "Backlog"},
+                    {"cpu", "CPU"},
+                    {"verification", "Verification"},
+                    {"chaos", "Chaos"},
+                    {"summary", "Summary"},
+                    {"environment", "Environment"},
+                    {"workload", "Workload"}}) +
+        overview_section(report) + charts_sections(charts) +
+        verification_section(member(report, "verification"), groups) + chaos_section(report) +
+        summary_section(report, groups) + repeat_section(member(report, "repeat")) +
+        environment_section(report) +
+        report_data_script(charts_data({&charts.throughput, &charts.percentiles,
+                                        &charts.latency_per_second, &charts.backlog, &charts.cpu}));
+    return page("streamharness " + text_of(member(report, "run_id")) + ": " +
+                    text_of(member(report, "verdict"), "no verdict"),
+                body);
+}
+
+std::filesystem::path write_text_file(const std::string& text, const std::filesystem::path& dir,
+                                      const std::string& name) {
+    auto path = dir / name;
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) throw EnvironmentError("cannot write " + path.string() + ": " + error.message());
+    std::ofstream file(path, std::ios::binary);
+    file << text;
+    file.close();
+    if (!file) throw EnvironmentError("cannot write " + path.string());
+    return path;
+}
+
+}  // namespace sh::reports

@@ -1,0 +1,215 @@
+// The run report's charts: see run_charts.hpp.
+#include "reports/run_charts.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+#include "harness/measure/histogram.hpp"
+#include "reports/html_page.hpp"
+
+namespace sh::reports::html {
+
+using nlohmann::json;
+
+namespace {
+
+// Kills in red on every page: they are the fault a reader looks for first.
+std::string fault_colour(std::string_view kind) {
+    static constexpr std::pair<std::string_view, const char*> colours[] = {
+        {"kill", "#d62728"}, {"pause", "#8c564b"}, {"disconnect", "#9467bd"},
+        {"stop", "#17becf"}, {"slow", "#e377c2"},  {"redis-restart", "#111827"}};
+    for (const auto& [known, colour] : colours) {
+        if (kind == known) return colour;
+    }
+    return "#7f7f7f";
+}
+
+// The per-second rows that have a time, and what every timeline chart marks on its time axis.
+struct Timeline {
+    std::vector<const json*> rows;
+    std::vector<double> t_s;
+    std::vector<Marker> faults;
+    std::vector<Band> drain;
+};
+
+std::vector<Marker> fault_markers(const json& events) {
+    std::vector<Marker> markers;
+    if (!events.is_array()) return markers;
+    for (const auto& event : events) {
+        auto at_s = number_of(member(event, "at_s"));
+        // A skipped fault did not happen: it is in the events table, not on the time axis.
+        if (!at_s || event.contains("skipped")) continue;
+        auto kind = text_of(member(event, "kind"), "event");
+        auto label =
+            kind + " " + text_of(member(event, "target")) + " at " + readable_number(*at_s) + " s";
+        markers.push_back({*at_s, kind, label, fault_colour(kind)});
+    }
+    return markers;
+}
+
+// Producers stop at producing_s (on the timeline's clock); the drain lasts until the last
+// drain row or its measured end. Rows alone only tell in which second it started.
+std::vector<Band> drain_bands(const Timeline& timeline, const json& summary) {
+    std::optional<double> first_row;
+    std::optional<double> last_row;
+    for (std::size_t i = 0; i < timeline.rows.size(); ++i) {
+        if (member(*timeline.rows[i], "phase") != "drain") continue;
+        if (!first_row) first_row = timeline.t_s[i];
+        last_row = timeline.t_s[i];
+    }
+    auto producing_s = number_of(member_path(summary, {"produced", "producing_s"}));
+    if (timeline.rows.empty() || (!producing_s && !first_row)) return {};
+    double from = producing_s.value_or(*first_row - 1);
+    auto drain_s = number_of(member_path(summary, {"drain", "seconds"}));
+    double to = std::max(from + drain_s.value_or(0), last_row.value_or(from));
+    return {{from, to, "drain phase"}};
+}
+
+Timeline read_timeline(const json& report) {
+    Timeline timeline;
+    const auto& rows = member(report, "timeline");
+    for (const auto& row : rows) {  // null when absent: no rows
+        auto t_s = number_of(member(row, "t_s"));
+        if (!t_s) continue;
+        timeline.rows.push_back(&row);
+        timeline.t_s.push_back(*t_s);
+    }
+    timeline.faults = fault_markers(member(report, "events"));
+    timeline.drain = drain_bands(timeline, member(report, "summary"));
+    return timeline;
+}
+
+Series timeline_series(const Timeline& timeline, std::string name,
+                       std::initializer_list<std::string_view> path, std::string colour,
+                       Style style = Style::line) {
+    Series series{std::move(name), {}, std::move(colour), style};
+    for (std::size_t i = 0; i < timeline.rows.size(); ++i) {
+        series.points.push_back({timeline.t_s[i], number_of(member_path(*timeline.rows[i], path))});
+    }
+    return series;
+}
+
+Chart timeline_chart(const Timeline& timeline, std::string id, std::string title,
+                     std::string y_label, Scale y_scale = Scale::linear) {
+    auto chart = make_chart(std::move(id), std::move(title), "time since start (s)",
+                            std::move(y_label), Scale::linear, y_scale);
+    chart.markers = timeline.faults;
+    chart.bands = timeline.drain;
+    if (timeline.rows.empty()) chart.notes.push_back("The timeline is empty (run too short).");
+    return chart;
+}
+
+Chart throughput_chart(const Timeline& timeline, const std::vector<std::string>& groups) {
+    auto chart =
+        timeline_chart(timeline, "throughput",
+                       "Throughput per second (applied per group, produced dashed)", "orders/s");
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        chart.series.push_back(timeline_series(timeline, groups[g],
+                                               {"groups", groups[g], "applied_per_s"}, palette(g)));
+    }
+    // Drawn last and dashed: consumers that keep up hide it otherwise.
+    chart.series.push_back(
+        timeline_series(timeline, "produced", {"produced_per_s"}, "#111827", Style::dashed));
+    return chart;
+}
+
+// Two series per group from the timeline's groups[g]: `solid` drawn solid, `dashed` dashed.
+Chart per_group_chart(Chart chart, const Timeline& timeline, const std::vector<std::string>& groups,
+                      std::pair<const char*, const char*> solid,
+                      std::pair<const char*, const char*> dashed) {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        for (auto [field, suffix, style] :
+             {std::tuple{solid.first, solid.second, Style::line},
+              std::tuple{dashed.first, dashed.second, Style::dashed}}) {
+            chart.series.push_back(timeline_series(timeline, groups[g] + " " + suffix,
+                                                   {"groups", groups[g], field}, palette(g),
+                                                   style));
+        }
+    }
+    return chart;
+}
+
+Chart cpu_chart(const Timeline& timeline) {
+    auto chart = timeline_chart(timeline, "cpu", "CPU (Redis runs commands on one core)", "cores");
+    chart.series.push_back(timeline_series(timeline, "redis", {"redis_cpu"}, "#c62828"));
+    chart.series.push_back(timeline_series(timeline, "harness", {"harness_cpu"}, "#4e79a7"));
+    return chart;
+}
+
+// Percentiles from 0 to as many nines as the sample count supports, 10 points per nine.
+std::vector<double> curve_percentiles(std::uint64_t count) {
+    auto decades = std::ceil(std::log10(static_cast<double>(std::max<std::uint64_t>(count, 10))));
+    auto steps = static_cast<int>(std::clamp(decades, 1.0, 5.0) * 10);
+    std::vector<double> percentiles;
+    for (int step = 0; step <= steps; ++step) {
+        percentiles.push_back(100.0 * (1.0 - std::pow(10.0, -step / 10.0)));
+    }
+    return percentiles;
+}
+
+// The curve of one serialised histogram, or a note on why there is none.
+std::optional<Series> percentile_series(const json& serialised, Series series,
+                                        std::vector<std::string>& notes) {
+    if (serialised.is_null()) {
+        notes.push_back(series.name + ": no histogram in the report");
+        return std::nullopt;
+    }
+    auto histogram = std::make_unique<measure::Histogram>();  // ~180 KB: not on the stack
+    try {
+        histogram->merge_json(serialised);
+    } catch (const std::exception& error) {  // a layout mismatch or a malformed document
+        notes.push_back(series.name + ": unreadable histogram (" + error.what() + ")");
+        return std::nullopt;
+    }
+    if (histogram->count() == 0) {
+        notes.push_back(series.name + ": no deliveries recorded");
+        return std::nullopt;
+    }
+    for (double percent : curve_percentiles(histogram->count())) {
+        auto latency_ms = static_cast<double>(histogram->percentile(percent)) / 1000.0;
+        series.points.push_back({percent, latency_ms});
+    }
+    return series;
+}
+
+Chart percentile_chart(const json& report, const std::vector<std::string>& groups) {
+    auto chart =
+        make_chart("latency-percentiles",
+                   "End-to-end latency by percentile (first delivery solid, recovered dashed)",
+                   "percentile", "latency (ms, log scale)", Scale::hdr_percentile, Scale::log);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const auto& histograms = member_path(report, {"histograms", "groups", groups[g]});
+        for (auto [kind, label, style] :
+             {std::tuple{"first_delivery", " first delivery", Style::line},
+              std::tuple{"recovered", " recovered", Style::dashed}}) {
+            Series empty{groups[g] + label, {}, palette(g), style};
+            auto series = percentile_series(member(histograms, kind), empty, chart.notes);
+            if (series) chart.series.push_back(std::move(*series));
+        }
+    }
+    return chart;
+}
+
+}  // namespace
+
+RunCharts run_charts(const json& report, const std::vector<std::string>& groups) {
+    auto timeline = read_timeline(report);
+    auto per_second = timeline_chart(timeline, "latency-per-second",
+                                     "End-to-end latency per second (p50 solid, p99 dashed)",
+                                     "latency (ms, log scale)", Scale::log);
+    auto backlog = timeline_chart(timeline, "backlog", "Pending (solid) and lag (dashed) per group",
+                                  "entries");
+    return {throughput_chart(timeline, groups), percentile_chart(report, groups),
+            per_group_chart(per_second, timeline, groups, {"p50_ms", "p50"}, {"p99_ms", "p99"}),
+            per_group_chart(backlog, timeline, groups, {"pending", "pending"}, {"lag", "lag"}),
+            cpu_chart(timeline)};
+}
+
+}  // namespace sh::reports::html
