@@ -1,0 +1,197 @@
+#include "reports/junit_report.hpp"
+
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+namespace sh::reports {
+
+using nlohmann::json;
+
+namespace {
+
+struct TestCase {
+    std::string classname;
+    std::string name;
+    std::string failure;  // empty: passed
+    std::string skipped;  // non-empty: not gated, recorded for information
+    std::string output;   // the numbers behind the case, shown by CI systems
+};
+
+std::string xml_escape(const std::string& text) {
+    std::string escaped;
+    escaped.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+            case '&':
+                escaped += "&amp;";
+                break;
+            case '<':
+                escaped += "&lt;";
+                break;
+            case '>':
+                escaped += "&gt;";
+                break;
+            case '"':
+                escaped += "&quot;";
+                break;
+            case '\'':
+                escaped += "&apos;";
+                break;
+            default:
+                // XML 1.0 forbids most control characters even as references.
+                if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+                    escaped += '?';
+                } else {
+                    escaped += c;
+                }
+        }
+    }
+    return escaped;
+}
+
+std::string number(const json& value) {
+    if (value.is_number_float()) {
+        std::ostringstream text;
+        text << std::setprecision(6) << value.get<double>();
+        return text.str();
+    }
+    return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// The gate that judges a verification check, keyed by (gate name, group).
+using GateIndex = std::map<std::pair<std::string, std::string>, json>;
+
+GateIndex index_gates(const json& gates) {
+    GateIndex index;
+    for (const auto& gate : gates) {
+        index[{gate["gate"].get<std::string>(), gate.value("group", std::string())}] = gate;
+    }
+    return index;
+}
+
+TestCase gate_case(const json& gate) {
+    auto group = gate.value("group", std::string());
+    TestCase test{"gates" + (group.empty() ? "" : "." + group), gate["gate"].get<std::string>(), "",
+                  "", ""};
+    test.output = "actual " + number(gate["actual"]) + ", limit " + number(gate["limit"]);
+    if (!gate["passed"].get<bool>()) {
+        test.failure = test.name + (group.empty() ? "" : " [" + group + "]") + ": " + test.output;
+    }
+    return test;
+}
+
+// What each verification check reads from a group's verdict and which gate judges it.
+struct Check {
+    const char* name;
+    const char* field;
+    const char* gate;
+    const char* context;  // more verdict fields worth seeing next to a failure
+};
+
+constexpr Check verification_checks[] = {
+    {"lost", "lost", "max_lost", "lost_sample"},
+    {"duplicated", "duplicated", "max_duplicated", "duplicated_sample"},
+    {"unexpected", "unexpected", "max_unexpected", ""},
+    {"pending_left", "pending_left", "max_pending_left", ""},
+    {"lag_left", "lag_left", "max_lag_left", ""},
+    {"poison_dead_lettered", "poison_not_dead_lettered", "poison_dead_lettered",
+     "dead_lettered_poison"},
+};
+
+TestCase check_case(const std::string& group, const json& verdict, const Check& check,
+                    const GateIndex& gates) {
+    TestCase test{"verification." + group, check.name, "", "", ""};
+    std::string summary =
+        std::string(check.field) + " " + number(verdict.value(check.field, json()));
+    summary += " (produced_ok " + number(verdict.value("produced_ok", json())) + ", applied " +
+               number(verdict.value("applied", json()));
+    if (*check.context && verdict.contains(check.context)) {
+        summary += ", " + std::string(check.context) + " " + verdict[check.context].dump();
+    }
+    summary += ")";
+    test.output = summary;
+    auto gate = gates.find({check.gate, group});
+    if (gate == gates.end()) {
+        test.skipped = "not gated: " + summary;
+    } else if (!gate->second["passed"].get<bool>()) {
+        test.failure =
+            group + ": " + summary + " exceeds the limit " + number(gate->second["limit"]);
+    }
+    return test;
+}
+
+TestCase points_case(const std::string& group, const json& verdict, const GateIndex& gates) {
+    TestCase test{"verification." + group, "points_consistent", "", "", ""};
+    const auto& points = verdict["points"];
+    test.output = "expected " + number(points["expected"]) + ", actual " + number(points["actual"]);
+    auto gate = gates.find({"points_consistent", group});
+    if (!points["checked"].get<bool>()) {
+        test.skipped = "no points effect in this group";
+    } else if (gate == gates.end()) {
+        test.skipped = "not gated: " + test.output;
+    } else if (!gate->second["passed"].get<bool>()) {
+        test.failure = group + ": points " + test.output;
+    }
+    return test;
+}
+
+void write_suite(std::ostringstream& xml, const std::string& name, const std::string& timestamp,
+                 const std::vector<TestCase>& cases) {
+    std::size_t failures = 0;
+    std::size_t skipped = 0;
+    for (const auto& test : cases) {
+        failures += test.failure.empty() ? 0 : 1;
+        skipped += test.skipped.empty() ? 0 : 1;
+    }
+    xml << "  <testsuite name=\"" << xml_escape(name) << "\" tests=\"" << cases.size()
+        << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped
+        << "\" timestamp=\"" << xml_escape(timestamp) << "\">\n";
+    for (const auto& test : cases) {
+        xml << "    <testcase classname=\"" << xml_escape(test.classname) << "\" name=\""
+            << xml_escape(test.name) << "\" time=\"0\">\n";
+        if (!test.failure.empty()) {
+            xml << "      <failure message=\"" << xml_escape(test.failure) << "\" type=\"gate\">"
+                << xml_escape(test.failure) << "</failure>\n";
+        }
+        if (!test.skipped.empty()) {
+            xml << "      <skipped message=\"" << xml_escape(test.skipped) << "\"/>\n";
+        }
+        xml << "      <system-out>" << xml_escape(test.output) << "</system-out>\n";
+        xml << "    </testcase>\n";
+    }
+    xml << "  </testsuite>\n";
+}
+
+}  // namespace
+
+std::string render_junit(const json& report) {
+    auto gates = index_gates(report["gates"]);
+    std::vector<TestCase> gate_cases;
+    for (const auto& gate : report["gates"]) gate_cases.push_back(gate_case(gate));
+    std::vector<TestCase> verification_cases;
+    for (const auto& [group, verdict] : report["verification"].items()) {
+        for (const auto& check : verification_checks) {
+            verification_cases.push_back(check_case(group, verdict, check, gates));
+        }
+        verification_cases.push_back(points_case(group, verdict, gates));
+    }
+    auto run = "streamharness." + report["workload"].value("name", std::string("unnamed")) + "." +
+               report["run_id"].get<std::string>();
+    auto timestamp = report.value("started_at", std::string());
+    std::size_t tests = gate_cases.size() + verification_cases.size();
+    std::size_t failures = 0;
+    for (const auto* cases : {&gate_cases, &verification_cases}) {
+        for (const auto& test : *cases) failures += test.failure.empty() ? 0 : 1;
+    }
+    std::ostringstream xml;
+    xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    xml << "<testsuites name=\"" << xml_escape(run) << "\" tests=\"" << tests << "\" failures=\""
+        << failures << "\" errors=\"0\">\n";
+    write_suite(xml, run + ".gates", timestamp, gate_cases);
+    write_suite(xml, run + ".verification", timestamp, verification_cases);
+    xml << "</testsuites>\n";
+    return xml.str();
+}
+
+}  // namespace sh::reports
