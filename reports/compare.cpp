@@ -1,0 +1,599 @@
+#include "reports/compare.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+#include "harness/errors.hpp"
+#include "harness/measure/histogram.hpp"
+
+namespace sh::reports {
+
+using nlohmann::json;
+
+namespace {
+
+// ---------------------------------------------------------------------------- tolerances
+
+using ToleranceField = std::optional<double> CompareTolerances::*;
+
+struct FractionKey {
+    const char* name;
+    ToleranceField field;
+};
+
+// The fraction-valued tolerances under their file key, which is also their key in the output.
+constexpr std::array<FractionKey, 5> fraction_keys{{
+    {"max_throughput_drop", &CompareTolerances::max_throughput_drop},
+    {"max_p50_rise", &CompareTolerances::max_p50_rise},
+    {"max_p99_rise", &CompareTolerances::max_p99_rise},
+    {"max_recovery_rise", &CompareTolerances::max_recovery_rise},
+    {"max_redis_cpu_rise", &CompareTolerances::max_redis_cpu_rise},
+}};
+
+std::string_view trimmed(std::string_view text) {
+    auto first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// One rule for flags and file numbers, so "10" is refused the same way everywhere.
+double checked_fraction(double value, bool percent, const std::string& text,
+                        const std::string& what) {
+    if (value < 0) {
+        throw input_error(
+            {what + ": " + text + " is negative (a tolerance is an allowed worsening)"});
+    }
+    if (!percent && value > 1) {
+        throw input_error({what + ": " + text + " is ambiguous: write " + text +
+                           "% for a percentage, or a fraction up to 1"});
+    }
+    return percent ? value / 100 : value;
+}
+
+void set_fraction(std::optional<double>& field, const json& value, const std::string& what) {
+    if (value.is_null()) {
+        field.reset();
+    } else if (value.is_string()) {
+        field = parse_tolerance(value.get<std::string>(), what);
+    } else if (value.is_number()) {
+        field = checked_fraction(value.get<double>(), false, value.dump(), what);
+    } else {
+        throw input_error({what + ": expected \"5%\", a fraction like 0.05, or null"});
+    }
+}
+
+void set_tolerance(CompareTolerances& tolerances, const std::string& key, const json& value,
+                   const std::string& what) {
+    for (const auto& [name, field] : fraction_keys) {
+        if (key == name) return set_fraction(tolerances.*field, value, what);
+    }
+    if (key == "min_latency_delta_ms") {
+        if (!value.is_number() || value.get<double>() < 0) {
+            throw input_error({what + ": expected a number of milliseconds, 0 or more"});
+        }
+        tolerances.min_latency_delta_ms = value.get<double>();
+    } else if (key == "allow_different_workloads") {
+        if (!value.is_boolean()) throw input_error({what + ": expected true or false"});
+        tolerances.allow_different_workloads = value.get<bool>();
+    } else {
+        throw input_error({what + ": unknown key"});
+    }
+}
+
+// The same keys load_tolerances reads, so a comparison's tolerances can be saved and reused.
+json tolerances_json(const CompareTolerances& tolerances) {
+    json out = json::object();
+    for (const auto& [name, field] : fraction_keys) {
+        const auto& value = tolerances.*field;
+        out[name] = value ? json(*value) : json(nullptr);
+    }
+    out["min_latency_delta_ms"] = tolerances.min_latency_delta_ms;
+    out["allow_different_workloads"] = tolerances.allow_different_workloads;
+    return out;
+}
+
+// ---------------------------------------------------------------------------- reading reports
+
+using JsonPath = std::vector<std::string>;
+
+// One of the two reports, with the role that names it in errors.
+struct Side {
+    const json& report;
+    std::string role;
+};
+
+struct Pair {
+    Side base;
+    Side candidate;
+};
+
+std::string dotted(const JsonPath& path) {
+    std::string text;
+    for (const auto& key : path) text += (text.empty() ? "" : ".") + key;
+    return text;
+}
+
+const json* find_path(const json& root, const JsonPath& path) {
+    const json* node = &root;
+    for (const auto& key : path) {
+        if (!node->is_object()) return nullptr;
+        auto found = node->find(key);
+        if (found == node->end()) return nullptr;
+        node = &*found;
+    }
+    return node;
+}
+
+// The number at `path`, or null where the report has none (a group it did not run, no
+// bottleneck on a short run): such a row becomes "n/a".
+json number_at(const json& report, const JsonPath& path) {
+    const json* value = find_path(report, path);
+    return value != nullptr && value->is_number() ? *value : json(nullptr);
+}
+
+json text_at(const json& report, const JsonPath& path) {
+    const json* value = find_path(report, path);
+    return value != nullptr && value->is_string() ? *value : json(nullptr);
+}
+
+std::vector<std::string> report_problems(const Side& side) {
+    if (!side.report.is_object()) return {side.role + " report: not a JSON object"};
+    std::vector<std::string> problems;
+    for (const char* field : {"schema_version", "run_id", "workload", "summary", "histograms"}) {
+        if (!side.report.contains(field)) {
+            problems.push_back(side.role + " report: " + field +
+                               " missing (not a streamharness report)");
+        }
+    }
+    return problems;
+}
+
+std::string workload_name(const json& report) {
+    auto name = text_at(report, {"workload", "name"});
+    return name.is_null() ? "unnamed" : name.get<std::string>();
+}
+
+void collect_differences(const json& base, const json& candidate, const std::string& path,
+                         json& paths) {
+    auto child = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+    if (base.is_object() && candidate.is_object()) {
+        for (const auto& [key, value] : base.items()) {
+            if (candidate.contains(key)) {
+                collect_differences(value, candidate.at(key), child(key), paths);
+            } else {
+                paths.push_back(child(key));
+            }
+        }
+        for (const auto& item : candidate.items()) {
+            if (!base.contains(item.key())) paths.push_back(child(item.key()));
+        }
+    } else if (base.is_array() && candidate.is_array()) {
+        for (std::size_t i = 0; i < std::max(base.size(), candidate.size()); ++i) {
+            if (i < base.size() && i < candidate.size()) {
+                collect_differences(base[i], candidate[i], child(std::to_string(i)), paths);
+            } else {
+                paths.push_back(child(std::to_string(i)));
+            }
+        }
+    } else if (base != candidate) {
+        paths.push_back(path);
+    }
+}
+
+// Dotted paths, as --set takes them, where the effective workloads differ.
+json workload_differences(const Pair& pair) {
+    json paths = json::array();
+    collect_differences(pair.base.report.at("workload"), pair.candidate.report.at("workload"), "",
+                        paths);
+    return paths;
+}
+
+// Groups in workload order, then any only a report's results name; each once.
+std::vector<std::string> group_names(const Pair& pair) {
+    std::vector<std::string> names;
+    auto add = [&](const std::string& name) {
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    };
+    for (const Side* side : {&pair.base, &pair.candidate}) {
+        if (const json* groups = find_path(side->report, {"workload", "groups"});
+            groups != nullptr && groups->is_array()) {
+            for (const auto& group : *groups) {
+                auto name = text_at(group, {"name"});
+                if (!name.is_null()) add(name.get<std::string>());
+            }
+        }
+        for (const JsonPath& path :
+             {JsonPath{"summary", "groups"}, JsonPath{"histograms", "groups"}}) {
+            const json* results = find_path(side->report, path);
+            if (results == nullptr || !results->is_object()) continue;
+            for (const auto& item : results->items()) add(item.key());
+        }
+    }
+    return names;
+}
+
+using HistogramPtr = std::unique_ptr<measure::Histogram>;
+
+// The merge of the serialised histograms at `paths`; null when one is missing, so the row shows
+// n/a instead of a latency made of part of the deliveries.
+HistogramPtr merged_histogram(const Side& side, const std::vector<JsonPath>& paths) {
+    auto merged = std::make_unique<measure::Histogram>();
+    for (const auto& path : paths) {
+        const json* serialised = find_path(side.report, path);
+        if (serialised == nullptr) return nullptr;
+        try {
+            merged->merge_json(*serialised);
+        } catch (const std::exception& error) {  // a layout mismatch or a malformed field
+            throw input_error({side.role + " report: " + dotted(path) + ": " + error.what()});
+        }
+    }
+    return merged;
+}
+
+struct HistogramPair {
+    HistogramPtr base;
+    HistogramPtr candidate;
+};
+
+HistogramPair histograms_of(const Pair& pair, const std::vector<JsonPath>& paths) {
+    return {merged_histogram(pair.base, paths), merged_histogram(pair.candidate, paths)};
+}
+
+json percentile_ms(const HistogramPtr& histogram, double percent) {
+    if (!histogram) return nullptr;
+    return static_cast<double>(histogram->percentile(percent)) / 1000.0;
+}
+
+// ---------------------------------------------------------------------------- rows
+
+enum class Better { higher, lower };
+
+// How a row is judged: the allowed worsening as a fraction of the base (nullopt: informational)
+// and the absolute change at or below which nothing counts (the latency noise floor).
+struct Judgement {
+    Better better = Better::lower;
+    std::optional<double> tolerance;
+    double floor = 0;
+};
+
+// Shown for context, never gated.
+const Judgement informational;
+
+std::string status_of(const json& base, const json& candidate, const Judgement& judgement) {
+    if (!base.is_number() || !candidate.is_number()) return "n/a";
+    if (!judgement.tolerance) return "info";
+    auto from = base.get<double>();
+    auto to = candidate.get<double>();
+    double worsening = judgement.better == Better::lower ? to - from : from - to;
+    // From a zero base any change is infinitely large in relative terms: the floor decides.
+    auto significant = [&](double delta) {
+        return delta > judgement.floor && (from == 0 || delta / from > *judgement.tolerance);
+    };
+    if (significant(worsening)) return "regressed";
+    if (significant(-worsening)) return "improved";
+    return "ok";
+}
+
+json relative_change(const json& base, const json& candidate) {
+    if (!base.is_number() || !candidate.is_number()) return nullptr;
+    auto from = base.get<double>();
+    auto to = candidate.get<double>();
+    if (from == 0) return to == 0 ? json(0.0) : json(nullptr);
+    return (to - from) / from;
+}
+
+// Signed like the change it bounds: -0.05 for a 5 % drop, +0.10 for a 10 % rise.
+json signed_limit(const Judgement& judgement) {
+    if (!judgement.tolerance) return nullptr;
+    return judgement.better == Better::higher ? -*judgement.tolerance : *judgement.tolerance;
+}
+
+json row(const std::string& metric, const json& group, json base, json candidate, json change,
+         json limit, const std::string& status) {
+    return {{"metric", metric},
+            {"group", group},
+            {"base", std::move(base)},
+            {"candidate", std::move(candidate)},
+            {"change", std::move(change)},
+            {"limit", std::move(limit)},
+            {"status", status}};
+}
+
+json judged_row(const std::string& metric, const json& group, const json& base,
+                const json& candidate, const Judgement& judgement) {
+    return row(metric, group, base, candidate, relative_change(base, candidate),
+               signed_limit(judgement), status_of(base, candidate, judgement));
+}
+
+json number_row(const Pair& pair, const std::string& metric, const json& group,
+                const JsonPath& path, const Judgement& judgement) {
+    return judged_row(metric, group, number_at(pair.base.report, path),
+                      number_at(pair.candidate.report, path), judgement);
+}
+
+json percentile_row(const std::string& metric, const json& group, const HistogramPair& histograms,
+                    double percent, const Judgement& judgement) {
+    return judged_row(metric, group, percentile_ms(histograms.base, percent),
+                      percentile_ms(histograms.candidate, percent), judgement);
+}
+
+// Correctness is the reports' own gates' business: only pass → fail regresses.
+json verdict_row(const Pair& pair) {
+    auto base = text_at(pair.base.report, {"verdict"});
+    auto candidate = text_at(pair.candidate.report, {"verdict"});
+    std::string status = base.is_null() || candidate.is_null()   ? "n/a"
+                         : base == "pass" && candidate != "pass" ? "regressed"
+                         : base != "pass" && candidate == "pass" ? "improved"
+                                                                 : "ok";
+    return row("verdict", nullptr, base, candidate, nullptr, nullptr, status);
+}
+
+// Only when a report ran chaos; gated only when both did (a row missing a side is n/a).
+void append_recovery_rows(json& rows, const Pair& pair, const CompareTolerances& tolerances) {
+    JsonPath recovery{"chaos", "summary", "recovery_ms"};
+    if (find_path(pair.base.report, recovery) == nullptr &&
+        find_path(pair.candidate.report, recovery) == nullptr) {
+        return;
+    }
+    Judgement judgement{Better::lower, tolerances.max_recovery_rise,
+                        tolerances.min_latency_delta_ms};
+    for (const char* statistic : {"p50", "max"}) {
+        auto path = recovery;
+        path.push_back(statistic);
+        rows.push_back(number_row(pair, std::string("recovery_") + statistic + "_ms", nullptr, path,
+                                  judgement));
+    }
+}
+
+void append_run_rows(json& rows, const Pair& pair, const CompareTolerances& tolerances) {
+    rows.push_back(verdict_row(pair));
+    rows.push_back(number_row(pair, "produced_per_s", nullptr, {"summary", "produced", "ok_per_s"},
+                              {Better::higher, tolerances.max_throughput_drop}));
+    rows.push_back(percentile_row(
+        "xadd_p99_ms", nullptr, histograms_of(pair, {{"histograms", "xadd"}}), 99, informational));
+    rows.push_back(number_row(pair, "redis_cpu_busy", nullptr,
+                              {"summary", "bottleneck", "redis_cpu_busy"},
+                              {Better::lower, tolerances.max_redis_cpu_rise}));
+    append_recovery_rows(rows, pair, tolerances);
+}
+
+struct EndToEndPercentile {
+    const char* metric;
+    double percent;
+    ToleranceField tolerance;  // nullptr: informational
+};
+
+constexpr std::array<EndToEndPercentile, 5> end_to_end_percentiles{{
+    {"p50_ms", 50, &CompareTolerances::max_p50_rise},
+    {"p90_ms", 90, nullptr},
+    {"p99_ms", 99, &CompareTolerances::max_p99_rise},
+    {"p99_9_ms", 99.9, nullptr},
+    {"max_ms", 100, nullptr},
+}};
+
+void append_group_rows(json& rows, const Pair& pair, const std::string& group,
+                       const CompareTolerances& tolerances) {
+    rows.push_back(number_row(pair, "applied_per_s", group,
+                              {"summary", "groups", group, "applied_per_s"},
+                              {Better::higher, tolerances.max_throughput_drop}));
+    // Every applied order is a first delivery or a recovered one: merging both gives true
+    // end-to-end percentiles, also over the runs of an aggregate.
+    JsonPath first{"histograms", "groups", group, "first_delivery"};
+    JsonPath recovered{"histograms", "groups", group, "recovered"};
+    auto end_to_end = histograms_of(pair, {first, recovered});
+    for (const auto& [metric, percent, tolerance] : end_to_end_percentiles) {
+        Judgement judgement{Better::lower, tolerance ? tolerances.*tolerance : std::nullopt,
+                            tolerances.min_latency_delta_ms};
+        rows.push_back(percentile_row(metric, group, end_to_end, percent, judgement));
+    }
+    rows.push_back(percentile_row("recovered_p99_ms", group, histograms_of(pair, {recovered}), 99,
+                                  informational));
+    for (const char* count : {"lost", "duplicated"}) {
+        rows.push_back(
+            number_row(pair, count, group, {"verification", group, count}, informational));
+    }
+}
+
+// ---------------------------------------------------------------------------- text
+
+std::string unit_of(const std::string& metric) {
+    if (metric.ends_with("_ms")) return " ms";
+    if (metric.ends_with("_per_s")) return " /s";
+    return "";
+}
+
+std::string format_value(const json& value, const std::string& metric) {
+    if (value.is_null()) return "missing";
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_number_integer()) return value.dump();
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(metric.ends_with("_per_s") ? 1 : 2)
+         << value.get<double>();
+    return text.str();
+}
+
+// "+496 %", "-5 %", "+4.5 %": a decimal only where it says something.
+std::string format_fraction(const json& fraction) {
+    if (fraction.is_null()) return "-";
+    double percent = fraction.get<double>() * 100;
+    if (std::lround(percent * 10) == 0) return "0 %";
+    bool one_decimal = std::abs(percent) < 10 && std::lround(percent * 10) % 10 != 0;
+    std::ostringstream text;
+    text << (percent > 0 ? "+" : "") << std::fixed << std::setprecision(one_decimal ? 1 : 0)
+         << percent << " %";
+    return text.str();
+}
+
+std::string row_label(const json& row) {
+    auto label = row.at("metric").get<std::string>();
+    const auto& group = row.at("group");
+    return group.is_string() ? label + " [" + group.get<std::string>() + "]" : label;
+}
+
+std::string regression_message(const json& row) {
+    auto metric = row.at("metric").get<std::string>();
+    auto text = row_label(row) + ": " + format_value(row.at("base"), metric) + " → " +
+                format_value(row.at("candidate"), metric) + unit_of(metric);
+    if (row.at("limit").is_null()) return text;  // the verdict: no tolerance to quote
+    auto change = row.at("change").is_null() ? "" : format_fraction(row.at("change")) + ", ";
+    return text + " (" + change + "limit " + format_fraction(row.at("limit")) + ")";
+}
+
+json identity(const json& report) {
+    json side = {{"run_id", report.at("run_id")},
+                 {"verdict", text_at(report, {"verdict"})},
+                 {"workload", workload_name(report)}};
+    if (auto runs = number_at(report, {"repeat", "count"}); !runs.is_null()) side["runs"] = runs;
+    return side;
+}
+
+std::string describe_side(const std::string& label, const json& side) {
+    auto text = label + format_value(side.at("run_id"), "") + " (" +
+                format_value(side.at("workload"), "") + ", verdict " +
+                format_value(side.at("verdict"), "");
+    if (side.contains("runs")) {
+        text += ", aggregate of " + format_value(side.at("runs"), "") + " runs";
+    }
+    text += ")";
+    if (side.contains("path")) text += " " + format_value(side.at("path"), "");
+    return text + "\n";
+}
+
+// "workload differs at: a, b, ..." wrapped near 100 columns: reports of differently named
+// workloads can differ in dozens of fields.
+std::string describe_differences(const json& paths) {
+    if (paths.empty()) return "";
+    std::string text = "workload differs at:";
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        auto item = paths[i].get<std::string>() + (i + 1 < paths.size() ? "," : "");
+        if (text.size() - line_start + 1 + item.size() > 100) {
+            line_start = text.size() + 1;
+            text += "\n ";
+        }
+        text += " " + item;
+    }
+    return text + "\n";
+}
+
+using TableLine = std::array<std::string, 7>;
+
+std::string render_table(const json& rows) {
+    std::vector<TableLine> lines{{"metric", "group", "base", "new", "change", "limit", "status"}};
+    for (const auto& row : rows) {
+        auto metric = row.at("metric").get<std::string>();
+        const auto& group = row.at("group");
+        lines.push_back({metric, group.is_string() ? group.get<std::string>() : "-",
+                         format_value(row.at("base"), metric),
+                         format_value(row.at("candidate"), metric),
+                         format_fraction(row.at("change")), format_fraction(row.at("limit")),
+                         row.at("status").get<std::string>()});
+    }
+    TableLine::size_type columns = lines.front().size();
+    std::vector<std::size_t> widths(columns, 0);
+    for (const auto& line : lines) {
+        for (std::size_t c = 0; c < columns; ++c) widths[c] = std::max(widths[c], line[c].size());
+    }
+    auto right_aligned = [](std::size_t column) { return column >= 2 && column <= 5; };
+    std::ostringstream text;
+    for (const auto& line : lines) {
+        std::string out;
+        for (std::size_t c = 0; c < columns; ++c) {
+            std::string padding(widths[c] - line[c].size(), ' ');
+            out +=
+                (c == 0 ? "" : "  ") + (right_aligned(c) ? padding + line[c] : line[c] + padding);
+        }
+        text << out.substr(0, out.find_last_not_of(' ') + 1) << "\n";
+    }
+    return text.str();
+}
+
+}  // namespace
+
+double parse_tolerance(const std::string& text, const std::string& what) {
+    auto body = trimmed(text);
+    bool percent = body.ends_with('%');
+    if (percent) body = trimmed(body.substr(0, body.size() - 1));
+    double value = 0;
+    auto [end, error] = std::from_chars(body.data(), body.data() + body.size(), value);
+    if (body.empty() || error != std::errc() || end != body.data() + body.size() ||
+        !std::isfinite(value)) {
+        throw input_error({what + ": \"" + text + "\" is not a tolerance (write 5%, 5 % or 0.05)"});
+    }
+    return checked_fraction(value, percent, std::string(trimmed(text)), what);
+}
+
+CompareTolerances load_tolerances(const std::string& path, CompareTolerances defaults) {
+    std::ifstream input(path);
+    if (!input) throw input_error({path + ": cannot open"});
+    auto file = json::parse(input, nullptr, false);
+    if (file.is_discarded()) throw input_error({path + ": invalid JSON"});
+    if (!file.is_object()) throw input_error({path + ": expected an object of tolerances"});
+    std::vector<std::string> problems;
+    for (const auto& [key, value] : file.items()) {
+        try {
+            set_tolerance(defaults, key, value, path + ": " + key);
+        } catch (const WorkloadError& error) {
+            problems.insert(problems.end(), error.problems().begin(), error.problems().end());
+        }
+    }
+    if (!problems.empty()) throw input_error(problems);
+    return defaults;
+}
+
+json compare_reports(const json& base, const json& candidate, const CompareTolerances& tolerances) {
+    Pair pair{{base, "base"}, {candidate, "candidate"}};
+    auto problems = report_problems(pair.base);
+    auto candidate_problems = report_problems(pair.candidate);
+    problems.insert(problems.end(), candidate_problems.begin(), candidate_problems.end());
+    if (!problems.empty()) throw input_error(problems);
+    auto base_name = workload_name(base);
+    auto candidate_name = workload_name(candidate);
+    if (base_name != candidate_name && !tolerances.allow_different_workloads) {
+        throw input_error({"different workloads (" + base_name + " vs " + candidate_name +
+                           "); pass --allow-different-workloads"});
+    }
+
+    json rows = json::array();
+    append_run_rows(rows, pair, tolerances);
+    for (const auto& group : group_names(pair)) append_group_rows(rows, pair, group, tolerances);
+    json regressions = json::array();
+    for (const auto& row : rows) {
+        if (row.at("status") == "regressed") regressions.push_back(regression_message(row));
+    }
+    return {{"base", identity(base)},
+            {"candidate", identity(candidate)},
+            {"tolerances", tolerances_json(tolerances)},
+            {"rows", std::move(rows)},
+            {"regressed", !regressions.empty()},
+            {"regressions", std::move(regressions)},
+            {"workload_differences", workload_differences(pair)}};
+}
+
+std::string render_comparison(const json& comparison) {
+    std::string text = describe_side("base: ", comparison.at("base")) +
+                       describe_side("new:  ", comparison.at("candidate"));
+    text += describe_differences(comparison.value("workload_differences", json::array()));
+    text += "\n" + render_table(comparison.at("rows"));
+    if (auto floor = number_at(comparison, {"tolerances", "min_latency_delta_ms"});
+        !floor.is_null()) {
+        text += "(time changes of " + format_value(floor, "_ms") +
+                " ms or less are noise: never regressed nor improved)\n";
+    }
+    const auto& regressions = comparison.at("regressions");
+    if (regressions.empty()) return text + "no regression\n";
+    for (const auto& regression : regressions) {
+        text += "REGRESSED: " + regression.get<std::string>() + "\n";
+    }
+    return text;
+}
+
+}  // namespace sh::reports
