@@ -1,23 +1,19 @@
-// streamharness: the command line. Maps every error kind to its exit code in one place.
+// streamharness: the command line. Parses it, hands each subcommand to harness/run/commands,
+// and maps every error kind to its exit code in one place.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
-#include "chaos/controller.hpp"
 #include "harness/errors.hpp"
+#include "harness/redis/url.hpp"
+#include "harness/run/commands.hpp"
 #include "harness/run/produce_only.hpp"
-#include "harness/run/supervisor.hpp"
 #include "harness/run/worker.hpp"
-#include "harness/workload/workload_json.hpp"
-#include "reports/json_report.hpp"
 
 namespace {
 
-constexpr const char* tool_version = "0.1.0";
 constexpr int interrupted_exit = 130;
 
 std::string own_executable() {
@@ -26,95 +22,108 @@ std::string own_executable() {
     return error ? std::string("streamharness") : path.string();
 }
 
-// The seed scenario by default: found from the working directory, next to the binary's source
-// tree, or where the build put it.
-std::string default_workload() {
-    std::vector<std::filesystem::path> candidates = {
-        "workloads/orders.json",
-        std::filesystem::path(STREAMHARNESS_SOURCE_DIR) / "workloads/orders.json"};
-    for (const auto& candidate : candidates) {
-        if (std::filesystem::exists(candidate)) return candidate.string();
-    }
-    return candidates.front().string();
+// Options shared by `run` and `capacity`.
+void add_run_options(CLI::App* command, sh::run::RunSettings& settings) {
+    command->add_option("workload", settings.workload_path,
+                        "workload JSON file (default: workloads/orders.json, the seed scenario)");
+    command->add_option("--redis", settings.redis_url,
+                        "redis://[user[:password]@]host[:port][/db] or unix:///path "
+                        "(default: start an embedded redis-server)");
+    command->add_option("--set", settings.overrides, "override a workload field: path=value")
+        ->allow_extra_args(false);
+    command->add_option("--out", settings.out_dir, "report directory (default reports/out/<id>)");
+    command->add_option("--run-id", settings.run_id, "run id (default: generated)");
+    command->add_flag("--keep-keys", settings.keep_keys,
+                      "leave the run's keys on an external Redis for inspection");
+    command->add_flag("--quiet", settings.quiet, "no progress display");
 }
 
-struct RunCommand {
-    std::string workload_path;
-    std::vector<std::string> overrides;
-    std::string redis_url;
-    std::string out_dir;
-    std::string run_id;
-    bool keep_keys = false;
-    bool quiet = false;
-};
-
-// Prints each path's value on its own line: strings bare, everything else as JSON.
-int show_fields(const std::string& file, const std::vector<std::string>& paths) {
-    std::ifstream input(file);
-    if (!input) throw sh::WorkloadError({file + ": cannot open"});
-    auto report = nlohmann::json::parse(input, nullptr, false);
-    if (report.is_discarded()) throw sh::WorkloadError({file + ": invalid JSON"});
-    for (const auto& path : paths) {
-        std::string pointer = "/" + path;
-        std::replace(pointer.begin(), pointer.end(), '.', '/');
-        auto json_pointer = nlohmann::json::json_pointer(pointer);
-        if (!report.contains(json_pointer)) throw sh::WorkloadError({path + ": not in " + file});
-        const auto& value = report.at(json_pointer);
-        std::cout << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
-    }
-    return 0;
-}
-
-int run_command(const RunCommand& command) {
-    sh::os::StopSignals stop;
-    auto workload = sh::workload::load_workload(
-        command.workload_path.empty() ? default_workload() : command.workload_path,
-        command.overrides);
-    sh::run::RunOptions options;
-    if (!command.redis_url.empty()) options.redis_url = command.redis_url;
-    options.run_id = command.run_id.empty() ? sh::run::generate_run_id() : command.run_id;
-    options.out_dir = command.out_dir.empty() ? "reports/out/" + options.run_id : command.out_dir;
-    options.executable = own_executable();
-    options.keep_keys = command.keep_keys;
-    options.quiet = command.quiet;
-    sh::chaos::ChaosController chaos;
-    if (!workload.chaos.events.empty()) options.observer = &chaos;
-    try {
-        auto result = sh::run::execute_run(workload, options, stop);
-        auto report = sh::reports::build_report(result, tool_version);
-        auto path = sh::reports::write_report(report, options.out_dir);
-        std::cout << sh::reports::human_summary(report, path);
-        return static_cast<int>(result.passed ? sh::ExitCode::pass : sh::ExitCode::gate_failed);
-    } catch (const sh::EnvironmentError&) {
-        if (stop.requested()) {
-            std::cerr << "streamharness: interrupted; embedded Redis and workers stopped\n";
-            return interrupted_exit;
-        }
-        throw;
-    }
+double fraction_option(const std::string& text, const char* flag) {
+    return sh::reports::parse_tolerance(text, flag);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"streamharness: reliability and load testing for Redis Streams consumer groups"};
-    app.set_version_flag("--version", tool_version);
+    app.set_version_flag("--version", sh::run::tool_version);
     app.require_subcommand(1);
 
-    RunCommand run;
+    sh::run::RunSettings run;
+    int repeat = 1;
     auto* run_cmd = app.add_subcommand("run", "run a workload and verify it");
-    run_cmd->add_option("workload", run.workload_path,
-                        "workload JSON file (default: workloads/orders.json, the seed scenario)");
-    run_cmd->add_option("--redis", run.redis_url,
-                        "redis://[user[:password]@]host[:port][/db] or unix:///path "
-                        "(default: start an embedded redis-server)");
-    run_cmd->add_option("--set", run.overrides, "override a workload field: path=value")
-        ->allow_extra_args(false);
-    run_cmd->add_option("--out", run.out_dir, "report directory (default reports/out/<run-id>)");
-    run_cmd->add_option("--run-id", run.run_id, "run id (default: generated)");
-    run_cmd->add_flag("--keep-keys", run.keep_keys,
-                      "leave the run's keys on an external Redis for inspection");
-    run_cmd->add_flag("--quiet", run.quiet, "no progress lines");
+    add_run_options(run_cmd, run);
+    run_cmd->add_option("--repeat", repeat, "run N times; report each run and their aggregate")
+        ->check(CLI::Range(1, 1000));
+
+    std::string report_file;
+    auto* report_cmd = app.add_subcommand(
+        "report", "re-render report.html and junit.xml (or capacity.html) next to a JSON report");
+    report_cmd->add_option("report", report_file, "report.json or capacity.json")->required();
+
+    sh::run::CompareSettings compare;
+    auto* compare_cmd = app.add_subcommand(
+        "compare", "compare two reports; exit 1 when NEW regressed beyond the tolerances");
+    compare_cmd->add_option("base", compare.base_path, "BASE report.json")->required();
+    compare_cmd->add_option("new", compare.candidate_path, "NEW report.json")->required();
+    compare_cmd->add_option("--max-throughput-drop", compare.max_throughput_drop,
+                            "allowed throughput drop (default 5%)");
+    compare_cmd->add_option("--max-p50-rise", compare.max_p50_rise,
+                            "allowed p50 latency rise (default: not gated)");
+    compare_cmd->add_option("--max-p99-rise", compare.max_p99_rise,
+                            "allowed p99 latency rise (default 10%)");
+    compare_cmd->add_option("--max-recovery-rise", compare.max_recovery_rise,
+                            "allowed rise of recovery time after faults (default: not gated)");
+    compare_cmd->add_option("--max-redis-cpu-rise", compare.max_redis_cpu_rise,
+                            "allowed rise of Redis CPU busy (default: not gated)");
+    compare_cmd
+        ->add_option("--min-latency-delta-ms", compare.min_latency_delta_ms,
+                     "latency changes this small are noise, whatever their percentage (default 0.1)")
+        ->check(CLI::NonNegativeNumber);
+    compare_cmd->add_option("--tolerances", compare.tolerances_file,
+                            "JSON file of tolerances; flags override it");
+    compare_cmd->add_flag("--allow-different-workloads", compare.allow_different_workloads,
+                          "compare reports of differently named workloads");
+    compare_cmd->add_flag("--json", compare.json_output, "print the comparison as JSON");
+
+    sh::run::RunSettings capacity;
+    sh::run::CapacityOptions capacity_options;
+    double step_duration_s = 10;
+    std::string search = "bisect";
+    std::string resolution = "5%";
+    auto* capacity_cmd = app.add_subcommand(
+        "capacity", "find the highest producer rate that meets the SLO, each step a real run");
+    add_run_options(capacity_cmd, capacity);
+    capacity_cmd
+        ->add_option("--slo-p99-ms", capacity_options.max_p99_ms,
+                     "SLO: end-to-end p99 of every group, ms")
+        ->capture_default_str();
+    capacity_cmd
+        ->add_option("--max-lag", capacity_options.max_lag,
+                     "SLO: undelivered entries in any second of the load phase")
+        ->capture_default_str();
+    capacity_cmd->add_option("--max-lost", capacity_options.max_lost, "SLO: lost orders")
+        ->capture_default_str();
+    capacity_cmd->add_option("--min-rate", capacity_options.min_rate, "first rate, orders/s")
+        ->capture_default_str();
+    capacity_cmd->add_option("--max-rate", capacity_options.max_rate, "highest rate tried")
+        ->capture_default_str();
+    capacity_cmd->add_option("--search", search, "bisect or step")
+        ->check(CLI::IsMember({"bisect", "step"}))
+        ->capture_default_str();
+    capacity_cmd
+        ->add_option("--step-rate", capacity_options.step_rate, "step search: increment, orders/s")
+        ->capture_default_str();
+    capacity_cmd
+        ->add_option("--resolution", resolution,
+                     "bisect: stop when the knee is bracketed this tightly")
+        ->capture_default_str();
+    capacity_cmd->add_option("--step-duration-s", step_duration_s, "load phase of each step")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 3600.0));
+    capacity_cmd->add_option("--max-steps", capacity_options.max_steps, "at most this many runs")
+        ->capture_default_str()
+        ->check(CLI::Range(2, 1000));
 
     std::string produce_url;
     sh::run::ProduceOnlyOptions produce;
@@ -159,9 +168,12 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& error) {
         return app.exit(error) == 0 ? 0 : static_cast<int>(sh::ExitCode::usage);
     }
+    std::optional<sh::os::StopSignals> stop;
     try {
         if (*worker_cmd) return sh::run::run_worker(worker);
-        if (*show_cmd) return show_fields(show_file, show_paths);
+        if (*show_cmd) return sh::run::show_command(show_file, show_paths);
+        if (*report_cmd) return sh::run::report_command(report_file);
+        if (*compare_cmd) return sh::run::compare_command(compare);
         if (*produce_cmd) {
             try {
                 produce.endpoint = sh::redis::parse_url(produce_url);
@@ -171,11 +183,24 @@ int main(int argc, char** argv) {
             std::cout << sh::run::produce_only(produce).dump(2) << "\n";
             return 0;
         }
-        return run_command(run);
+        stop.emplace();  // from here on Ctrl-C stops runs cleanly instead of killing us
+        if (*capacity_cmd) {
+            capacity.executable = own_executable();
+            capacity_options.search = search == "step" ? sh::run::CapacityOptions::Search::step
+                                                       : sh::run::CapacityOptions::Search::bisect;
+            capacity_options.resolution = fraction_option(resolution, "--resolution");
+            return sh::run::capacity_command(capacity, capacity_options, step_duration_s, *stop);
+        }
+        run.executable = own_executable();
+        return sh::run::run_command(run, repeat, *stop);
     } catch (const sh::WorkloadError& error) {
         std::cerr << "streamharness: " << error.what() << "\n";
         return static_cast<int>(sh::ExitCode::usage);
     } catch (const sh::EnvironmentError& error) {
+        if (stop && stop->requested()) {
+            std::cerr << "streamharness: interrupted; embedded Redis and workers stopped\n";
+            return interrupted_exit;
+        }
         std::cerr << "streamharness: " << error.what() << "\n";
         return static_cast<int>(sh::ExitCode::environment);
     } catch (const std::exception& error) {

@@ -56,7 +56,7 @@ BackgroundHarness::BackgroundHarness(const std::vector<std::string>& args,
     std::filesystem::create_directories(dir_);
     std::vector<std::string> argv{STREAMHARNESS_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
-    if (!args.empty() && args.front() == "run") {
+    if (!args.empty() && (args.front() == "run" || args.front() == "capacity")) {
         argv.insert(argv.end(), {"--out", (dir_ / "out").string(), "--quiet"});
     }
     // stdout and stderr go to separate files: /bin/sh does the redirection, then execs.

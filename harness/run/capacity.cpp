@@ -1,0 +1,209 @@
+#include "harness/run/capacity.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "harness/errors.hpp"
+
+namespace sh::run {
+
+using nlohmann::json;
+
+namespace {
+
+std::int64_t worst_load_lag(const json& timeline) {
+    std::int64_t worst = 0;
+    for (const auto& row : timeline) {
+        if (row.value("phase", "") != "load") continue;
+        for (const auto& [group, numbers] : row["groups"].items()) {
+            if (numbers.contains("lag") && numbers["lag"].is_number()) {
+                worst = std::max(worst, numbers["lag"].get<std::int64_t>());
+            }
+        }
+    }
+    return worst;
+}
+
+std::string failed_gates(const json& report) {
+    std::ostringstream text;
+    for (const auto& gate : report["gates"]) {
+        if (gate["passed"].get<bool>()) continue;
+        text << (text.tellp() > 0 ? ", " : "") << gate["gate"].get<std::string>();
+        if (gate.contains("group")) text << " [" << gate["group"].get<std::string>() << "]";
+        text << " " << gate["actual"].get<double>();
+    }
+    return text.str();
+}
+
+// Rates are whole orders per second: nobody plans capacity in fractions of an order.
+double whole(double rate) {
+    return std::max(1.0, std::round(rate));
+}
+
+class Search {
+  public:
+    Search(const CapacityOptions& options, const StepRunner& run_at, const StepListener& on_step)
+        : options_(options), run_at_(run_at), on_step_(on_step) {}
+
+    json run() {
+        auto answer = options_.search == CapacityOptions::Search::bisect ? bisect() : walk();
+        answer = confirm(answer);
+        json knee = {{"last_passing_rate", answer ? json(*answer) : json()},
+                     {"first_failing_rate", first_failure_above(answer.value_or(0))}};
+        return {{"kind", "capacity"},
+                {"search", options_.search == CapacityOptions::Search::bisect ? "bisect" : "step"},
+                {"slo",
+                 {{"max_p99_ms", options_.max_p99_ms},
+                  {"max_lag", options_.max_lag},
+                  {"max_lost", options_.max_lost},
+                  {"min_achieved", options_.min_achieved}}},
+                {"steps", steps_},
+                {"answer",
+                 {{"rate", answer ? json(*answer) : json()}, {"confirmed", answer.has_value()}}},
+                {"knee", knee}};
+    }
+
+  private:
+    bool passes(double rate) {
+        if (steps_.size() >= static_cast<std::size_t>(options_.max_steps)) {
+            throw input_error({"capacity: no answer within " + std::to_string(options_.max_steps) +
+                               " steps (raise --max-steps or --resolution)"});
+        }
+        auto report = run_at_(rate, steps_.size());
+        auto step = judge_step(report, rate, options_);
+        step["report"] = report.value("report_path", "");
+        steps_.push_back(step);
+        on_step_(step);
+        bool passed = step["passed"].get<bool>();
+        (passed ? passed_ : failed_).insert(rate);
+        return passed;
+    }
+
+    // Doubles from min_rate until a step fails, then bisects [last pass, first fail].
+    std::optional<double> bisect() {
+        double low = whole(options_.min_rate);
+        if (!passes(low)) return std::nullopt;
+        return narrow(low);
+    }
+
+    std::optional<double> narrow(double low) {
+        std::optional<double> high;
+        if (auto known = failed_.upper_bound(low); known != failed_.end()) high = *known;
+        while (!high && low < options_.max_rate) {
+            double next = whole(std::min(low * 2, options_.max_rate));
+            if (passes(next)) {
+                low = next;
+            } else {
+                high = next;
+            }
+        }
+        while (high && *high / low - 1 > options_.resolution) {
+            double middle = whole((low + *high) / 2);
+            if (middle <= low || middle >= *high) break;
+            if (passes(middle)) {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        return low;
+    }
+
+    // min_rate, min_rate + step, ... until a step fails or max_rate is passed.
+    std::optional<double> walk() {
+        std::optional<double> last_pass;
+        for (double rate = whole(options_.min_rate); rate <= options_.max_rate;
+             rate = whole(rate + options_.step_rate)) {
+            if (!passes(rate)) break;
+            last_pass = rate;
+        }
+        return last_pass;
+    }
+
+    // A rate that passed once on a noisy machine is a candidate, not an answer: run it again.
+    // When the re-run fails, that rate counts as failing and the search goes on below it.
+    std::optional<double> confirm(std::optional<double> candidate) {
+        while (candidate) {
+            if (passes(*candidate)) return candidate;
+            passed_.erase(*candidate);
+            auto below = passed_.lower_bound(*candidate);
+            if (below == passed_.begin()) return std::nullopt;
+            double low = *std::prev(below);
+            candidate = options_.search == CapacityOptions::Search::bisect ? narrow(low) : low;
+        }
+        return std::nullopt;
+    }
+
+    json first_failure_above(double rate) const {
+        auto above = failed_.upper_bound(rate);
+        return above == failed_.end() ? json() : json(*above);
+    }
+
+    const CapacityOptions& options_;
+    const StepRunner& run_at_;
+    const StepListener& on_step_;
+    json steps_ = json::array();
+    std::set<double> passed_;
+    std::set<double> failed_;
+};
+
+}  // namespace
+
+json judge_step(const json& report, double rate, const CapacityOptions& options) {
+    json p99 = json::object();
+    double worst_p99 = 0;
+    for (const auto& [group, summary] : report["summary"]["groups"].items()) {
+        double value = summary["latency"]["end_to_end"]["p99_ms"].get<double>();
+        p99[group] = value;
+        worst_p99 = std::max(worst_p99, value);
+    }
+    std::uint64_t lost = 0;
+    for (const auto& [group, verdict] : report["verification"].items()) {
+        lost += verdict["lost"].get<std::uint64_t>();
+    }
+    auto lag = worst_load_lag(report["timeline"]);
+    double achieved = report["summary"]["produced"]["ok_per_s"].get<double>();
+
+    std::vector<std::string> misses;
+    auto format = [](double value) {
+        std::ostringstream text;
+        text.precision(4);
+        text << value;
+        return text.str();
+    };
+    if (worst_p99 > options.max_p99_ms)
+        misses.push_back("p99 " + format(worst_p99) + " ms > " + format(options.max_p99_ms) +
+                         " ms");
+    if (lag > options.max_lag)
+        misses.push_back("lag " + std::to_string(lag) + " > " + std::to_string(options.max_lag));
+    if (lost > options.max_lost)
+        misses.push_back("lost " + std::to_string(lost) + " > " + std::to_string(options.max_lost));
+    if (achieved < options.min_achieved * rate)
+        misses.push_back("produced only " + format(achieved) + "/s of " + format(rate) + "/s");
+    if (report["verdict"] != "pass") misses.push_back("gates failed: " + failed_gates(report));
+
+    std::string reason;
+    for (const auto& miss : misses) reason += (reason.empty() ? "" : "; ") + miss;
+    return {{"rate", rate},
+            {"passed", misses.empty()},
+            {"reason", misses.empty() ? "meets the SLO" : reason},
+            {"achieved_per_s", achieved},
+            {"worst_p99_ms", worst_p99},
+            {"p99_ms", p99},
+            {"max_lag", lag},
+            {"lost", lost},
+            {"verdict", report["verdict"]}};
+}
+
+json search_capacity(const CapacityOptions& options, const StepRunner& run_at,
+                     const StepListener& on_step) {
+    if (options.min_rate <= 0 || options.max_rate < options.min_rate) {
+        throw input_error({"capacity: need 0 < --min-rate <= --max-rate"});
+    }
+    return Search(options, run_at, on_step).run();
+}
+
+}  // namespace sh::run

@@ -1,0 +1,48 @@
+// Capacity search: the highest producer rate at which a workload still meets its SLO (p99
+// end-to-end latency, bounded lag, nothing lost, every gate passed), each step a real run.
+// Bisect doubles the rate until a step fails, then halves the interval between the last
+// passing and the first failing rate; step walks up by a fixed increment. Either way the
+// answer is run once more on its own and only a rate that passes again is reported.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace sh::run {
+
+struct CapacityOptions {
+    enum class Search { bisect, step };
+    Search search = Search::bisect;
+    double min_rate = 500;      // orders/s of the first step
+    double max_rate = 200'000;  // never offered beyond this
+    double step_rate = 500;     // increment of the step search
+    double resolution = 0.05;   // bisect stops when first failing / last passing - 1 <= this
+    int max_steps = 40;         // bound on runs, confirmations included
+    // The SLO.
+    double max_p99_ms = 10;
+    std::int64_t max_lag = 1000;  // entries not yet delivered, in any load-phase second
+    std::uint64_t max_lost = 0;
+    double min_achieved = 0.9;  // produced/s over offered: below it the rate was not offered
+};
+
+// One step's run report (as build_report returns it) judged against the SLO:
+// {"rate", "passed", "reason", "achieved_per_s", "worst_p99_ms", "p99_ms": {group: ms},
+//  "max_lag", "lost", "verdict"}.
+nlohmann::json judge_step(const nlohmann::json& report, double rate,
+                          const CapacityOptions& options);
+
+// Runs the workload at `rate` (step_index counts from 0) and returns its report with the path
+// it was written to under "report_path" (or throws: the search stops with the error).
+using StepRunner = std::function<nlohmann::json(double rate, std::size_t step_index)>;
+// Told about every judged step as soon as it is known (progress lines).
+using StepListener = std::function<void(const nlohmann::json& step)>;
+
+// {"kind": "capacity", "search", "slo", "steps": [...], "answer": {"rate", "confirmed"},
+//  "knee": {"last_passing_rate", "first_failing_rate"}}; answer.rate is null when even
+// min_rate misses the SLO.
+nlohmann::json search_capacity(const CapacityOptions& options, const StepRunner& run_at,
+                               const StepListener& on_step);
+
+}  // namespace sh::run

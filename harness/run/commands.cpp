@@ -1,0 +1,226 @@
+#include "harness/run/commands.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "chaos/controller.hpp"
+#include "harness/errors.hpp"
+#include "harness/run/supervisor.hpp"
+#include "harness/workload/workload_json.hpp"
+#include "reports/aggregate.hpp"
+#include "reports/html_report.hpp"
+#include "reports/json_report.hpp"
+#include "reports/junit_report.hpp"
+
+namespace sh::run {
+
+using nlohmann::json;
+
+namespace {
+
+json read_json_file(const std::string& path) {
+    std::ifstream input(path);
+    if (!input) throw input_error({path + ": cannot open"});
+    auto document = json::parse(input, nullptr, false);
+    if (document.is_discarded()) throw input_error({path + ": invalid JSON"});
+    return document;
+}
+
+// report.json, report.html and junit.xml side by side; returns the JSON's path.
+std::filesystem::path write_all_reports(const json& report, const std::filesystem::path& dir) {
+    auto path = reports::write_report(report, dir);
+    reports::write_text_file(reports::render_html(report), dir, "report.html");
+    reports::write_text_file(reports::render_junit(report), dir, "junit.xml");
+    return path;
+}
+
+// The seed scenario by default: found from the working directory or next to the source tree.
+std::string workload_or_default(const std::string& path) {
+    if (!path.empty()) return path;
+    std::vector<std::filesystem::path> candidates = {
+        "workloads/orders.json",
+        std::filesystem::path(STREAMHARNESS_SOURCE_DIR) / "workloads/orders.json"};
+    for (const auto& candidate : candidates) {
+        if (std::filesystem::exists(candidate)) return candidate.string();
+    }
+    return candidates.front().string();
+}
+
+struct RunOutcome {
+    json report;
+    std::filesystem::path path;
+};
+
+// One run of the workload with `extra` overrides after the user's; reports in `out_dir`.
+RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>& extra,
+                    const std::string& run_id, const std::string& out_dir,
+                    const os::StopSignals& stop) {
+    auto overrides = settings.overrides;
+    overrides.insert(overrides.end(), extra.begin(), extra.end());
+    auto workload = workload::load_workload(workload_or_default(settings.workload_path), overrides);
+    RunOptions options;
+    if (!settings.redis_url.empty()) options.redis_url = settings.redis_url;
+    options.run_id = run_id;
+    options.out_dir = out_dir;
+    options.executable = settings.executable;
+    options.keep_keys = settings.keep_keys;
+    options.quiet = settings.quiet;
+    chaos::ChaosController chaos;
+    if (!workload.chaos.events.empty()) options.observer = &chaos;
+    auto result = execute_run(workload, options, stop);
+    auto report = reports::build_report(result, tool_version);
+    auto path = write_all_reports(report, out_dir);
+    return {std::move(report), path};
+}
+
+std::string base_run_id(const RunSettings& settings) {
+    return settings.run_id.empty() ? generate_run_id() : settings.run_id;
+}
+
+std::string out_dir_for(const RunSettings& settings, const std::string& run_id) {
+    return settings.out_dir.empty() ? "reports/out/" + run_id : settings.out_dir;
+}
+
+}  // namespace
+
+int run_command(const RunSettings& settings, int repeat, const os::StopSignals& stop) {
+    auto run_id = base_run_id(settings);
+    auto out_dir = out_dir_for(settings, run_id);
+    if (repeat <= 1) {
+        auto outcome = run_once(settings, {}, run_id, out_dir, stop);
+        std::cout << reports::human_summary(outcome.report, outcome.path);
+        return outcome.report["verdict"] == "pass" ? 0 : 1;
+    }
+    std::vector<json> reports;
+    std::vector<std::string> paths;
+    for (int i = 1; i <= repeat; ++i) {
+        auto id = run_id + "-" + std::to_string(i);
+        auto outcome = run_once(settings, {}, id, out_dir + "/run-" + std::to_string(i), stop);
+        std::cout << "[" << i << "/" << repeat << "] "
+                  << reports::human_summary(outcome.report, outcome.path);
+        paths.push_back(outcome.path.string());
+        reports.push_back(std::move(outcome.report));
+    }
+    auto aggregate =
+        reports::aggregate_reports(reports, paths, run_id + "-x" + std::to_string(repeat));
+    auto path = write_all_reports(aggregate, out_dir);
+    std::cout << "aggregate of " << repeat << " runs:\n" << reports::human_summary(aggregate, path);
+    return aggregate["verdict"] == "pass" ? 0 : 1;
+}
+
+int report_command(const std::string& report_path) {
+    auto report = read_json_file(report_path);
+    auto dir = std::filesystem::path(report_path).parent_path();
+    if (dir.empty()) dir = ".";
+    if (report.value("kind", "") == "capacity") {
+        std::cout << reports::write_text_file(reports::render_capacity_html(report), dir,
+                                              "capacity.html")
+                         .string()
+                  << "\n";
+        return 0;
+    }
+    std::cout << reports::write_text_file(reports::render_html(report), dir, "report.html").string()
+              << "\n";
+    std::cout << reports::write_text_file(reports::render_junit(report), dir, "junit.xml").string()
+              << "\n";
+    return 0;
+}
+
+int compare_command(const CompareSettings& settings) {
+    reports::CompareTolerances tolerances;
+    if (!settings.tolerances_file.empty()) {
+        tolerances = reports::load_tolerances(settings.tolerances_file, tolerances);
+    }
+    auto flag = [](const std::string& text, const char* name, std::optional<double>& field) {
+        if (!text.empty()) field = reports::parse_tolerance(text, name);
+    };
+    flag(settings.max_throughput_drop, "--max-throughput-drop", tolerances.max_throughput_drop);
+    flag(settings.max_p50_rise, "--max-p50-rise", tolerances.max_p50_rise);
+    flag(settings.max_p99_rise, "--max-p99-rise", tolerances.max_p99_rise);
+    flag(settings.max_recovery_rise, "--max-recovery-rise", tolerances.max_recovery_rise);
+    flag(settings.max_redis_cpu_rise, "--max-redis-cpu-rise", tolerances.max_redis_cpu_rise);
+    if (settings.min_latency_delta_ms) {
+        tolerances.min_latency_delta_ms = *settings.min_latency_delta_ms;
+    }
+    if (settings.allow_different_workloads) tolerances.allow_different_workloads = true;
+    auto comparison = reports::compare_reports(read_json_file(settings.base_path),
+                                               read_json_file(settings.candidate_path), tolerances);
+    comparison["base"]["path"] = settings.base_path;
+    comparison["candidate"]["path"] = settings.candidate_path;
+    if (settings.json_output) {
+        std::cout << comparison.dump(2) << "\n";
+    } else {
+        std::cout << reports::render_comparison(comparison);
+    }
+    return comparison["regressed"].get<bool>() ? 1 : 0;
+}
+
+int capacity_command(const RunSettings& settings, const CapacityOptions& options,
+                     double step_duration_s, const os::StopSignals& stop) {
+    auto search_id = base_run_id(settings);
+    auto out_dir = out_dir_for(settings, search_id);
+    std::ostringstream duration;
+    duration << "duration_s=" << step_duration_s;
+    json workload;
+    auto run_at = [&](double rate, std::size_t step) {
+        std::ostringstream rate_override;
+        rate_override << "producers.rate=" << rate;
+        auto id = search_id + "-s" + std::to_string(step + 1);
+        auto dir = out_dir + "/steps/" + std::to_string(step + 1) + "-rate-" +
+                   std::to_string(static_cast<long long>(rate));
+        auto outcome = run_once(
+            settings, {rate_override.str(), duration.str(), "producers.orders=0"}, id, dir, stop);
+        if (workload.is_null()) workload = outcome.report["workload"];
+        outcome.report["report_path"] = outcome.path.string();
+        return outcome.report;
+    };
+    auto print_step = [&](const json& step) {
+        std::cout << "step " << step["rate"].get<double>() << " orders/s: "
+                  << (step["passed"].get<bool>() ? "meets the SLO"
+                                                 : "misses: " + step["reason"].get<std::string>())
+                  << " (produced " << static_cast<long long>(step["achieved_per_s"].get<double>())
+                  << "/s, p99 " << step["worst_p99_ms"].get<double>() << " ms, max lag "
+                  << step["max_lag"].get<std::int64_t>() << ")\n"
+                  << std::flush;
+    };
+    auto capacity = search_capacity(options, run_at, print_step);
+    capacity["schema_version"] = reports::schema_version;
+    capacity["search_id"] = search_id;
+    capacity["step_duration_s"] = step_duration_s;
+    capacity["workload"] = workload;
+    std::filesystem::create_directories(out_dir);
+    auto path = reports::write_text_file(capacity.dump(2) + "\n", out_dir, "capacity.json");
+    auto html =
+        reports::write_text_file(reports::render_capacity_html(capacity), out_dir, "capacity.html");
+    const auto& answer = capacity["answer"]["rate"];
+    if (answer.is_null()) {
+        std::cout << "capacity: not even " << options.min_rate << " orders/s meets the SLO\n";
+    } else {
+        std::cout << "capacity: " << answer.get<double>()
+                  << " orders/s meets the SLO (p99 <= " << options.max_p99_ms
+                  << " ms, lag <= " << options.max_lag << ", lost <= " << options.max_lost
+                  << "), confirmed by a second run\n";
+    }
+    std::cout << "report: " << path.string() << "\nchart: " << html.string() << "\n";
+    return answer.is_null() ? 1 : 0;
+}
+
+int show_command(const std::string& report_path, const std::vector<std::string>& paths) {
+    auto report = read_json_file(report_path);
+    for (const auto& path : paths) {
+        std::string pointer = "/" + path;
+        std::replace(pointer.begin(), pointer.end(), '.', '/');
+        auto json_pointer = json::json_pointer(pointer);
+        if (!report.contains(json_pointer)) {
+            throw input_error({path + ": not in " + report_path});
+        }
+        const auto& value = report.at(json_pointer);
+        std::cout << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+    }
+    return 0;
+}
+
+}  // namespace sh::run

@@ -1,0 +1,62 @@
+// What each streamharness subcommand does, between the parsed command line (main.cpp) and the
+// modules that do the work. Each returns the process exit code; errors are thrown as
+// WorkloadError (exit 2) or EnvironmentError (exit 3) for main to map.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/os/stop_signals.hpp"
+#include "harness/run/capacity.hpp"
+#include "reports/compare.hpp"
+
+namespace sh::run {
+
+inline constexpr const char* tool_version = "0.1.0";
+
+// What every command that runs workloads shares.
+struct RunSettings {
+    std::string workload_path;
+    std::vector<std::string> overrides;
+    std::string redis_url;
+    std::string out_dir;  // empty: reports/out/<id>
+    std::string run_id;   // empty: generated
+    std::string executable;
+    bool keep_keys = false;
+    bool quiet = false;
+};
+
+// One run, or `repeat` runs in DIR/run-<i>/ with their aggregate in DIR: report.json,
+// report.html and junit.xml in each. Exit 0 when every run passed, 1 otherwise.
+int run_command(const RunSettings& settings, int repeat, const os::StopSignals& stop);
+
+// Re-renders report.html (and junit.xml) next to a report.json.
+int report_command(const std::string& report_path);
+
+struct CompareSettings {
+    std::string base_path;
+    std::string candidate_path;
+    std::string tolerances_file;
+    // Flags as typed ("5%"), empty when not given; they override the file.
+    std::string max_throughput_drop;
+    std::string max_p50_rise;
+    std::string max_p99_rise;
+    std::string max_recovery_rise;
+    std::string max_redis_cpu_rise;
+    std::optional<double> min_latency_delta_ms;  // the latency noise floor, when given
+    bool allow_different_workloads = false;
+    bool json_output = false;
+};
+// Exit 1 when the candidate regressed.
+int compare_command(const CompareSettings& settings);
+
+// Writes DIR/capacity.json and capacity.html, each step's reports in DIR/steps/; prints the
+// answer. Exit 0 when a rate meets the SLO, 1 when not even the lowest rate does.
+int capacity_command(const RunSettings& settings, const CapacityOptions& options,
+                     double step_duration_s, const os::StopSignals& stop);
+
+// Prints report fields by dotted path: strings bare, everything else as JSON.
+int show_command(const std::string& report_path, const std::vector<std::string>& paths);
+
+}  // namespace sh::run
