@@ -43,8 +43,8 @@ bool Consumer::ensure_group() {
 }
 
 void Consumer::run(const std::function<bool()>& stop_requested) {
-    slot_.counters.starts.fetch_add(1, relaxed);
     ensure_group();
+    slot_.counters.starts.fetch_add(1, relaxed);  // the supervisor waits for this to send orders
     if (config_.group.replay_pending) replay_own_pending();
     const auto& group = config_.group;
     redis::Args read{"XREADGROUP", "GROUP",

@@ -32,6 +32,7 @@ namespace {
 
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 constexpr auto worker_stop_grace = std::chrono::milliseconds(5000);
+constexpr std::int64_t worker_start_timeout_ns = 10'000'000'000;
 
 double seconds_since(std::int64_t start_ns) {
     return static_cast<double>(measure::monotonic_ns() - start_ns) / 1e9;
@@ -112,6 +113,30 @@ DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys, do
             return {false, seconds_since(start)};
         }
         std::this_thread::sleep_for(poll_interval);
+    }
+}
+
+// Orders sent before every consumer reads would measure the workers' start-up (a few hundred
+// ms under a sanitizer), not the pipeline: the run's clock starts once every worker is in its
+// loop. A worker that exits first, or none in time, is an environment problem.
+void wait_until_started(Fleet& fleet, const measure::StatsRegion& stats, const std::string& log_dir,
+                        const os::StopSignals& stop) {
+    auto deadline = measure::monotonic_ns() + worker_start_timeout_ns;
+    for (;;) {
+        bool all_started = true;
+        for (auto& worker : fleet.workers()) {
+            if (stats.slots()[worker.slot].counters.starts.load() > 0) continue;
+            if (auto status = worker.process.poll()) {
+                throw EnvironmentError("consumer " + worker.name + " exited before it started (" +
+                                       os::describe_wait_status(*status) + "); see " + log_dir);
+            }
+            all_started = false;
+        }
+        if (all_started || stop.requested()) return;
+        if (measure::monotonic_ns() > deadline) {
+            throw EnvironmentError("consumers did not start within 10 s; see " + log_dir);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }
 
@@ -226,6 +251,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     Sampler sampler(workload.groups.size());
     RateController rate_controller(workload);
     ProducerPool producers(workload, endpoint, keys.stream(), result.run_id, attributes);
+    fleet.start_all();
+    wait_until_started(fleet, *stats, options.out_dir + "/logs", stop);
     auto run_start = measure::monotonic_ns();
     RunControl run_control{workload, fleet,  control,   embedded.get(),
                            keys,     *stats, run_start, result};
@@ -257,7 +284,6 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         progress.update(measure::monotonic_ns(), {seconds_since(run_start), planned_s, producing,
                                                   result.events.size(), sampler.latest_row()});
     };
-    fleet.start_all();
     producers.start();
     while (!producers.finished()) {
         if (stop.requested()) producers.request_stop();
