@@ -127,6 +127,7 @@ std::string human_summary(const json& report, const std::filesystem::path& path)
     }
     text << "verdict: " << report["verdict"].get<std::string>() << "\n";
     text << "report: " << path.string() << "\n";
+    text << "html:   " << (path.parent_path() / "report.html").string() << "\n";
     return text.str();
 }
 

@@ -14,7 +14,7 @@ inline constexpr int schema_version = 1;
 nlohmann::json build_report(const run::RunResult& result, const std::string& tool_version);
 // Writes DIR/report.json (creating DIR) and returns its path.
 std::filesystem::path write_report(const nlohmann::json& report, const std::filesystem::path& dir);
-// The few lines printed at the end of a run.
+// The few lines printed at the end of a run, ending with where report.json and report.html are.
 std::string human_summary(const nlohmann::json& report, const std::filesystem::path& path);
 
 }  // namespace sh::reports

@@ -101,6 +101,9 @@ TEST_F(SeedRun, ReportCarriesSchemaWorkloadEnvironmentLatencyAndGates) {
     EXPECT_TRUE(has_lost_gate);
     EXPECT_NE(run.out.find("verdict: pass"), std::string::npos);
     EXPECT_NE(run.out.find("report: " + (run.out_dir / "report.json").string()), std::string::npos);
+    EXPECT_NE(run.out.find("html:   " + (run.out_dir / "report.html").string()), std::string::npos);
+    EXPECT_TRUE(std::filesystem::exists(run.out_dir / "report.html"));
+    EXPECT_TRUE(std::filesystem::exists(run.out_dir / "junit.xml"));
 }
 
 TEST_F(SeedRun, EachConsumerOfAGroupGetsADisjointNonEmptyShare) {
