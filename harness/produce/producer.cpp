@@ -1,6 +1,7 @@
 #include "harness/produce/producer.hpp"
 
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -30,6 +31,9 @@ class Schedule {
         auto intended = next_ns_;
         double rate =
             controlled_rate_ != nullptr ? controlled_rate_->load(std::memory_order_relaxed) : rate_;
+        // A zero rate would put the next send time at infinity (undefined as an integer): the
+        // producer would then find every order due and never reach the end of its window.
+        if (!(rate > 0)) throw std::logic_error("producer schedule without a rate");
         double gap_s = poisson_ ? std::exponential_distribution<double>(rate)(rng_) : 1.0 / rate;
         next_ns_ += static_cast<std::int64_t>(gap_s * 1e9);
         return intended;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "harness/measure/clock.hpp"
 #include "harness/redis/streams.hpp"
 
 namespace sh::run {
@@ -23,10 +24,14 @@ RateController::RateController(const workload::Workload& workload) {
     backlog_bound_ = std::max<std::int64_t>(100, 4 * in_flight);
 }
 
+void RateController::start(ProducerPool& producers) {
+    producers.set_total_rate(initial_rate);
+    next_ns_ = measure::monotonic_ns() + interval_ns;
+}
+
 void RateController::tick(redis::Connection& connection, const std::string& stream_key,
                           ProducerPool& producers, std::int64_t now_ns, double at_s) {
     if (now_ns < next_ns_) return;
-    if (next_ns_ == 0) producers.set_total_rate(initial_rate);
     next_ns_ = now_ns + interval_ns;
     std::int64_t backlog = 0;
     for (const auto& info : redis::xinfo_groups(connection, stream_key)) {

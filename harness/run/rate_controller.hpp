@@ -19,6 +19,9 @@ class RateController {
   public:
     explicit RateController(const workload::Workload& workload);
 
+    // Sets the starting rate; must come before the producers start, whose schedule needs a
+    // rate for its very first order.
+    void start(ProducerPool& producers);
     void tick(redis::Connection& connection, const std::string& stream_key, ProducerPool& producers,
               std::int64_t now_ns, double at_s);
     // Final rate, cuts, and the sustained rate: produced/s over the second half of the load

@@ -284,6 +284,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         progress.update(measure::monotonic_ns(), {seconds_since(run_start), planned_s, producing,
                                                   result.events.size(), sampler.latest_row()});
     };
+    if (producers.rate_controlled()) rate_controller.start(producers);
     producers.start();
     while (!producers.finished()) {
         if (stop.requested()) producers.request_stop();
