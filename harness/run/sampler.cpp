@@ -73,53 +73,74 @@ void Sampler::tick(RunControl& control, const produce::ProducerTotals& totals, b
     if (now_ns < next_ns_) return;
     try {
         auto now = read_totals(control, totals);
-        if (next_ns_ == 0) {  // the first call only sets the baseline
+        if (next_ns_ == 0) {
+            // Counts start from zero so the rows add up to the run's totals; CPU counters
+            // start from what the processes had already used.
             last_ = std::move(now);
+            last_.produced = 0;
+            std::fill(last_.applied.begin(), last_.applied.end(), 0);
             next_ns_ = now_ns + second_ns;
             return;
         }
         next_ns_ += second_ns;
-        double span_s = static_cast<double>(now.at_ns - last_.at_ns) / 1e9;
-        double at_s = static_cast<double>(now.at_ns - control.start_ns) / 1e9;
-        nlohmann::json groups = nlohmann::json::object();
-        auto infos = redis::xinfo_groups(control.control, control.keys.stream());
-        for (std::size_t g = 0; g < control.workload.groups.size(); ++g) {
-            const auto& name = control.workload.groups[g].name;
-            auto cumulative = group_latency(control, g);
-            auto second = std::make_unique<measure::Histogram>();
-            second->merge(*cumulative);
-            second->subtract(*last_latency_[g]);
-            last_latency_[g] = std::move(cumulative);
-            nlohmann::json row = {
-                {"applied_per_s", static_cast<double>(now.applied[g] - last_.applied[g]) / span_s},
-                {"p50_ms", ms(second->percentile(50))},
-                {"p99_ms", ms(second->percentile(99))}};
-            for (const auto& info : infos) {
-                if (info.name != name) continue;
-                row["pending"] = info.pending;
-                row["lag"] = info.lag ? nlohmann::json(*info.lag) : nlohmann::json(nullptr);
-            }
-            groups[name] = std::move(row);
-        }
-        int faults = 0;
-        for (const auto& event : control.result.events) {
-            if (event.at_s >= at_s - span_s && event.at_s < at_s) ++faults;
-        }
-        rows_.push_back({
-            {"t_s", at_s},
-            {"phase", producing ? "load" : "drain"},
-            {"produced_per_s", static_cast<double>(now.produced - last_.produced) / span_s},
-            {"groups", groups},
-            {"redis_cpu", (now.redis_cpu_s - last_.redis_cpu_s) / span_s},
-            {"harness_cpu", (now.harness_cpu_s - last_.harness_cpu_s) / span_s},
-            {"redis_memory_bytes", memory_bytes(control.control)},
-            {"stream_length", redis::xlen(control.control, control.keys.stream())},
-            {"faults", faults},
-        });
-        last_ = std::move(now);
+        take_row(control, std::move(now), producing);
     } catch (const RedisError&) {
         next_ns_ = now_ns + second_ns;  // Redis restarting: skip this second
     }
+}
+
+void Sampler::finish(RunControl& control, const produce::ProducerTotals& totals) {
+    if (next_ns_ == 0) return;  // never started
+    try {
+        take_row(control, read_totals(control, totals), false);
+    } catch (const RedisError&) {
+        // Redis gone at the very end: the last partial second stays out of the timeline.
+    }
+}
+
+void Sampler::take_row(RunControl& control, Totals now, bool producing) {
+    double span_s = std::max(1e-3, static_cast<double>(now.at_ns - last_.at_ns) / 1e9);
+    double at_s = static_cast<double>(now.at_ns - control.start_ns) / 1e9;
+    nlohmann::json groups = nlohmann::json::object();
+    auto infos = redis::xinfo_groups(control.control, control.keys.stream());
+    for (std::size_t g = 0; g < control.workload.groups.size(); ++g) {
+        const auto& name = control.workload.groups[g].name;
+        auto cumulative = group_latency(control, g);
+        auto second = std::make_unique<measure::Histogram>();
+        second->merge(*cumulative);
+        second->subtract(*last_latency_[g]);
+        last_latency_[g] = std::move(cumulative);
+        auto applied = now.applied[g] - last_.applied[g];
+        nlohmann::json row = {{"applied", applied},
+                              {"applied_per_s", static_cast<double>(applied) / span_s},
+                              {"p50_ms", ms(second->percentile(50))},
+                              {"p99_ms", ms(second->percentile(99))}};
+        for (const auto& info : infos) {
+            if (info.name != name) continue;
+            row["pending"] = info.pending;
+            row["lag"] = info.lag ? nlohmann::json(*info.lag) : nlohmann::json(nullptr);
+        }
+        groups[name] = std::move(row);
+    }
+    int faults = 0;
+    for (const auto& event : control.result.events) {
+        if (event.at_s >= at_s - span_s && event.at_s < at_s) ++faults;
+    }
+    auto produced = now.produced - last_.produced;
+    rows_.push_back({
+        {"t_s", at_s},
+        {"span_s", span_s},
+        {"phase", producing ? "load" : "drain"},
+        {"produced", produced},
+        {"produced_per_s", static_cast<double>(produced) / span_s},
+        {"groups", groups},
+        {"redis_cpu", (now.redis_cpu_s - last_.redis_cpu_s) / span_s},
+        {"harness_cpu", (now.harness_cpu_s - last_.harness_cpu_s) / span_s},
+        {"redis_memory_bytes", memory_bytes(control.control)},
+        {"stream_length", redis::xlen(control.control, control.keys.stream())},
+        {"faults", faults},
+    });
+    last_ = std::move(now);
 }
 
 nlohmann::json Sampler::bottleneck(unsigned host_cores) const {

@@ -25,6 +25,10 @@ class Sampler {
     // of the load phase (the bottleneck verdict looks at those only).
     void tick(RunControl& control, const produce::ProducerTotals& totals, bool producing);
 
+    // A last, partial row up to now (after the drain), so the rows' counts add up to the
+    // run's totals.
+    void finish(RunControl& control, const produce::ProducerTotals& totals);
+
     nlohmann::json timeline() const { return rows_; }
     // The last row taken, or null before the first second has passed.
     nlohmann::json latest_row() const { return rows_.empty() ? nlohmann::json() : rows_.back(); }
@@ -41,6 +45,7 @@ class Sampler {
         double harness_cpu_s = 0;
     };
     Totals read_totals(RunControl& control, const produce::ProducerTotals& totals);
+    void take_row(RunControl& control, Totals now, bool producing);
 
     std::map<pid_t, double> worker_cpu_s_;  // every worker process seen: CPU seconds used
     std::int64_t next_ns_ = 0;

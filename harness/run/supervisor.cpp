@@ -299,6 +299,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     result.drained = drained.drained;
     result.drain_s = drained.seconds;
     result.retention_trimmed = retention.trimmed();
+    sampler.finish(run_control, producers.totals());
     result.timeline = sampler.timeline();
     if (producers.rate_controlled()) result.max_rate = rate_controller.summary(result.timeline);
     result.bottleneck = sampler.bottleneck(std::thread::hardware_concurrency());

@@ -1,0 +1,80 @@
+// What a run measures, from real runs on embedded redis-servers: the max-rate report's
+// contents, and a timeline whose per-second counts add up to the run's totals.
+#include <gtest/gtest.h>
+
+#include "tests/support/harness_process.hpp"
+
+using nlohmann::json;
+using sh::testing::run_harness;
+using sh::testing::workload_path;
+
+namespace {
+
+std::uint64_t sum_of(const json& timeline, const json::json_pointer& field) {
+    std::uint64_t sum = 0;
+    for (const auto& row : timeline) sum += row.at(field).get<std::uint64_t>();
+    return sum;
+}
+
+// Every row's counts, summed, are the totals: nothing falls between two rows or after the last.
+void expect_timeline_adds_up(const json& report) {
+    const auto& timeline = report["timeline"];
+    ASSERT_FALSE(timeline.empty());
+    EXPECT_EQ(timeline.back()["phase"], "drain");
+    EXPECT_EQ(sum_of(timeline, "/produced"_json_pointer), report["summary"]["produced"]["ok"]);
+    for (const auto& [group, summary] : report["summary"]["groups"].items()) {
+        EXPECT_EQ(sum_of(timeline, json::json_pointer("/groups/" + group + "/applied")),
+                  summary["counters"]["applied"].get<std::uint64_t>())
+            << group;
+    }
+}
+
+}  // namespace
+
+TEST(Measurement, AMaxRateReportHasTheTimelineBottleneckAndLatencySplit) {
+    auto run = run_harness({"run", workload_path("orders.json"), "--set", "producers.rate=0",
+                            "--set", "duration_s=4"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    auto report = run.report();
+
+    const auto& max_rate = report["summary"]["max_rate"];
+    EXPECT_GT(max_rate["sustained_orders_per_s"].get<double>(), 0);
+    EXPECT_FALSE(max_rate["steps"].empty());
+    const auto& bottleneck = report["summary"]["bottleneck"];
+    EXPECT_GE(bottleneck["steady_rows"].get<int>(), 1);
+    auto busy = bottleneck["redis_cpu_busy"].get<double>();
+    EXPECT_GT(busy, 0);
+    EXPECT_LT(busy, 1.5);  // one thread runs Redis's commands
+    EXPECT_TRUE(bottleneck["saturated"].is_string());
+
+    for (const auto& row : report["timeline"]) {
+        for (const auto* field : {"redis_cpu", "harness_cpu", "redis_memory_bytes", "stream_length",
+                                  "produced_per_s", "span_s"}) {
+            EXPECT_TRUE(row.contains(field)) << field << " in " << row.dump();
+        }
+        EXPECT_GE(row["harness_cpu"].get<double>(), 0) << row.dump();
+    }
+    for (const auto* group : {"score", "push"}) {
+        const auto& latency = report["summary"]["groups"][group]["latency"];
+        EXPECT_EQ(latency["first_delivery"]["count"].get<std::uint64_t>() +
+                      latency["recovered"]["count"].get<std::uint64_t>(),
+                  latency["end_to_end"]["count"].get<std::uint64_t>())
+            << group;
+        // No faults: every order applied once, on its first delivery.
+        EXPECT_EQ(latency["first_delivery"]["count"], report["verification"][group]["applied"]);
+        EXPECT_EQ(report["verification"][group]["lost"], 0);
+        EXPECT_EQ(report["verification"][group]["duplicated"], 0);
+    }
+    expect_timeline_adds_up(report);
+    for (const auto& [group, verdict] : report["verification"].items()) {
+        EXPECT_EQ(report["summary"]["groups"][group]["counters"]["applied"], verdict["applied"]);
+    }
+}
+
+TEST(Measurement, TheTimelineAddsUpAcrossKillsAndRestarts) {
+    auto run = run_harness({"run", workload_path("chaos.json"), "--set", "duration_s=4"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    auto report = run.report();
+    ASSERT_GT(report["chaos"]["summary"]["faults"].value("kill", 0), 0);
+    expect_timeline_adds_up(report);
+}
