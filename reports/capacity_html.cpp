@@ -75,13 +75,19 @@ Chart capacity_chart(const json& capacity, std::string id, std::string title, st
 std::string answer_html(const json& capacity) {
     const auto& answer = member(capacity, "answer");
     auto rate = number_of(member(answer, "rate"));
-    std::string text =
-        rate ? "Sustainable rate: " + readable_number(*rate) + " orders/s" : "No rate met the SLO";
+    bool at_ceiling = member(answer, "at_ceiling") == true;
+    const auto& stopped = member(capacity, "stopped");
+    std::string text = rate ? "Sustainable rate: " + std::string(at_ceiling ? "at least " : "") +
+                                  readable_number(*rate) + " orders/s"
+                       : stopped.is_string() ? "No answer: the search stopped"
+                                             : "No rate met the SLO";
     std::string html = element("div", {{"class", "answer-box"}}, escape_html(text)) + "\n";
     if (rate) {
         html += note(member(answer, "confirmed") == true ? "confirmed by a repeat run"
                                                          : "not confirmed by a repeat run");
     }
+    if (at_ceiling) html += note("the highest rate tried (--max-rate): no step failed");
+    if (stopped.is_string()) html += note(stopped.get<std::string>());
     return html;
 }
 

@@ -46,15 +46,36 @@ double whole(double rate) {
 class Search {
   public:
     Search(const CapacityOptions& options, const StepRunner& run_at, const StepListener& on_step)
-        : options_(options), run_at_(run_at), on_step_(on_step) {}
+        : options_(options),
+          min_rate_(whole(options.min_rate)),
+          max_rate_(whole(options.max_rate)),
+          run_at_(run_at),
+          on_step_(on_step) {}
 
     json run() {
-        auto answer = options_.search == CapacityOptions::Search::bisect ? bisect() : walk();
-        answer = confirm(answer);
+        std::optional<double> answer;
+        std::string stopped;
+        try {
+            answer = options_.search == CapacityOptions::Search::bisect ? bisect() : walk();
+            answer = confirm(answer);
+        } catch (const OutOfSteps&) {
+            answer.reset();
+            stopped = "no confirmed answer within " + std::to_string(options_.max_steps) +
+                      " steps (raise --max-steps or --resolution)";
+        }
+        auto first_failing = first_failure_above(answer.value_or(0));
         json knee = {{"last_passing_rate", answer ? json(*answer) : json()},
-                     {"first_failing_rate", first_failure_above(answer.value_or(0))}};
+                     {"first_failing_rate", first_failing}};
+        // Nothing failed up to the ceiling: the capacity is at least this, the knee is beyond.
+        bool at_ceiling = answer && *answer >= max_rate_ && first_failing.is_null();
         return {{"kind", "capacity"},
                 {"search", options_.search == CapacityOptions::Search::bisect ? "bisect" : "step"},
+                {"range",
+                 {{"min_rate", min_rate_},
+                  {"max_rate", max_rate_},
+                  {"resolution", options_.resolution},
+                  {"step_rate", options_.step_rate}}},
+                {"stopped", stopped.empty() ? json() : json(stopped)},
                 {"slo",
                  {{"max_p99_ms", options_.max_p99_ms},
                   {"max_lag", options_.max_lag},
@@ -62,16 +83,17 @@ class Search {
                   {"min_achieved", options_.min_achieved}}},
                 {"steps", steps_},
                 {"answer",
-                 {{"rate", answer ? json(*answer) : json()}, {"confirmed", answer.has_value()}}},
+                 {{"rate", answer ? json(*answer) : json()},
+                  {"confirmed", answer.has_value()},
+                  {"at_ceiling", at_ceiling}}},
                 {"knee", knee}};
     }
 
   private:
+    struct OutOfSteps {};
+
     bool passes(double rate) {
-        if (steps_.size() >= static_cast<std::size_t>(options_.max_steps)) {
-            throw input_error({"capacity: no answer within " + std::to_string(options_.max_steps) +
-                               " steps (raise --max-steps or --resolution)"});
-        }
+        if (steps_.size() >= static_cast<std::size_t>(options_.max_steps)) throw OutOfSteps{};
         auto report = run_at_(rate, steps_.size());
         auto step = judge_step(report, rate, options_);
         step["report"] = report.value("report_path", "");
@@ -84,7 +106,7 @@ class Search {
 
     // Doubles from min_rate until a step fails, then bisects [last pass, first fail].
     std::optional<double> bisect() {
-        double low = whole(options_.min_rate);
+        double low = min_rate_;
         if (!passes(low)) return std::nullopt;
         return narrow(low);
     }
@@ -92,8 +114,8 @@ class Search {
     std::optional<double> narrow(double low) {
         std::optional<double> high;
         if (auto known = failed_.upper_bound(low); known != failed_.end()) high = *known;
-        while (!high && low < options_.max_rate) {
-            double next = whole(std::min(low * 2, options_.max_rate));
+        while (!high && low < max_rate_) {
+            double next = std::min(whole(low * 2), max_rate_);
             if (passes(next)) {
                 low = next;
             } else {
@@ -112,13 +134,14 @@ class Search {
         return low;
     }
 
-    // min_rate, min_rate + step, ... until a step fails or max_rate is passed.
+    // min_rate, min_rate + step, ... up to max_rate itself, until a step fails.
     std::optional<double> walk() {
         std::optional<double> last_pass;
-        for (double rate = whole(options_.min_rate); rate <= options_.max_rate;
-             rate = whole(rate + options_.step_rate)) {
+        for (double rate = min_rate_;;
+             rate = std::min(whole(rate + options_.step_rate), max_rate_)) {
             if (!passes(rate)) break;
             last_pass = rate;
+            if (rate >= max_rate_) break;
         }
         return last_pass;
     }
@@ -143,6 +166,8 @@ class Search {
     }
 
     const CapacityOptions& options_;
+    double min_rate_;
+    double max_rate_;
     const StepRunner& run_at_;
     const StepListener& on_step_;
     json steps_ = json::array();
@@ -200,9 +225,13 @@ json judge_step(const json& report, double rate, const CapacityOptions& options)
 
 json search_capacity(const CapacityOptions& options, const StepRunner& run_at,
                      const StepListener& on_step) {
-    if (options.min_rate <= 0 || options.max_rate < options.min_rate) {
-        throw input_error({"capacity: need 0 < --min-rate <= --max-rate"});
+    if (options.min_rate < 1 || options.max_rate < options.min_rate) {
+        throw input_error({"capacity: need 1 <= --min-rate <= --max-rate"});
     }
+    if (options.search == CapacityOptions::Search::step && options.step_rate < 1) {
+        throw input_error({"capacity: --step-rate must be at least 1 order/s"});
+    }
+    if (options.resolution <= 0) throw input_error({"capacity: --resolution must be above 0"});
     return Search(options, run_at, on_step).run();
 }
 

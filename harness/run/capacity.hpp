@@ -39,9 +39,10 @@ using StepRunner = std::function<nlohmann::json(double rate, std::size_t step_in
 // Told about every judged step as soon as it is known (progress lines).
 using StepListener = std::function<void(const nlohmann::json& step)>;
 
-// {"kind": "capacity", "search", "slo", "steps": [...], "answer": {"rate", "confirmed"},
-//  "knee": {"last_passing_rate", "first_failing_rate"}}; answer.rate is null when even
-// min_rate misses the SLO.
+// {"kind": "capacity", "search", "range", "slo", "steps": [...],
+//  "answer": {"rate", "confirmed", "at_ceiling"}, "knee": {"last_passing_rate",
+//  "first_failing_rate"}, "stopped"}; answer.rate is null when even min_rate misses the SLO or
+// when max_steps ran out first ("stopped" says so); at_ceiling: nothing failed up to max_rate.
 nlohmann::json search_capacity(const CapacityOptions& options, const StepRunner& run_at,
                                const StepListener& on_step);
 

@@ -122,10 +122,11 @@ int report_command(const std::string& report_path) {
                   << "\n";
         return 0;
     }
-    std::cout << reports::write_text_file(reports::render_html(report), dir, "report.html").string()
-              << "\n";
-    std::cout << reports::write_text_file(reports::render_junit(report), dir, "junit.xml").string()
-              << "\n";
+    // Both rendered before either is written: a damaged report changes no file.
+    auto html = reports::render_html(report);
+    auto junit = reports::render_junit(report);
+    std::cout << reports::write_text_file(html, dir, "report.html").string() << "\n";
+    std::cout << reports::write_text_file(junit, dir, "junit.xml").string() << "\n";
     return 0;
 }
 
@@ -177,7 +178,9 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
         outcome.report["report_path"] = outcome.path.string();
         return outcome.report;
     };
+    json steps_so_far = json::array();
     auto print_step = [&](const json& step) {
+        steps_so_far.push_back(step);
         std::cout << "step " << step["rate"].get<double>() << " orders/s: "
                   << (step["passed"].get<bool>() ? "meets the SLO"
                                                  : "misses: " + step["reason"].get<std::string>())
@@ -186,23 +189,45 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
                   << step["max_lag"].get<std::int64_t>() << ")\n"
                   << std::flush;
     };
-    auto capacity = search_capacity(options, run_at, print_step);
-    capacity["schema_version"] = reports::schema_version;
-    capacity["search_id"] = search_id;
-    capacity["step_duration_s"] = step_duration_s;
-    capacity["workload"] = workload;
-    std::filesystem::create_directories(out_dir);
-    auto path = reports::write_text_file(capacity.dump(2) + "\n", out_dir, "capacity.json");
-    auto html =
-        reports::write_text_file(reports::render_capacity_html(capacity), out_dir, "capacity.html");
+    auto write_capacity = [&](json capacity) {
+        capacity["schema_version"] = reports::schema_version;
+        capacity["search_id"] = search_id;
+        capacity["step_duration_s"] = step_duration_s;
+        capacity["workload"] = workload;
+        auto path = reports::write_text_file(capacity.dump(2) + "\n", out_dir, "capacity.json");
+        auto html = reports::write_text_file(reports::render_capacity_html(capacity), out_dir,
+                                             "capacity.html");
+        return std::pair{path, html};
+    };
+    json capacity;
+    try {
+        capacity = search_capacity(options, run_at, print_step);
+    } catch (const std::exception& error) {
+        // Interrupted or Redis gone mid-search: the steps measured so far are still worth keeping.
+        if (!steps_so_far.empty()) {
+            write_capacity({{"kind", "capacity"},
+                            {"steps", steps_so_far},
+                            {"answer", {{"rate", nullptr}, {"confirmed", false}}},
+                            {"stopped", error.what()}});
+        }
+        throw;
+    }
+    auto [path, html] = write_capacity(capacity);
     const auto& answer = capacity["answer"]["rate"];
-    if (answer.is_null()) {
+    if (!capacity["stopped"].is_null()) {
+        std::cout << "capacity: " << capacity["stopped"].get<std::string>() << "\n";
+    } else if (answer.is_null()) {
         std::cout << "capacity: not even " << options.min_rate << " orders/s meets the SLO\n";
     } else {
-        std::cout << "capacity: " << answer.get<double>()
+        std::cout << "capacity: " << (capacity["answer"]["at_ceiling"].get<bool>() ? ">= " : "")
+                  << answer.get<double>()
                   << " orders/s meets the SLO (p99 <= " << options.max_p99_ms
                   << " ms, lag <= " << options.max_lag << ", lost <= " << options.max_lost
-                  << "), confirmed by a second run\n";
+                  << "), confirmed by a second run";
+        if (capacity["answer"]["at_ceiling"].get<bool>()) {
+            std::cout << "; that is --max-rate: no step failed, the knee is above it";
+        }
+        std::cout << "\n";
     }
     std::cout << "report: " << path.string() << "\nchart: " << html.string() << "\n";
     return answer.is_null() ? 1 : 0;

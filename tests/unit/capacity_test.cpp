@@ -155,12 +155,61 @@ TEST(CapacitySearch, StopsAtMaxRateWhenNothingFails) {
     EXPECT_EQ(system.offered, (std::vector<double>{1000, 2000, 4000, 5000, 5000}));
 }
 
-TEST(CapacitySearch, GivesUpAfterMaxStepsWithAClearError) {
+TEST(CapacitySearch, RunningOutOfStepsKeepsTheStepsAndSaysWhyThereIsNoAnswer) {
     CapacityOptions options;
     options.min_rate = 1;
     options.max_steps = 3;
     ScriptedSystem system{1e9, {}};
+    auto result = search(options, system);
+    EXPECT_EQ(system.offered, (std::vector<double>{1, 2, 4}));
+    EXPECT_EQ(result["steps"].size(), 3u);
+    EXPECT_TRUE(result["answer"]["rate"].is_null());
+    EXPECT_EQ(result["stopped"],
+              "no confirmed answer within 3 steps (raise --max-steps or --resolution)");
+}
+
+TEST(CapacitySearch, AFractionalCeilingIsRoundedOnceAndNotRetried) {
+    CapacityOptions options;
+    options.min_rate = 1000;
+    options.max_rate = 2000.4;
+    ScriptedSystem system{1e9, {}};
+    auto result = search(options, system);
+    EXPECT_EQ(system.offered, (std::vector<double>{1000, 2000, 2000}));
+    EXPECT_EQ(result["answer"]["rate"], 2000.0);
+    EXPECT_TRUE(result["answer"]["at_ceiling"]);
+    EXPECT_EQ(result["range"]["max_rate"], 2000.0);
+}
+
+TEST(CapacitySearch, StepSearchEndsAtTheCeilingItself) {
+    CapacityOptions options;
+    options.search = CapacityOptions::Search::step;
+    options.min_rate = 1000;
+    options.max_rate = 4500;
+    options.step_rate = 1000;
+    ScriptedSystem system{1e9, {}};
+    auto result = search(options, system);
+    EXPECT_EQ(system.offered, (std::vector<double>{1000, 2000, 3000, 4000, 4500, 4500}));
+    EXPECT_TRUE(result["answer"]["at_ceiling"]);
+}
+
+TEST(CapacitySearch, AnAnswerBelowAFailureIsNotAtTheCeiling) {
+    CapacityOptions options;
+    options.min_rate = 1000;
+    options.max_rate = 4000;
+    ScriptedSystem system{3000, {}};
+    auto result = search(options, system);
+    EXPECT_FALSE(result["answer"]["at_ceiling"]);
+    EXPECT_LE(result["answer"]["rate"].get<double>(), 3000);
+    EXPECT_GT(result["knee"]["first_failing_rate"].get<double>(), 3000);
+}
+
+TEST(CapacitySearch, RejectsAStepRateThatCannotMove) {
+    CapacityOptions options;
+    options.search = CapacityOptions::Search::step;
+    options.step_rate = 0.4;
+    ScriptedSystem system{1e9, {}};
     EXPECT_THROW(search(options, system), sh::WorkloadError);
+    EXPECT_TRUE(system.offered.empty());
 }
 
 TEST(CapacitySearch, RejectsAnEmptyRateRange) {
