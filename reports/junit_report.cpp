@@ -4,6 +4,8 @@
 #include <map>
 #include <sstream>
 
+#include "harness/errors.hpp"
+
 namespace sh::reports {
 
 using nlohmann::json;
@@ -52,8 +54,9 @@ std::string xml_escape(const std::string& text) {
 
 std::string number(const json& value) {
     if (value.is_number_float()) {
+        // 15 digits: a count of 1234567 stays 1234567, not 1.23457e+06.
         std::ostringstream text;
-        text << std::setprecision(6) << value.get<double>();
+        text << std::setprecision(15) << value.get<double>();
         return text.str();
     }
     return value.is_string() ? value.get<std::string>() : value.dump();
@@ -74,7 +77,8 @@ TestCase gate_case(const json& gate) {
     auto group = gate.value("group", std::string());
     TestCase test{"gates" + (group.empty() ? "" : "." + group), gate["gate"].get<std::string>(), "",
                   "", ""};
-    test.output = "actual " + number(gate["actual"]) + ", limit " + number(gate["limit"]);
+    test.output = "actual " + number(gate.value("actual", json())) + ", limit " +
+                  number(gate.value("limit", json()));
     if (!gate["passed"].get<bool>()) {
         test.failure = test.name + (group.empty() ? "" : " [" + group + "]") + ": " + test.output;
     }
@@ -115,18 +119,19 @@ TestCase check_case(const std::string& group, const json& verdict, const Check& 
     if (gate == gates.end()) {
         test.skipped = "not gated: " + summary;
     } else if (!gate->second["passed"].get<bool>()) {
-        test.failure =
-            group + ": " + summary + " exceeds the limit " + number(gate->second["limit"]);
+        test.failure = group + ": " + summary + " exceeds the limit " +
+                       number(gate->second.value("limit", json()));
     }
     return test;
 }
 
 TestCase points_case(const std::string& group, const json& verdict, const GateIndex& gates) {
     TestCase test{"verification." + group, "points_consistent", "", "", ""};
-    const auto& points = verdict["points"];
-    test.output = "expected " + number(points["expected"]) + ", actual " + number(points["actual"]);
+    auto points = verdict.value("points", json::object());
+    test.output = "expected " + number(points.value("expected", json())) + ", actual " +
+                  number(points.value("actual", json()));
     auto gate = gates.find({"points_consistent", group});
-    if (!points["checked"].get<bool>()) {
+    if (points.value("checked", false) != true) {
         test.skipped = "no points effect in this group";
     } else if (gate == gates.end()) {
         test.skipped = "not gated: " + test.output;
@@ -163,9 +168,36 @@ void write_suite(std::ostringstream& xml, const std::string& name, const std::st
     xml << "  </testsuite>\n";
 }
 
+// The fields the writer reads, checked first so a damaged report is an error naming the field.
+void require_report_shape(const json& report) {
+    auto bad = [](const std::string& path, const char* expected) {
+        throw input_error({"report: " + path + ": expected " + expected});
+    };
+    if (!report.is_object()) bad("(top level)", "an object");
+    if (!report.contains("run_id") || !report["run_id"].is_string()) bad("run_id", "a string");
+    if (!report.contains("gates") || !report["gates"].is_array()) bad("gates", "an array");
+    for (std::size_t i = 0; i < report["gates"].size(); ++i) {
+        const auto& gate = report["gates"][i];
+        auto path = "gates." + std::to_string(i);
+        if (!gate.is_object() || !gate.contains("gate") || !gate["gate"].is_string()) {
+            bad(path + ".gate", "a string");
+        }
+        if (!gate.contains("passed") || !gate["passed"].is_boolean())
+            bad(path + ".passed", "a boolean");
+        if (gate.contains("group") && !gate["group"].is_string()) bad(path + ".group", "a string");
+    }
+    if (!report.contains("verification") || !report["verification"].is_object()) {
+        bad("verification", "an object");
+    }
+    for (const auto& [group, verdict] : report["verification"].items()) {
+        if (!verdict.is_object()) bad("verification." + group, "an object");
+    }
+}
+
 }  // namespace
 
 std::string render_junit(const json& report) {
+    require_report_shape(report);
     auto gates = index_gates(report["gates"]);
     std::vector<TestCase> gate_cases;
     for (const auto& gate : report["gates"]) gate_cases.push_back(gate_case(gate));
@@ -176,8 +208,10 @@ std::string render_junit(const json& report) {
         }
         verification_cases.push_back(points_case(group, verdict, gates));
     }
-    auto run = "streamharness." + report["workload"].value("name", std::string("unnamed")) + "." +
-               report["run_id"].get<std::string>();
+    auto workload_name = report.contains("workload") && report["workload"].is_object()
+                             ? report["workload"].value("name", std::string("unnamed"))
+                             : std::string("unnamed");
+    auto run = "streamharness." + workload_name + "." + report["run_id"].get<std::string>();
     auto timestamp = report.value("started_at", std::string());
     std::size_t tests = gate_cases.size() + verification_cases.size();
     std::size_t failures = 0;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/errors.hpp"
+
 namespace {
 
 using nlohmann::json;
@@ -83,6 +85,34 @@ TEST(JunitReport, APassingReportHasNoFailures) {
     auto xml = sh::reports::render_junit(report);
     EXPECT_EQ(xml.find("<failure"), std::string::npos);
     EXPECT_NE(xml.find("failures=\"0\""), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(JunitReport, LargeCountsArePrintedWhole) {
+    auto report = report_with_lost_orders();
+    report["gates"][1]["actual"] = 1234567.0;
+    auto xml = sh::reports::render_junit(report);
+    EXPECT_NE(xml.find("max_lost [a&lt;b]: actual 1234567, limit 0"), std::string::npos) << xml;
+}
+
+TEST(JunitReport, ADamagedReportIsAnErrorNamingTheField) {
+    for (const auto* field : {"gates", "verification", "run_id"}) {
+        auto report = report_with_lost_orders();
+        report.erase(field);
+        try {
+            sh::reports::render_junit(report);
+            ADD_FAILURE() << "no error without " << field;
+        } catch (const sh::WorkloadError& error) {
+            EXPECT_NE(std::string(error.what()).find(field), std::string::npos) << error.what();
+        }
+    }
+    auto report = report_with_lost_orders();
+    report["gates"][0].erase("passed");
+    EXPECT_THROW(sh::reports::render_junit(report), sh::WorkloadError);
+    EXPECT_THROW(sh::reports::render_junit(json::array()), sh::WorkloadError);
 }
 
 }  // namespace
