@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -281,8 +282,12 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         } catch (const RedisIoError&) {
             control.reconnect({});
         }
-        progress.update(measure::monotonic_ns(), {seconds_since(run_start), planned_s, producing,
-                                                  result.events.size(), sampler.latest_row()});
+        auto faults =
+            std::count_if(result.events.begin(), result.events.end(),
+                          [](const auto& event) { return !event.data.contains("skipped"); });
+        progress.update(measure::monotonic_ns(),
+                        {seconds_since(run_start), planned_s, producing,
+                         static_cast<std::size_t>(faults), sampler.latest_row()});
     };
     if (producers.rate_controlled()) rate_controller.start(producers);
     producers.start();
