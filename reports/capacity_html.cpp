@@ -29,15 +29,33 @@ void require_capacity_report(const json& capacity) {
     }
 }
 
-std::vector<const json*> steps_by_rate(const json& capacity) {
+// What the search varied: the offered rate, or the consumers per group at a fixed rate.
+struct Varied {
+    std::string key;    // in each step and in "answer"
+    std::string label;  // x axis
+    std::string unit;
+    std::string knee_low;  // knee bounds in "knee"
+    std::string knee_high;
+};
+
+Varied varied_by(const json& capacity) {
+    if (member(capacity, "search") == "consumers") {
+        return {"consumers", "consumers per group", "consumers", "last_failing_consumers",
+                "first_passing_consumers"};
+    }
+    return {"rate", "offered rate (orders/s)", "orders/s", "last_passing_rate",
+            "first_failing_rate"};
+}
+
+std::vector<const json*> steps_by(const json& capacity, const std::string& key) {
     std::vector<const json*> steps;
     const auto& all = member(capacity, "steps");
     if (!all.is_array()) return steps;
     for (const auto& step : all) {
-        if (number_of(member(step, "rate"))) steps.push_back(&step);
+        if (number_of(member(step, key))) steps.push_back(&step);
     }
-    std::stable_sort(steps.begin(), steps.end(), [](const json* a, const json* b) {
-        return (*a)["rate"].get<double>() < (*b)["rate"].get<double>();
+    std::stable_sort(steps.begin(), steps.end(), [&](const json* a, const json* b) {
+        return (*a)[key].get<double>() < (*b)[key].get<double>();
     });
     return steps;
 }
@@ -46,13 +64,14 @@ std::vector<const json*> steps_by_rate(const json& capacity) {
 // limit, the knee and the answer.
 Chart capacity_chart(const json& capacity, std::string id, std::string title, std::string y_label,
                      const std::string& field, const std::string& slo_field, Scale y_scale) {
-    auto chart = make_chart(std::move(id), std::move(title), "offered rate (orders/s)",
-                            std::move(y_label), Scale::linear, y_scale);
+    auto varied = varied_by(capacity);
+    auto chart = make_chart(std::move(id), std::move(title), varied.label, std::move(y_label),
+                            Scale::linear, y_scale);
     Series curve{field, {}, "#6b7280", Style::line};
     Series passed{"passed", {}, pass_colour, Style::points};
     Series failed{"failed", {}, fail_colour, Style::points};
-    for (const auto* step : steps_by_rate(capacity)) {
-        Point point{(*step)["rate"].get<double>(), number_of(member(*step, field))};
+    for (const auto* step : steps_by(capacity, varied.key)) {
+        Point point{(*step)[varied.key].get<double>(), number_of(member(*step, field))};
         curve.points.push_back(point);
         (member(*step, "passed") == true ? passed : failed).points.push_back(point);
     }
@@ -62,25 +81,33 @@ Chart capacity_chart(const json& capacity, std::string id, std::string title, st
         chart.guides.push_back({*limit, "SLO " + slo_field + " " + readable_number(*limit)});
     }
     const auto& knee = member(capacity, "knee");
-    auto last_pass = number_of(member(knee, "last_passing_rate"));
-    auto first_fail = number_of(member(knee, "first_failing_rate"));
-    if (last_pass && first_fail) chart.bands.push_back({*last_pass, *first_fail, "knee"});
-    if (auto answer = number_of(member_path(capacity, {"answer", "rate"}))) {
-        chart.markers.push_back(
-            {*answer, "answer", "answer: " + readable_number(*answer) + " orders/s", pass_colour});
+    auto low = number_of(member(knee, varied.knee_low));
+    auto high = number_of(member(knee, varied.knee_high));
+    if (low && high) chart.bands.push_back({*low, *high, "knee"});
+    if (auto answer = number_of(member_path(capacity, {"answer", varied.key}))) {
+        chart.markers.push_back({*answer, "answer",
+                                 "answer: " + readable_number(*answer) + " " + varied.unit,
+                                 pass_colour});
     }
     return chart;
 }
 
 std::string answer_html(const json& capacity) {
     const auto& answer = member(capacity, "answer");
-    auto rate = number_of(member(answer, "rate"));
+    auto varied = varied_by(capacity);
+    auto rate = number_of(member(answer, varied.key));
     bool at_ceiling = member(answer, "at_ceiling") == true;
     const auto& stopped = member(capacity, "stopped");
-    std::string text = rate ? "Sustainable rate: " + std::string(at_ceiling ? "at least " : "") +
-                                  readable_number(*rate) + " orders/s"
-                       : stopped.is_string() ? "No answer: the search stopped"
-                                             : "No rate met the SLO";
+    std::string found = varied.key == "consumers"
+                            ? readable_number(rate.value_or(0)) + " consumers per group at " +
+                                  readable_number(number_of(member(capacity, "rate")).value_or(0)) +
+                                  " orders/s"
+                            : "Sustainable rate: " + std::string(at_ceiling ? "at least " : "") +
+                                  readable_number(rate.value_or(0)) + " orders/s";
+    std::string text = rate                        ? found
+                       : stopped.is_string()       ? "No answer: the search stopped"
+                       : varied.key == "consumers" ? "No consumer count met the SLO"
+                                                   : "No rate met the SLO";
     std::string html = element("div", {{"class", "answer-box"}}, escape_html(text)) + "\n";
     if (rate) {
         html += note(member(answer, "confirmed") == true ? "confirmed by a repeat run"
@@ -94,9 +121,10 @@ std::string answer_html(const json& capacity) {
 std::string steps_table(const json& capacity) {
     const auto& steps = member(capacity, "steps");
     if (!steps.is_array() || steps.empty()) return note("No steps measured.");
-    auto answer = number_of(member_path(capacity, {"answer", "rate"}));
-    std::vector<std::string> columns{"rate",         "passed",  "reason", "achieved_per_s",
-                                     "worst_p99_ms", "max_lag", "lost"};
+    auto key = varied_by(capacity).key;
+    auto answer = number_of(member_path(capacity, {"answer", key}));
+    std::vector<std::string> columns{
+        key, "passed", "reason", "achieved_per_s", "worst_p99_ms", "max_lag", "lost"};
     for (const auto& step : steps) {
         if (!step.is_object()) continue;
         for (const auto& [key, value] : step.items()) {
@@ -106,7 +134,7 @@ std::string steps_table(const json& capacity) {
     std::vector<Row> rows;
     for (std::size_t i = 0; i < steps.size(); ++i) {
         const auto& step = steps[i];
-        bool is_answer = answer && number_of(member(step, "rate")) == answer;
+        bool is_answer = answer && number_of(member(step, key)) == answer;
         Row row{{std::to_string(i + 1), is_answer ? "&#9733; answer" : ""},
                 is_answer                         ? "answer"
                 : member(step, "passed") == false ? "step-failed"
@@ -120,7 +148,7 @@ std::string steps_table(const json& capacity) {
 
 std::string capacity_facts(const json& capacity) {
     json facts = json::object();
-    for (const auto* key : {"search_id", "search", "step_duration_s"}) {
+    for (const auto* key : {"search_id", "search", "rate", "step_duration_s"}) {
         if (capacity.contains(key)) facts[key] = capacity[key];
     }
     for (const auto* key : {"slo", "knee"}) {
@@ -135,15 +163,17 @@ std::string capacity_facts(const json& capacity) {
 
 std::string render_capacity_html(const json& capacity) {
     require_capacity_report(capacity);
+    auto by = varied_by(capacity).key == "consumers" ? std::string(" by consumers per group")
+                                                     : std::string(" by rate");
     auto p99 =
-        capacity_chart(capacity, "capacity-p99", "Worst p99 latency by rate",
+        capacity_chart(capacity, "capacity-p99", "Worst p99 latency" + by,
                        "worst p99 (ms, log scale)", "worst_p99_ms", "max_p99_ms", Scale::log);
-    auto lag = capacity_chart(capacity, "capacity-lag", "Max lag by rate", "max lag (entries)",
+    auto lag = capacity_chart(capacity, "capacity-lag", "Max lag" + by, "max lag (entries)",
                               "max_lag", "max_lag", Scale::linear);
     auto workload = text_of(member_path(capacity, {"workload", "name"}), "unnamed");
     auto body = element("h1", {}, "streamharness capacity search: " + escape_html(workload)) +
                 "\n" + answer_html(capacity) + capacity_facts(capacity) +
-                section("charts", "Steps by rate", render_chart(p99) + render_chart(lag)) +
+                section("charts", "Steps" + by, render_chart(p99) + render_chart(lag)) +
                 section("steps", "Steps (in search order)", steps_table(capacity)) +
                 section("workload", "Workload", pre_json(member(capacity, "workload"))) +
                 report_data_script(charts_data({&p99, &lag}));

@@ -38,6 +38,45 @@ std::string failed_gates(const json& report) {
     return text.str();
 }
 
+json slo_json(const CapacityOptions& options) {
+    return {{"max_p99_ms", options.max_p99_ms},
+            {"max_lag", options.max_lag},
+            {"max_lost", options.max_lost},
+            {"min_achieved", options.min_achieved}};
+}
+
+struct OutOfSteps {};
+
+// Runs and judges one step, keeping it; throws OutOfSteps when max_steps are used up.
+class StepLog {
+  public:
+    StepLog(const CapacityOptions& options, const StepListener& on_step)
+        : options_(options), on_step_(on_step) {}
+
+    bool record(const json& report, double rate, const char* varied, double value) {
+        auto step = judge_step(report, rate, options_);
+        step[varied] = value;
+        step["report"] = report.value("report_path", "");
+        steps_.push_back(step);
+        on_step_(step);
+        return step["passed"].get<bool>();
+    }
+    void check_budget() const {
+        if (steps_.size() >= static_cast<std::size_t>(options_.max_steps)) throw OutOfSteps{};
+    }
+    std::size_t size() const { return steps_.size(); }
+    const json& steps() const { return steps_; }
+    std::string out_of_steps() const {
+        return "no confirmed answer within " + std::to_string(options_.max_steps) +
+               " steps (raise --max-steps or --resolution)";
+    }
+
+  private:
+    const CapacityOptions& options_;
+    const StepListener& on_step_;
+    json steps_ = json::array();
+};
+
 // Rates are whole orders per second: nobody plans capacity in fractions of an order.
 double whole(double rate) {
     return std::max(1.0, std::round(rate));
@@ -50,7 +89,7 @@ class Search {
           min_rate_(whole(options.min_rate)),
           max_rate_(whole(options.max_rate)),
           run_at_(run_at),
-          on_step_(on_step) {}
+          log_(options, on_step) {}
 
     json run() {
         std::optional<double> answer;
@@ -60,8 +99,7 @@ class Search {
             answer = confirm(answer);
         } catch (const OutOfSteps&) {
             answer.reset();
-            stopped = "no confirmed answer within " + std::to_string(options_.max_steps) +
-                      " steps (raise --max-steps or --resolution)";
+            stopped = log_.out_of_steps();
         }
         auto first_failing = first_failure_above(answer.value_or(0));
         json knee = {{"last_passing_rate", answer ? json(*answer) : json()},
@@ -76,12 +114,8 @@ class Search {
                   {"resolution", options_.resolution},
                   {"step_rate", options_.step_rate}}},
                 {"stopped", stopped.empty() ? json() : json(stopped)},
-                {"slo",
-                 {{"max_p99_ms", options_.max_p99_ms},
-                  {"max_lag", options_.max_lag},
-                  {"max_lost", options_.max_lost},
-                  {"min_achieved", options_.min_achieved}}},
-                {"steps", steps_},
+                {"slo", slo_json(options_)},
+                {"steps", log_.steps()},
                 {"answer",
                  {{"rate", answer ? json(*answer) : json()},
                   {"confirmed", answer.has_value()},
@@ -90,16 +124,9 @@ class Search {
     }
 
   private:
-    struct OutOfSteps {};
-
     bool passes(double rate) {
-        if (steps_.size() >= static_cast<std::size_t>(options_.max_steps)) throw OutOfSteps{};
-        auto report = run_at_(rate, steps_.size());
-        auto step = judge_step(report, rate, options_);
-        step["report"] = report.value("report_path", "");
-        steps_.push_back(step);
-        on_step_(step);
-        bool passed = step["passed"].get<bool>();
+        log_.check_budget();
+        bool passed = log_.record(run_at_(rate, log_.size()), rate, "rate", rate);
         (passed ? passed_ : failed_).insert(rate);
         return passed;
     }
@@ -169,10 +196,109 @@ class Search {
     double min_rate_;
     double max_rate_;
     const StepRunner& run_at_;
-    const StepListener& on_step_;
-    json steps_ = json::array();
+    StepLog log_;
     std::set<double> passed_;
     std::set<double> failed_;
+};
+
+// Fewest consumers meeting the SLO: passing is monotone in the count (more consumers, less
+// latency), so the search brackets the smallest passing count from below.
+class ConsumerSearch {
+  public:
+    ConsumerSearch(const CapacityOptions& options, const ConsumerStepRunner& run_with,
+                   const StepListener& on_step)
+        : options_(options), run_with_(run_with), log_(options, on_step) {}
+
+    json run() {
+        std::optional<int> answer;
+        std::string stopped;
+        try {
+            answer = search();
+        } catch (const OutOfSteps&) {
+            answer.reset();
+            stopped = log_.out_of_steps();
+        }
+        auto first_pass = passed_.empty() ? json() : json(*passed_.begin());
+        auto below = answer ? failed_.lower_bound(*answer) : failed_.end();
+        auto last_fail =
+            below == failed_.begin() || failed_.empty() ? json() : json(*std::prev(below));
+        return {{"kind", "capacity"},
+                {"search", "consumers"},
+                {"rate", options_.consumers_rate},
+                {"range",
+                 {{"min_consumers", options_.min_consumers},
+                  {"max_consumers", options_.max_consumers}}},
+                {"stopped", stopped.empty() ? json() : json(stopped)},
+                {"slo", slo_json(options_)},
+                {"steps", log_.steps()},
+                {"answer",
+                 {{"consumers", answer ? json(*answer) : json()},
+                  {"rate", options_.consumers_rate},
+                  {"confirmed", answer.has_value()}}},
+                {"knee",
+                 {{"last_failing_consumers", last_fail},
+                  {"first_passing_consumers", answer ? json(*answer) : first_pass}}}};
+    }
+
+  private:
+    bool passes(int consumers) {
+        log_.check_budget();
+        bool passed = log_.record(run_with_(consumers, log_.size()), options_.consumers_rate,
+                                  "consumers", consumers);
+        if (passed) {
+            passed_.insert(consumers);
+        } else {
+            failed_.insert(consumers);
+            passed_.erase(consumers);
+        }
+        return passed;
+    }
+
+    std::optional<int> search() {
+        int low_fail = options_.min_consumers - 1;  // the largest count known to fail
+        std::optional<int> high_pass;
+        for (int n = options_.min_consumers;; n = std::min(n * 2, options_.max_consumers)) {
+            if (passes(n)) {
+                high_pass = n;
+                break;
+            }
+            low_fail = n;
+            if (n >= options_.max_consumers) return std::nullopt;
+        }
+        for (;;) {
+            while (*high_pass - low_fail > 1) {
+                int middle = low_fail + (*high_pass - low_fail) / 2;
+                if (passes(middle)) {
+                    high_pass = middle;
+                } else {
+                    low_fail = middle;
+                }
+            }
+            if (passes(*high_pass)) return high_pass;  // the confirmation
+            // A noisy pass: that count fails after all, the answer lies above it.
+            low_fail = *high_pass;
+            auto above = passed_.upper_bound(low_fail);
+            if (above != passed_.end()) {
+                high_pass = *above;
+            } else {
+                high_pass.reset();
+                for (int n = low_fail + 1; n <= options_.max_consumers && !high_pass; ++n) {
+                    if (passes(n)) {
+                        high_pass = n;
+                    } else {
+                        low_fail = n;
+                    }
+                }
+                if (!high_pass) return std::nullopt;
+            }
+        }
+    }
+
+    const CapacityOptions& options_;
+    const ConsumerStepRunner& run_with_;
+    StepLog log_;
+    std::set<int> passed_;
+    std::set<int> failed_;
 };
 
 }  // namespace
@@ -233,6 +359,19 @@ json search_capacity(const CapacityOptions& options, const StepRunner& run_at,
     }
     if (options.resolution <= 0) throw input_error({"capacity: --resolution must be above 0"});
     return Search(options, run_at, on_step).run();
+}
+
+json search_consumers(const CapacityOptions& options, const ConsumerStepRunner& run_with,
+                      const StepListener& on_step) {
+    if (options.consumers_rate <= 0) {
+        throw input_error(
+            {"capacity: --search consumers needs a producer rate above 0 (--rate or "
+             "producers.rate)"});
+    }
+    if (options.min_consumers < 1 || options.max_consumers < options.min_consumers) {
+        throw input_error({"capacity: need 1 <= --min-consumers <= --max-consumers"});
+    }
+    return ConsumerSearch(options, run_with, on_step).run();
 }
 
 }  // namespace sh::run

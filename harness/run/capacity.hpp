@@ -13,13 +13,18 @@
 namespace sh::run {
 
 struct CapacityOptions {
-    enum class Search { bisect, step };
+    // bisect/step vary the producer rate; consumers varies the consumers per group at a fixed
+    // rate and looks for the fewest that meet the SLO.
+    enum class Search { bisect, step, consumers };
     Search search = Search::bisect;
     double min_rate = 500;      // orders/s of the first step
     double max_rate = 200'000;  // never offered beyond this
     double step_rate = 500;     // increment of the step search
     double resolution = 0.05;   // bisect stops when first failing / last passing - 1 <= this
     int max_steps = 40;         // bound on runs, confirmations included
+    double consumers_rate = 0;  // consumers search: the fixed producer rate
+    int min_consumers = 1;      // consumers search: per group, the first step
+    int max_consumers = 64;     // consumers search: never more than this per group
     // The SLO.
     double max_p99_ms = 10;
     std::int64_t max_lag = 1000;  // entries not yet delivered, in any load-phase second
@@ -45,5 +50,15 @@ using StepListener = std::function<void(const nlohmann::json& step)>;
 // when max_steps ran out first ("stopped" says so); at_ceiling: nothing failed up to max_rate.
 nlohmann::json search_capacity(const CapacityOptions& options, const StepRunner& run_at,
                                const StepListener& on_step);
+
+// Runs the workload with `consumers` per group at options.consumers_rate.
+using ConsumerStepRunner = std::function<nlohmann::json(int consumers, std::size_t step_index)>;
+// The fewest consumers per group meeting the SLO at a fixed rate: doubles from min_consumers
+// until a step passes, bisects down to the smallest passing count, and runs that again.
+// {"kind": "capacity", "search": "consumers", "rate", "range", "slo", "steps": [...],
+//  "answer": {"consumers", "confirmed"}, "knee": {"last_failing_consumers",
+//  "first_passing_consumers"}, "stopped"}; answer.consumers is null when max_consumers misses.
+nlohmann::json search_consumers(const CapacityOptions& options, const ConsumerStepRunner& run_with,
+                                const StepListener& on_step);
 
 }  // namespace sh::run

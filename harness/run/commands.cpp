@@ -166,22 +166,50 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
     std::ostringstream duration;
     duration << "duration_s=" << step_duration_s;
     json workload;
-    auto run_at = [&](double rate, std::size_t step) {
-        std::ostringstream rate_override;
-        rate_override << "producers.rate=" << rate;
+    auto run_step = [&](std::vector<std::string> overrides, std::size_t step,
+                        const std::string& label) {
+        overrides.insert(overrides.end(), {duration.str(), "producers.orders=0"});
         auto id = search_id + "-s" + std::to_string(step + 1);
-        auto dir = out_dir + "/steps/" + std::to_string(step + 1) + "-rate-" +
-                   std::to_string(static_cast<long long>(rate));
-        auto outcome = run_once(
-            settings, {rate_override.str(), duration.str(), "producers.orders=0"}, id, dir, stop);
+        auto dir = out_dir + "/steps/" + std::to_string(step + 1) + "-" + label;
+        auto outcome = run_once(settings, overrides, id, dir, stop);
         if (workload.is_null()) workload = outcome.report["workload"];
         outcome.report["report_path"] = outcome.path.string();
         return outcome.report;
     };
+    auto run_at = [&](double rate, std::size_t step) {
+        std::ostringstream rate_override;
+        rate_override << "producers.rate=" << rate;
+        return run_step({rate_override.str()}, step,
+                        "rate-" + std::to_string(static_cast<long long>(rate)));
+    };
+    // Every group gets the same number of consumers; the rate stays fixed.
+    auto options_used = options;
+    std::size_t group_count = 0;
+    if (options.search == CapacityOptions::Search::consumers) {
+        auto base = workload::load_workload(workload_or_default(settings.workload_path),
+                                            settings.overrides);
+        group_count = base.groups.size();
+        if (options_used.consumers_rate <= 0) options_used.consumers_rate = base.producers.rate;
+    }
+    auto run_with = [&](int consumers, std::size_t step) {
+        std::ostringstream rate_override;
+        rate_override << "producers.rate=" << options_used.consumers_rate;
+        std::vector<std::string> overrides{rate_override.str()};
+        for (std::size_t g = 0; g < group_count; ++g) {
+            overrides.push_back("groups." + std::to_string(g) +
+                                ".consumers=" + std::to_string(consumers));
+        }
+        return run_step(overrides, step, "consumers-" + std::to_string(consumers));
+    };
     json steps_so_far = json::array();
     auto print_step = [&](const json& step) {
         steps_so_far.push_back(step);
-        std::cout << "step " << step["rate"].get<double>() << " orders/s: "
+        if (step.contains("consumers")) {
+            std::cout << "step " << step["consumers"].get<int>() << " consumers per group at ";
+        } else {
+            std::cout << "step ";
+        }
+        std::cout << step["rate"].get<double>() << " orders/s: "
                   << (step["passed"].get<bool>() ? "meets the SLO"
                                                  : "misses: " + step["reason"].get<std::string>())
                   << " (produced " << static_cast<long long>(step["achieved_per_s"].get<double>())
@@ -201,7 +229,9 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
     };
     json capacity;
     try {
-        capacity = search_capacity(options, run_at, print_step);
+        capacity = options.search == CapacityOptions::Search::consumers
+                       ? search_consumers(options_used, run_with, print_step)
+                       : search_capacity(options, run_at, print_step);
     } catch (const std::exception& error) {
         // Interrupted or Redis gone mid-search: the steps measured so far are still worth keeping.
         if (!steps_so_far.empty()) {
@@ -216,6 +246,20 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
     const auto& answer = capacity["answer"]["rate"];
     if (!capacity["stopped"].is_null()) {
         std::cout << "capacity: " << capacity["stopped"].get<std::string>() << "\n";
+    } else if (capacity["search"] == "consumers") {
+        const auto& consumers = capacity["answer"]["consumers"];
+        std::cout << "capacity: ";
+        if (consumers.is_null()) {
+            std::cout << "not even " << options.max_consumers << " consumers per group meet";
+        } else {
+            std::cout << consumers.get<int>() << " consumers per group meet";
+        }
+        std::cout << " the SLO at " << options_used.consumers_rate
+                  << " orders/s (p99 <= " << options.max_p99_ms << " ms, lag <= " << options.max_lag
+                  << ", lost <= " << options.max_lost << ")"
+                  << (consumers.is_null() ? "" : ", confirmed by a second run") << "\n";
+        std::cout << "report: " << path.string() << "\nchart: " << html.string() << "\n";
+        return consumers.is_null() ? 1 : 0;
     } else if (answer.is_null()) {
         std::cout << "capacity: not even " << options.min_rate << " orders/s meets the SLO\n";
     } else {

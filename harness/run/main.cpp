@@ -77,8 +77,9 @@ int main(int argc, char** argv) {
     compare_cmd->add_option("--max-redis-cpu-rise", compare.max_redis_cpu_rise,
                             "allowed rise of Redis CPU busy (default: not gated)");
     compare_cmd
-        ->add_option("--min-latency-delta-ms", compare.min_latency_delta_ms,
-                     "latency changes this small are noise, whatever their percentage (default 0.1)")
+        ->add_option(
+            "--min-latency-delta-ms", compare.min_latency_delta_ms,
+            "latency changes this small are noise, whatever their percentage (default 0.1)")
         ->check(CLI::NonNegativeNumber);
     compare_cmd->add_option("--tolerances", compare.tolerances_file,
                             "JSON file of tolerances; flags override it");
@@ -108,9 +109,24 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     capacity_cmd->add_option("--max-rate", capacity_options.max_rate, "highest rate tried")
         ->capture_default_str();
-    capacity_cmd->add_option("--search", search, "bisect or step")
-        ->check(CLI::IsMember({"bisect", "step"}))
+    capacity_cmd
+        ->add_option("--search", search,
+                     "bisect or step the producer rate, or consumers: the fewest consumers per "
+                     "group at a fixed rate")
+        ->check(CLI::IsMember({"bisect", "step", "consumers"}))
         ->capture_default_str();
+    capacity_cmd->add_option("--rate", capacity_options.consumers_rate,
+                             "consumers search: the producer rate (default: the workload's)");
+    capacity_cmd
+        ->add_option("--min-consumers", capacity_options.min_consumers,
+                     "consumers search: first count per group")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    capacity_cmd
+        ->add_option("--max-consumers", capacity_options.max_consumers,
+                     "consumers search: highest count per group")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
     capacity_cmd
         ->add_option("--step-rate", capacity_options.step_rate, "step search: increment, orders/s")
         ->capture_default_str();
@@ -186,8 +202,10 @@ int main(int argc, char** argv) {
         stop.emplace();  // from here on Ctrl-C stops runs cleanly instead of killing us
         if (*capacity_cmd) {
             capacity.executable = own_executable();
-            capacity_options.search = search == "step" ? sh::run::CapacityOptions::Search::step
-                                                       : sh::run::CapacityOptions::Search::bisect;
+            using Search = sh::run::CapacityOptions::Search;
+            capacity_options.search = search == "step"        ? Search::step
+                                      : search == "consumers" ? Search::consumers
+                                                              : Search::bisect;
             capacity_options.resolution = fraction_option(resolution, "--resolution");
             return sh::run::capacity_command(capacity, capacity_options, step_duration_s, *stop);
         }

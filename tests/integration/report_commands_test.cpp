@@ -139,3 +139,33 @@ TEST(Capacity, FindsARateOnTheSeedWorkloadThatMeetsTheSloWhenRunAgain) {
         EXPECT_EQ(report["verification"][group]["lost"], 0) << group;
     }
 }
+
+TEST(Capacity, FindsTheFewestConsumersPerGroupForARate) {
+    // 3000 orders/s at 1 ms per order needs more than 3 consumers per group (3 would be 100 %
+    // busy, so their backlog grows without bound).
+    auto search = run_harness(
+        with({"capacity", workload_path("orders.json"), "--search", "consumers", "--rate", "3000",
+              "--step-duration-s", "3", "--slo-p99-ms", "50", "--max-consumers", "8"},
+             slow_consumers));
+    ASSERT_EQ(search.exit_code, 0) << search.out << search.err;
+    auto capacity = read_json(search.out_dir / "capacity.json");
+    EXPECT_EQ(capacity["search"], "consumers");
+    auto consumers = capacity["answer"]["consumers"].get<int>();
+    EXPECT_GE(consumers, 4);
+    EXPECT_LE(consumers, 8);
+    EXPECT_TRUE(capacity["answer"]["confirmed"].get<bool>());
+    int passes_at_answer = 0;
+    for (const auto& step : capacity["steps"]) {
+        auto report = read_json(step["report"].get<std::string>());
+        EXPECT_EQ(report["workload"]["groups"][0]["consumers"], step["consumers"]);
+        EXPECT_EQ(report["workload"]["groups"][1]["consumers"], step["consumers"]);
+        EXPECT_EQ(report["workload"]["producers"]["rate"], 3000.0);
+        if (step["consumers"].get<int>() <= 3)
+            EXPECT_FALSE(step["passed"].get<bool>()) << step.dump();
+        if (step["consumers"] == consumers && step["passed"].get<bool>()) ++passes_at_answer;
+    }
+    EXPECT_GE(passes_at_answer, 2);  // found, then confirmed by a run of its own
+    EXPECT_NE(search.out.find("consumers per group meet the SLO at 3000 orders/s"),
+              std::string::npos)
+        << search.out;
+}

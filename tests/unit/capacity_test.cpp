@@ -221,3 +221,62 @@ TEST(CapacitySearch, RejectsAnEmptyRateRange) {
 }
 
 }  // namespace
+
+namespace {
+
+// A fleet that meets the SLO with at least `needed` consumers per group.
+struct ScriptedFleet {
+    int needed;
+    std::vector<int> tried;
+
+    json run(int consumers) {
+        tried.push_back(consumers);
+        return step_report(3000, consumers >= needed ? 5.0 : 500.0, 0, 0);
+    }
+};
+
+json search_fleet(const CapacityOptions& options, ScriptedFleet& fleet) {
+    return sh::run::search_consumers(
+        options, [&](int consumers, std::size_t) { return fleet.run(consumers); },
+        [](const json&) {});
+}
+
+CapacityOptions fleet_options() {
+    CapacityOptions options;
+    options.search = CapacityOptions::Search::consumers;
+    options.consumers_rate = 3000;
+    options.max_consumers = 64;
+    return options;
+}
+
+TEST(ConsumerSearch, FindsTheFewestConsumersThatMeetTheSloAndConfirmsThem) {
+    ScriptedFleet fleet{5, {}};
+    auto result = search_fleet(fleet_options(), fleet);
+    EXPECT_EQ(result["answer"]["consumers"], 5);
+    EXPECT_TRUE(result["answer"]["confirmed"]);
+    EXPECT_EQ(result["knee"]["last_failing_consumers"], 4);
+    EXPECT_EQ(result["knee"]["first_passing_consumers"], 5);
+    // 1, 2, 4 fail, 8 passes; bisect 6 (pass), 5 (pass); 5 again.
+    EXPECT_EQ(fleet.tried, (std::vector<int>{1, 2, 4, 8, 6, 5, 5}));
+    EXPECT_EQ(result["steps"][0]["consumers"], 1);
+    EXPECT_EQ(result["steps"][0]["rate"], 3000.0);
+}
+
+TEST(ConsumerSearch, NoAnswerWhenEvenTheMostConsumersMiss) {
+    auto options = fleet_options();
+    options.max_consumers = 6;
+    ScriptedFleet fleet{100, {}};
+    auto result = search_fleet(options, fleet);
+    EXPECT_TRUE(result["answer"]["consumers"].is_null());
+    EXPECT_EQ(fleet.tried, (std::vector<int>{1, 2, 4, 6}));
+}
+
+TEST(ConsumerSearch, NeedsARate) {
+    auto options = fleet_options();
+    options.consumers_rate = 0;
+    ScriptedFleet fleet{1, {}};
+    EXPECT_THROW(search_fleet(options, fleet), sh::WorkloadError);
+    EXPECT_TRUE(fleet.tried.empty());
+}
+
+}  // namespace
