@@ -160,8 +160,9 @@ TEST(Capacity, FindsTheFewestConsumersPerGroupForARate) {
         EXPECT_EQ(report["workload"]["groups"][0]["consumers"], step["consumers"]);
         EXPECT_EQ(report["workload"]["groups"][1]["consumers"], step["consumers"]);
         EXPECT_EQ(report["workload"]["producers"]["rate"], 3000.0);
-        if (step["consumers"].get<int>() <= 3)
+        if (step["consumers"].get<int>() <= 3) {
             EXPECT_FALSE(step["passed"].get<bool>()) << step.dump();
+        }
         if (step["consumers"] == consumers && step["passed"].get<bool>()) ++passes_at_answer;
     }
     EXPECT_GE(passes_at_answer, 2);  // found, then confirmed by a run of its own
