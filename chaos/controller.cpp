@@ -8,6 +8,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/measure/clock.hpp"
+#include "harness/measure/percentile.hpp"
 #include "harness/redis/streams.hpp"
 
 namespace sh::chaos {
@@ -28,13 +29,7 @@ bool usable(const run::Worker& worker) {
     return worker.process.running() && !worker.retired && !worker.controlled;
 }
 
-double percentile(std::vector<double> values, double percent) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    auto rank =
-        static_cast<std::size_t>(percent / 100.0 * static_cast<double>(values.size() - 1) + 0.5);
-    return values[std::min(rank, values.size() - 1)];
-}
+using measure::percentile;
 
 }  // namespace
 

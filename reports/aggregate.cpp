@@ -1,10 +1,12 @@
 #include "reports/aggregate.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 
 #include "harness/measure/histogram.hpp"
+#include "harness/measure/percentile.hpp"
 
 namespace sh::reports {
 
@@ -21,7 +23,8 @@ std::unique_ptr<measure::Histogram> merged_histogram(const std::vector<json>& re
     return merged;
 }
 
-double mean_of(const std::vector<json>& reports, const json::json_pointer& where) {
+// The mean over the runs that measured it; null when none did (a missing measurement is not 0).
+json mean_of(const std::vector<json>& reports, const json::json_pointer& where) {
     double sum = 0;
     int count = 0;
     for (const auto& report : reports) {
@@ -29,25 +32,38 @@ double mean_of(const std::vector<json>& reports, const json::json_pointer& where
         sum += report.at(where).get<double>();
         ++count;
     }
-    return count > 0 ? sum / count : 0.0;
+    if (count == 0) return nullptr;
+    return sum / count;
 }
 
-// Numbers add up, flags must hold in every run, samples and maps are kept from the first run
-// that has them (they illustrate, they do not count).
+json sum_fields(const json& total, const json& more);
+
+// Integers stay integers (unsigned while both are; pending_left and lag_left are signed), only
+// real floats add up as doubles.
+json sum_values(const json& kept, const json& more) {
+    if (kept.is_number_unsigned() && more.is_number_unsigned())
+        return kept.get<std::uint64_t>() + more.get<std::uint64_t>();
+    if (kept.is_number_integer() && more.is_number_integer())
+        return kept.get<std::int64_t>() + more.get<std::int64_t>();
+    if (kept.is_number() && more.is_number()) return kept.get<double>() + more.get<double>();
+    if (kept.is_boolean() && more.is_boolean()) return kept.get<bool>() && more.get<bool>();
+    if (kept.is_object() && more.is_object()) return sum_fields(kept, more);
+    return kept;
+}
+
+// Counts add up, flags must hold in every run, and maps of counts (dead_letter_reasons,
+// shares, points) add up key by key over the union of their keys. Arrays are samples
+// (lost_sample, duplicated_sample, lost_by_restart): they illustrate rather than count, so
+// each is kept from the first run where it is not empty.
 json sum_fields(const json& total, const json& more) {
     if (total.is_null()) return more;
     json result = total;
     for (const auto& [key, value] : more.items()) {
-        if (!result.contains(key)) {
-            result[key] = value;
-        } else if (value.is_number_unsigned() && result[key].is_number_unsigned()) {
-            result[key] = result[key].get<std::uint64_t>() + value.get<std::uint64_t>();
-        } else if (value.is_number() && result[key].is_number()) {
-            result[key] = result[key].get<double>() + value.get<double>();
-        } else if (value.is_boolean()) {
-            result[key] = result[key].get<bool>() && value.get<bool>();
-        } else if (value.is_object() && key == "points") {
-            result[key] = sum_fields(result[key], value);
+        auto& kept = result[key];
+        if (kept.is_null() || (kept.is_array() && kept.empty())) {
+            kept = value;
+        } else if (!kept.is_array()) {
+            kept = sum_values(kept, value);
         }
     }
     return result;
@@ -84,6 +100,7 @@ json recovery_summary(const std::vector<json>& reports) {
     std::vector<double> recovery_ms;
     json faults = json::object();
     std::uint64_t kills_with_pending = 0;
+    std::uint64_t unrecovered = 0;
     bool any_chaos = false;
     for (const auto& report : reports) {
         const auto& summary = report["chaos"].value("summary", json());
@@ -93,38 +110,47 @@ json recovery_summary(const std::vector<json>& reports) {
             faults[kind] = faults.value(kind, 0) + count.get<int>();
         }
         kills_with_pending += summary.value("kills_with_pending", std::uint64_t{0});
+        unrecovered += summary.value("unrecovered", std::uint64_t{0});
         for (const auto& event : report["events"]) {
             if (event.contains("recovery_ms")) recovery_ms.push_back(event["recovery_ms"]);
         }
     }
     if (!any_chaos) return json::object();
-    std::sort(recovery_ms.begin(), recovery_ms.end());
-    auto at = [&](double percent) {
-        if (recovery_ms.empty()) return 0.0;
-        auto rank = static_cast<std::size_t>(
-            percent / 100 * static_cast<double>(recovery_ms.size() - 1) + 0.5);
-        return recovery_ms[rank];
-    };
     return {{"summary",
              {{"faults", faults},
               {"kills_with_pending", kills_with_pending},
               {"recovered", recovery_ms.size()},
-              {"recovery_ms", {{"p50", at(50)}, {"max", at(100)}}}}}};
+              {"unrecovered", unrecovered},
+              {"recovery_ms",
+               {{"p50", measure::percentile(recovery_ms, 50)},
+                {"max", measure::percentile(recovery_ms, 100)}}}}}};
+}
+
+// Max-rate runs (producers.rate 0) report what they sustained; null when the runs had no
+// max_rate. The mean over runs, so compare can gate on it like on ok_per_s.
+json max_rate_summary(const std::vector<json>& reports) {
+    auto sustained = mean_of(reports, "/summary/max_rate/sustained_orders_per_s"_json_pointer);
+    if (sustained.is_null()) return nullptr;
+    return {{"sustained_orders_per_s", sustained},
+            {"final_rate", mean_of(reports, "/summary/max_rate/final_rate"_json_pointer)}};
 }
 
 // The headline numbers of one run, and which run was best and worst for each.
 json run_line(const json& report, const std::string& path) {
-    json line = {
-        {"run_id", report["run_id"]},
-        {"report", path},
-        {"verdict", report["verdict"]},
-        {"ok_per_s", report["summary"]["produced"]["ok_per_s"]},
-        {"redis_cpu_busy", report["summary"]["bottleneck"].value("redis_cpu_busy", json())},
-        {"groups", json::object()}};
-    for (const auto& [group, summary] : report["summary"]["groups"].items()) {
-        line["groups"][group] = {{"applied_per_s", summary["applied_per_s"]},
-                                 {"p50_ms", summary["latency"]["end_to_end"]["p50_ms"]},
-                                 {"p99_ms", summary["latency"]["end_to_end"]["p99_ms"]}};
+    const auto& summary = report["summary"];
+    json line = {{"run_id", report["run_id"]},
+                 {"report", path},
+                 {"verdict", report["verdict"]},
+                 {"ok_per_s", summary["produced"]["ok_per_s"]},
+                 {"redis_cpu_busy", summary["bottleneck"].value("redis_cpu_busy", json())},
+                 {"groups", json::object()}};
+    const auto& max_rate = summary.value("max_rate", json());
+    if (max_rate.is_object())
+        line["sustained_orders_per_s"] = max_rate.value("sustained_orders_per_s", json());
+    for (const auto& [group, totals] : summary["groups"].items()) {
+        line["groups"][group] = {{"applied_per_s", totals["applied_per_s"]},
+                                 {"p50_ms", totals["latency"]["end_to_end"]["p50_ms"]},
+                                 {"p99_ms", totals["latency"]["end_to_end"]["p99_ms"]}};
     }
     return line;
 }
@@ -149,6 +175,49 @@ json best_and_worst(const json& runs, const json::json_pointer& metric, bool hig
             {"worst_run", (*worst)["run_id"]}};
 }
 
+// What the aggregate says per group: its summary, verification, histograms and extremes.
+struct GroupParts {
+    json summary;
+    json verification;
+    json histograms;
+    json extremes;
+};
+
+GroupParts aggregate_group(const std::vector<json>& reports, const json& runs,
+                           const std::string& group) {
+    auto base = "/histograms/groups/" + group;
+    auto first_delivery = merged_histogram(reports, json::json_pointer(base + "/first_delivery"));
+    auto recovered = merged_histogram(reports, json::json_pointer(base + "/recovered"));
+    auto all = std::make_unique<measure::Histogram>();
+    all->merge(*first_delivery);
+    all->merge(*recovered);
+    json verdict;
+    for (const auto& report : reports) verdict = sum_fields(verdict, report["verification"][group]);
+    auto per_group = "/groups/" + group;
+    return {{{"applied", verdict.value("applied", std::uint64_t{0})},
+             {"applied_per_s",
+              mean_of(reports, json::json_pointer("/summary/groups/" + group + "/applied_per_s"))},
+             {"latency",
+              {{"end_to_end", all->summary_ms()},
+               {"first_delivery", first_delivery->summary_ms()},
+               {"recovered", recovered->summary_ms()}}}},
+            verdict,
+            {{"first_delivery", first_delivery->to_json()}, {"recovered", recovered->to_json()}},
+            {{"applied_per_s",
+              best_and_worst(runs, json::json_pointer(per_group + "/applied_per_s"), true)},
+             {"p50_ms", best_and_worst(runs, json::json_pointer(per_group + "/p50_ms"), false)},
+             {"p99_ms", best_and_worst(runs, json::json_pointer(per_group + "/p99_ms"), false)}}};
+}
+
+json produced_summary(const std::vector<json>& reports) {
+    json produced = nullptr;
+    for (const auto& report : reports)
+        produced = sum_fields(produced, report["summary"]["produced"]);
+    produced["ok_per_s"] = mean_of(reports, "/summary/produced/ok_per_s"_json_pointer);
+    produced["producing_s"] = mean_of(reports, "/summary/produced/producing_s"_json_pointer);
+    return produced;
+}
+
 }  // namespace
 
 json aggregate_reports(const std::vector<json>& reports, const std::vector<std::string>& paths,
@@ -161,46 +230,20 @@ json aggregate_reports(const std::vector<json>& reports, const std::vector<std::
 
     json groups = json::object();
     json verification = json::object();
-    json histograms = {{"groups", json::object()}};
     auto xadd = merged_histogram(reports, "/histograms/xadd"_json_pointer);
-    histograms["xadd"] = xadd->to_json();
+    json histograms = {{"xadd", xadd->to_json()}, {"groups", json::object()}};
     json extremes = {{"ok_per_s", best_and_worst(runs, "/ok_per_s"_json_pointer, true)},
+                     {"sustained_orders_per_s",
+                      best_and_worst(runs, "/sustained_orders_per_s"_json_pointer, true)},
                      {"groups", json::object()}};
     for (const auto& [group, ignored] : first["summary"]["groups"].items()) {
-        auto base = "/histograms/groups/" + group;
-        auto first_delivery =
-            merged_histogram(reports, json::json_pointer(base + "/first_delivery"));
-        auto recovered = merged_histogram(reports, json::json_pointer(base + "/recovered"));
-        histograms["groups"][group] = {{"first_delivery", first_delivery->to_json()},
-                                       {"recovered", recovered->to_json()}};
-        auto all = std::make_unique<measure::Histogram>();
-        all->merge(*first_delivery);
-        all->merge(*recovered);
-        json verdict;
-        for (const auto& report : reports)
-            verdict = sum_fields(verdict, report["verification"][group]);
-        verification[group] = verdict;
-        groups[group] = {
-            {"applied", verdict.value("applied", std::uint64_t{0})},
-            {"applied_per_s",
-             mean_of(reports, json::json_pointer("/summary/groups/" + group + "/applied_per_s"))},
-            {"latency",
-             {{"end_to_end", all->summary_ms()},
-              {"first_delivery", first_delivery->summary_ms()},
-              {"recovered", recovered->summary_ms()}}}};
-        auto per_group = "/groups/" + group;
-        extremes["groups"][group] = {
-            {"applied_per_s",
-             best_and_worst(runs, json::json_pointer(per_group + "/applied_per_s"), true)},
-            {"p50_ms", best_and_worst(runs, json::json_pointer(per_group + "/p50_ms"), false)},
-            {"p99_ms", best_and_worst(runs, json::json_pointer(per_group + "/p99_ms"), false)}};
+        auto parts = aggregate_group(reports, runs, group);
+        groups[group] = std::move(parts.summary);
+        verification[group] = std::move(parts.verification);
+        histograms["groups"][group] = std::move(parts.histograms);
+        extremes["groups"][group] = std::move(parts.extremes);
     }
 
-    json produced = nullptr;
-    for (const auto& report : reports)
-        produced = sum_fields(produced, report["summary"]["produced"]);
-    produced["ok_per_s"] = mean_of(reports, "/summary/produced/ok_per_s"_json_pointer);
-    produced["producing_s"] = mean_of(reports, "/summary/produced/producing_s"_json_pointer);
     json bottleneck = {
         {"redis_cpu_busy", mean_of(reports, "/summary/bottleneck/redis_cpu_busy"_json_pointer)},
         {"harness_cpu_cores",
@@ -217,9 +260,10 @@ json aggregate_reports(const std::vector<json>& reports, const std::vector<std::
         {"workload", first["workload"]},
         {"environment", first["environment"]},
         {"summary",
-         {{"produced", produced},
+         {{"produced", produced_summary(reports)},
           {"xadd_latency", xadd->summary_ms()},
           {"bottleneck", bottleneck},
+          {"max_rate", max_rate_summary(reports)},
           {"groups", groups}}},
         {"verification", verification},
         {"gates", worst_gates(reports)},

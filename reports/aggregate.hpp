@@ -1,8 +1,9 @@
 // --repeat N: one report from N runs of the same workload, so a regression comparison is not
 // made from one noisy sample. It has the shape of a run report where that makes sense
-// (throughput as the mean over runs, latency from the runs' merged histograms, verification
-// counts summed, each gate at its worst run) plus "repeat": every run's headline numbers and
-// the best and worst run per metric.
+// (throughput and a max-rate run's sustained rate as the mean over runs, latency from the runs'
+// merged histograms, verification counts summed, each gate at its worst run; what no run
+// measured stays null) plus "repeat": every run's headline numbers and the best and worst run
+// per metric.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -4,9 +4,12 @@
 // blocks are in html_page.hpp, and the capacity page is in capacity_html.cpp.
 #include "reports/html_report.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -227,29 +230,100 @@ std::string charts_sections(const RunCharts& charts) {
            section("cpu", "CPU", render_chart(charts.cpu));
 }
 
+bool is_aggregate(const json& report) {
+    return member(report, "kind") == "aggregate";
+}
+
+// Each run's report.html, beside its report.json. --repeat writes the aggregate in the directory
+// holding the runs' directories: when they all share one, the link is relative to it.
+std::vector<std::pair<std::string, std::string>> run_pages(const json& runs) {
+    std::vector<std::pair<std::string, std::string>> pages;  // run id, link
+    std::vector<std::filesystem::path> run_dirs;
+    for (const auto& run : runs) {
+        if (!member(run, "report").is_string()) continue;
+        run_dirs.push_back(std::filesystem::path(run["report"].get<std::string>()).parent_path());
+        pages.push_back({text_of(member(run, "run_id"), "run"), ""});
+    }
+    bool shared_parent =
+        std::all_of(run_dirs.begin(), run_dirs.end(), [&](const std::filesystem::path& dir) {
+            return !dir.empty() && dir.parent_path() == run_dirs.front().parent_path();
+        });
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+        auto page = run_dirs[i] / "report.html";
+        pages[i].second = shared_parent
+                              ? page.lexically_relative(run_dirs[i].parent_path()).string()
+                              : page.string();
+    }
+    return pages;
+}
+
+// An aggregate has no timeline of its own (its runs' seconds do not line up): rather than four
+// empty charts, the way to each run's, and the latency curves of the merged histograms.
+std::string aggregate_charts_sections(const json& report, const RunCharts& charts) {
+    std::string links;
+    for (const auto& [run_id, link] : run_pages(member_path(report, {"repeat", "runs"}))) {
+        links += element("li", {}, element("a", {{"href", link}}, escape_html(run_id)));
+    }
+    auto text = note(
+        "This report aggregates repeated runs: the per-second charts (throughput, "
+        "latency per second, backlog, CPU) are in each run's own report.");
+    return section("per-second", "Per-second charts",
+                   text + (links.empty() ? "" : element("ul", {}, links))) +
+           section("latency", "Latency", render_chart(charts.percentiles));
+}
+
+// Everything below the charts, the same for a run and an aggregate.
+std::string tables_sections(const json& report, const std::vector<std::string>& groups) {
+    return verification_section(member(report, "verification"), groups) + chaos_section(report) +
+           summary_section(report, groups) + repeat_section(member(report, "repeat")) +
+           environment_section(report);
+}
+
+enum class Shown { always, run, aggregate };
+
+// The page's sections in order: an aggregate has its runs' links instead of per-second charts.
+constexpr std::tuple<const char*, const char*, Shown> page_sections[] = {
+    {"gates", "Gates", Shown::always},
+    {"throughput", "Throughput", Shown::run},
+    {"per-second", "Per-second charts", Shown::aggregate},
+    {"latency", "Latency", Shown::always},
+    {"backlog", "Backlog", Shown::run},
+    {"cpu", "CPU", Shown::run},
+    {"verification", "Verification", Shown::always},
+    {"chaos", "Chaos", Shown::always},
+    {"summary", "Summary", Shown::always},
+    {"repeat", "Repeated runs", Shown::aggregate},
+    {"environment", "Environment", Shown::always},
+    {"workload", "Workload", Shown::always}};
+
+// Like navigation(), which takes a fixed list, for the sections this page has.
+std::string page_navigation(bool aggregate) {
+    std::string html;
+    for (const auto& [id, label, shown] : page_sections) {
+        if (shown == Shown::always || shown == (aggregate ? Shown::aggregate : Shown::run))
+            html += element("a", {{"href", std::string("#") + id}}, label);
+    }
+    return element("nav", {}, html) + "\n";
+}
+
+std::string page_body(const json& report, const std::vector<std::string>& groups) {
+    bool aggregate = is_aggregate(report);
+    auto charts = run_charts(report, groups);
+    auto drawn = aggregate
+                     ? charts_data({&charts.percentiles})
+                     : charts_data({&charts.throughput, &charts.percentiles,
+                                    &charts.latency_per_second, &charts.backlog, &charts.cpu});
+    return page_navigation(aggregate) + overview_section(report) +
+           (aggregate ? aggregate_charts_sections(report, charts) : charts_sections(charts)) +
+           tables_sections(report, groups) + report_data_script(drawn);
+}
+
 }  // namespace
 
 std::string render_html(const json& report) {
     require_run_report(report);
     auto groups = group_names(report);
-    auto charts = run_charts(report, groups);
-    auto body =
-        navigation({{"gates", "Gates"},
-                    {"throughput", "Throughput"},
-                    {"latency", "Latency"},
-                    {"backlog", "Backlog"},
-                    {"cpu", "CPU"},
-                    {"verification", "Verification"},
-                    {"chaos", "Chaos"},
-                    {"summary", "Summary"},
-                    {"environment", "Environment"},
-                    {"workload", "Workload"}}) +
-        overview_section(report) + charts_sections(charts) +
-        verification_section(member(report, "verification"), groups) + chaos_section(report) +
-        summary_section(report, groups) + repeat_section(member(report, "repeat")) +
-        environment_section(report) +
-        report_data_script(charts_data({&charts.throughput, &charts.percentiles,
-                                        &charts.latency_per_second, &charts.backlog, &charts.cpu}));
+    auto body = page_body(report, groups);
     return page("streamharness " + text_of(member(report, "run_id")) + ": " +
                     text_of(member(report, "verdict"), "no verdict"),
                 body);

@@ -325,6 +325,35 @@ TEST(HtmlReport, AReportWithNoTimelineEventsOrChaosRenders) {
     EXPECT_TRUE(series_of(html)["throughput/produced"].empty());
 }
 
+TEST(HtmlReport, AnAggregateLinksEachRunsOwnPageInsteadOfDrawingEmptyTimelineCharts) {
+    auto report = synthetic_report();
+    report["kind"] = "aggregate";
+    report["timeline"] = json::array();
+    report["events"] = json::array();
+    auto runs_in = [](const std::string& first, const std::string& second) {
+        return json{{"count", 2},
+                    {"runs",
+                     {{{"run_id", "r-1"}, {"report", first + "/report.json"}},
+                      {{"run_id", "r-2"}, {"report", second + "/report.json"}}}}};
+    };
+    report["repeat"] = runs_in("/out/agg/run-1", "/out/agg/run-2");
+    auto html = render_html(report);
+    EXPECT_EQ(html.find("The timeline is empty"), std::string::npos);
+    EXPECT_NE(html.find("in each run"), std::string::npos);
+    EXPECT_NE(html.find("href=\"run-1/report.html\""), std::string::npos);
+    EXPECT_NE(html.find("href=\"run-2/report.html\""), std::string::npos);
+    for (const auto* chart : {"throughput", "latency-per-second", "backlog", "cpu"}) {
+        EXPECT_EQ(html.find(std::string("id=\"chart-") + chart + "\""), std::string::npos) << chart;
+    }
+    EXPECT_NE(html.find("id=\"chart-latency-percentiles\""), std::string::npos);
+    EXPECT_FALSE(report_data(html).contains("throughput"));
+
+    report["repeat"] = runs_in("/a/run-1", "/b/run-2");
+    html = render_html(report);
+    EXPECT_NE(html.find("href=\"/a/run-1/report.html\""), std::string::npos);
+    EXPECT_NE(html.find("href=\"/b/run-2/report.html\""), std::string::npos);
+}
+
 TEST(HtmlReport, RejectsInputThatIsNotARunReport) {
     for (const auto& input :
          {json::array(), json{{"kind", "capacity"}}, json{{"run_id", "r"}}, json("report")}) {
