@@ -19,17 +19,11 @@
 
 using nlohmann::json;
 using sh::testing::HarnessRun;
+using sh::testing::read_text_file;
 using sh::testing::run_harness;
 using sh::testing::workload_path;
 
 namespace {
-
-std::string slurp(const std::filesystem::path& path) {
-    std::ifstream file(path);
-    std::stringstream content;
-    content << file.rdbuf();
-    return content.str();
-}
 
 // Every "data-<name>" attribute value with the given name, in page order.
 std::vector<std::string> attribute_values(const std::string& html, const std::string& name) {
@@ -96,7 +90,7 @@ class HtmlReportOfAChaosRun : public ::testing::Test {
     void SetUp() override {
         ASSERT_EQ(run_->exit_code, 0) << run_->out << run_->err;
         report_ = run_->report();
-        html_ = slurp(run_->out_dir / "report.html");
+        html_ = read_text_file(run_->out_dir / "report.html");
         ASSERT_FALSE(html_.empty()) << "no report.html in " << run_->out_dir;
     }
 
@@ -179,5 +173,5 @@ TEST_F(HtmlReportOfAChaosRun, ReportCommandReRendersTheSamePageFromTheJson) {
                                std::filesystem::copy_options::overwrite_existing);
     auto rerun = run_harness({"report", (copy_dir / "report.json").string()});
     ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
-    EXPECT_EQ(slurp(copy_dir / "report.html"), html_);
+    EXPECT_EQ(read_text_file(copy_dir / "report.html"), html_);
 }

@@ -13,20 +13,14 @@
 #include "tests/support/harness_process.hpp"
 
 using nlohmann::json;
+using sh::testing::read_text_file;
 using sh::testing::run_harness;
 using sh::testing::workload_path;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& path) {
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
 json read_json(const std::filesystem::path& path) {
-    return json::parse(slurp(path));
+    return json::parse(read_text_file(path));
 }
 
 std::uint64_t histogram_count(const json& serialised) {
@@ -56,10 +50,10 @@ TEST(JunitXml, AFailedGateValidatesAgainstTheJunitSchemaAndCarriesTheNumbers) {
     auto validation = run.out_dir / "xmllint.txt";
     auto command = "xmllint --noout --schema '" + schema + "' '" + junit.string() + "' >'" +
                    validation.string() + "' 2>&1";
-    EXPECT_EQ(std::system(command.c_str()), 0) << slurp(validation);
+    EXPECT_EQ(std::system(command.c_str()), 0) << read_text_file(validation);
 
     auto report = run.report();
-    auto xml = slurp(junit);
+    auto xml = read_text_file(junit);
     for (const auto& gate : report["gates"]) {
         if (gate["gate"] != "max_p99_ms") continue;
         ASSERT_FALSE(gate["passed"].get<bool>());

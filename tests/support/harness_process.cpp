@@ -33,14 +33,14 @@ class ScratchCleanup : public ::testing::Environment {
 [[maybe_unused]] auto* const scratch_cleanup =
     ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
 
-std::string slurp(const std::filesystem::path& path) {
+}  // namespace
+
+std::string read_text_file(const std::filesystem::path& path) {
     std::ifstream file(path);
     std::stringstream content;
     content << file.rdbuf();
     return content.str();
 }
-
-}  // namespace
 
 nlohmann::json HarnessRun::report() const {
     std::ifstream file(out_dir / "report.json");
@@ -73,8 +73,8 @@ HarnessRun BackgroundHarness::finish() {
     int status = process_.wait();
     HarnessRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    run.out = slurp(dir_ / "stdout");
-    run.err = slurp(dir_ / "stderr");
+    run.out = read_text_file(dir_ / "stdout");
+    run.err = read_text_file(dir_ / "stderr");
     run.out_dir = dir_ / "out";
     return run;
 }

@@ -48,6 +48,9 @@ int count_processes_using(const std::string& dir);
 // A workload file path inside the source tree's workloads/ folder.
 std::string workload_path(const std::string& name);
 
+// A whole file as text (empty when it cannot be read).
+std::string read_text_file(const std::filesystem::path& path);
+
 // Writes text to a fresh temporary file and returns its path.
 std::string write_temp_file(const std::string& name, const std::string& content);
 
