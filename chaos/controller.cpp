@@ -204,8 +204,10 @@ bool ChaosController::slow(run::RunControl& control, const workload::FaultEvent&
 void ChaosController::restart_redis(run::RunControl& control, const workload::FaultEvent& event,
                                     double at_s) {
     auto started = measure::monotonic_ns();
-    control.result.server_restarts_ns.push_back(started);
     control.embedded->restart(event.hard);
+    // Read once the new server is up, so no order the old one acknowledged can be numbered at or
+    // above it (one read before the kill could race a producer's next XADD).
+    control.result.restart_watermarks.push_back(control.producers.allocated());
     control.control.reconnect({});
     auto took_ms = (measure::monotonic_ns() - started) / ns_per_ms;
     record(control, at_s, "redis-restart", "redis",

@@ -13,20 +13,55 @@ std::pair<std::uint64_t, std::uint64_t> OrderSequencer::claim(std::uint64_t want
     return {first, std::min(wanted, limit_ - first)};
 }
 
-std::uint64_t OutcomeTable::count(Outcome which) const {
-    return static_cast<std::uint64_t>(std::count(outcome.begin(), outcome.end(), which));
-}
-
-void OutcomeBlocks::record(std::uint64_t seq, Outcome outcome, std::int64_t intended_send_ns) {
-    entries_.push_back({seq, intended_send_ns, outcome});
-}
-
-void OutcomeBlocks::merge_into(OutcomeTable& table) const {
-    for (const auto& entry : entries_) {
-        if (entry.seq >= table.outcome.size()) table.resize(entry.seq + 1);
-        table.outcome[entry.seq] = entry.outcome;
-        table.set_intended_send_ns(entry.seq, entry.intended_send_ns);
+void OutcomeTable::Writer::record(std::uint64_t seq, Outcome outcome) {
+    auto index = seq >> chunk_shift;
+    if (index != chunk_index_) {
+        chunk_ = table_.chunk(index);
+        chunk_index_ = index;
     }
+    // Relaxed: readers look only after the writing threads were joined.
+    word_of(chunk_, seq)
+        .fetch_or(static_cast<std::uint64_t>(outcome) << shift_of(seq), std::memory_order_relaxed);
+}
+
+OutcomeTable::Word* OutcomeTable::chunk(std::uint64_t index) {
+    std::lock_guard lock(mutex_);
+    if (index >= chunks_.size()) chunks_.resize(index + 1);
+    // make_unique value-initialises: every slot starts as unsent.
+    if (!chunks_[index]) chunks_[index] = std::make_unique<Word[]>(words_per_chunk);
+    return chunks_[index].get();
+}
+
+const OutcomeTable::Word* OutcomeTable::find_chunk(std::uint64_t index) const {
+    return index < chunks_.size() ? chunks_[index].get() : nullptr;
+}
+
+void OutcomeTable::set(std::uint64_t seq, Outcome outcome) {
+    auto& word = word_of(chunk(seq >> chunk_shift), seq);
+    auto cleared = word.load() & ~(std::uint64_t{3} << shift_of(seq));
+    word.store(cleared | static_cast<std::uint64_t>(outcome) << shift_of(seq));
+    size_ = std::max(size_, seq + 1);
+}
+
+Outcome OutcomeTable::at(std::uint64_t seq) const {
+    const auto* words = find_chunk(seq >> chunk_shift);
+    if (words == nullptr) return Outcome::unsent;
+    auto value =
+        words[(seq & (chunk_orders - 1)) / orders_per_word].load(std::memory_order_relaxed);
+    return static_cast<Outcome>((value >> shift_of(seq)) & 3U);
+}
+
+std::uint64_t OutcomeTable::count(Outcome which) const {
+    std::uint64_t matching = 0;
+    for (std::uint64_t seq = 0; seq < size_; ++seq) matching += at(seq) == which ? 1 : 0;
+    return matching;
+}
+
+std::size_t OutcomeTable::memory_bytes() const {
+    auto present = std::count_if(chunks_.begin(), chunks_.end(),
+                                 [](const auto& words) { return words != nullptr; });
+    return static_cast<std::size_t>(present) * words_per_chunk * sizeof(Word) +
+           chunks_.capacity() * sizeof(chunks_[0]);
 }
 
 }  // namespace sh::produce

@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -31,41 +33,59 @@ class OrderSequencer {
     std::uint64_t limit_;  // 0 = unlimited
 };
 
-// The merged record, indexed by sequence number. Intended send times are kept as milliseconds
-// after the run's origin (4 bytes an order, not 8): enough to attribute a loss to a restart, and
-// 10 million orders stay at 50 MB.
-struct OutcomeTable {
-    std::vector<Outcome> outcome;
-    std::int64_t origin_ns = 0;
-    std::vector<std::uint32_t> intended_offset_ms;
+// Every order's outcome, two bits each, indexed by sequence number: the only thing the harness
+// keeps per order, so its memory grows by a quarter byte an order (10 million orders: 2.4 MiB).
+// Producer threads record into it concurrently, each through its own Writer; it is read once they
+// have been joined.
+class OutcomeTable {
+    using Word = std::atomic<std::uint64_t>;
 
-    std::uint64_t count(Outcome which) const;
-    void resize(std::size_t orders) {
-        outcome.resize(orders, Outcome::unsent);
-        intended_offset_ms.resize(orders, 0);
-    }
-    std::int64_t intended_send_ns(std::uint64_t seq) const {
-        return origin_ns + static_cast<std::int64_t>(intended_offset_ms[seq]) * 1'000'000;
-    }
-    void set_intended_send_ns(std::uint64_t seq, std::int64_t ns) {
-        intended_offset_ms[seq] =
-            ns <= origin_ns ? 0U : static_cast<std::uint32_t>((ns - origin_ns) / 1'000'000);
-    }
-};
-
-// One producer's share of the record: written by one thread, merged after it stopped.
-class OutcomeBlocks {
   public:
-    void record(std::uint64_t seq, Outcome outcome, std::int64_t intended_send_ns);
-    void merge_into(OutcomeTable& table) const;
+    // Records outcomes for one thread. It caches the chunk it last wrote to, so the table's lock
+    // is taken once per 65,536 orders, not once per order.
+    class Writer {
+      public:
+        explicit Writer(OutcomeTable& table) : table_(table) {}
+        // Once per order: the slot starts as unsent and is only ever or-ed into.
+        void record(std::uint64_t seq, Outcome outcome);
+
+      private:
+        OutcomeTable& table_;
+        std::uint64_t chunk_index_ = UINT64_MAX;
+        Word* chunk_ = nullptr;
+    };
+
+    OutcomeTable() = default;
+    OutcomeTable(OutcomeTable&& other) noexcept
+        : chunks_(std::move(other.chunks_)), size_(other.size_) {}
+
+    // Single-threaded overwrite (building a table by hand).
+    void set(std::uint64_t seq, Outcome outcome);
+    Outcome at(std::uint64_t seq) const;
+    // Orders [0, size) are the run's; those never recorded read as unsent.
+    std::uint64_t size() const { return size_; }
+    void resize(std::uint64_t orders) { size_ = orders; }
+    std::uint64_t count(Outcome which) const;
+    std::size_t memory_bytes() const;
 
   private:
-    struct Entry {
-        std::uint64_t seq;
-        std::int64_t intended_send_ns;
-        Outcome outcome;
-    };
-    std::vector<Entry> entries_;
+    static constexpr unsigned chunk_shift = 16;  // 65,536 orders (16 KiB) a chunk
+    static constexpr std::uint64_t chunk_orders = std::uint64_t{1} << chunk_shift;
+    static constexpr std::uint64_t orders_per_word = 32;
+    static constexpr std::uint64_t words_per_chunk = chunk_orders / orders_per_word;
+
+    Word* chunk(std::uint64_t index);  // creates it when missing
+    const Word* find_chunk(std::uint64_t index) const;
+    static Word& word_of(Word* chunk, std::uint64_t seq) {
+        return chunk[(seq & (chunk_orders - 1)) / orders_per_word];
+    }
+    static unsigned shift_of(std::uint64_t seq) {
+        return static_cast<unsigned>(seq % orders_per_word) * 2;
+    }
+
+    std::mutex mutex_;  // guards chunks_ (not the chunks' contents, which are atomic)
+    std::vector<std::unique_ptr<Word[]>> chunks_;
+    std::uint64_t size_ = 0;
 };
 
 }  // namespace sh::produce

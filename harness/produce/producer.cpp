@@ -49,17 +49,17 @@ class Schedule {
 
 struct InFlight {
     std::uint64_t seq;
-    std::int64_t intended_ns;
     std::int64_t sent_ns;
 };
 
 }  // namespace
 
 Producer::Producer(ProducerConfig config, const model::OrderAttributes& attributes,
-                   OrderSequencer& sequencer, ProducerTotals& totals)
+                   OrderSequencer& sequencer, OutcomeTable& outcomes, ProducerTotals& totals)
     : config_(std::move(config)),
       attributes_(attributes),
       sequencer_(sequencer),
+      outcomes_(outcomes),
       totals_(totals),
       xadd_latency_(std::make_unique<measure::Histogram>()) {}
 
@@ -74,6 +74,7 @@ void Producer::run(const std::atomic<bool>& stop) {
     std::uint64_t next_seq = 0;
     std::uint64_t seq_left = 0;
     redis::CommandBuffer xadds;
+    OutcomeTable::Writer outcomes(outcomes_);
 
     while (!stop.load(std::memory_order_relaxed)) {
         auto now = measure::monotonic_ns();
@@ -102,7 +103,7 @@ void Producer::run(const std::atomic<bool>& stop) {
                 auto intended = schedule.take(now);
                 model::append_xadd(xadds, config_.stream_key, attributes_.make(next_seq, intended),
                                    config_.payload_bytes);
-                in_flight.push_back({next_seq, intended, now});
+                in_flight.push_back({next_seq, now});
                 ++next_seq;
                 --seq_left;
             }
@@ -113,15 +114,14 @@ void Producer::run(const std::atomic<bool>& stop) {
                 auto done = measure::monotonic_ns();
                 const auto& order = in_flight[answered];
                 bool ok = !redis::ReplyView(reply.get()).is_error();
-                outcomes_.record(order.seq, ok ? Outcome::ok : Outcome::failed, order.intended_ns);
+                outcomes.record(order.seq, ok ? Outcome::ok : Outcome::failed);
                 (ok ? totals_.ok : totals_.failed).fetch_add(1, std::memory_order_relaxed);
                 xadd_latency_->record(static_cast<std::uint64_t>(done - order.sent_ns) / 1000);
             }
         } catch (const RedisIoError&) {
             // No reply: each of these may or may not be in the stream.
             for (; answered < in_flight.size(); ++answered) {
-                outcomes_.record(in_flight[answered].seq, Outcome::indeterminate,
-                                 in_flight[answered].intended_ns);
+                outcomes.record(in_flight[answered].seq, Outcome::indeterminate);
                 totals_.indeterminate.fetch_add(1, std::memory_order_relaxed);
             }
             connection.reconnect({});

@@ -1,5 +1,5 @@
 // A producer thread: open-loop schedule (constant or Poisson arrivals, or as fast as possible),
-// pipelined XADD, every order's outcome recorded with its intended send time.
+// pipelined XADD, every order's outcome recorded in the run's outcome table.
 #pragma once
 
 #include <algorithm>
@@ -41,7 +41,7 @@ struct ProducerTotals {
 class Producer {
   public:
     Producer(ProducerConfig config, const model::OrderAttributes& attributes,
-             OrderSequencer& sequencer, ProducerTotals& totals);
+             OrderSequencer& sequencer, OutcomeTable& outcomes, ProducerTotals& totals);
 
     // Runs until the schedule ends, the sequencer is exhausted or stop is set. Connection loss
     // marks the in-flight orders indeterminate and reconnects; throws only when Redis stays away.
@@ -60,15 +60,14 @@ class Producer {
                                       now_ns - next_intended_ns_.load(std::memory_order_relaxed));
     }
 
-    const OutcomeBlocks& outcomes() const { return outcomes_; }
     const measure::Histogram& xadd_latency() const { return *xadd_latency_; }
 
   private:
     ProducerConfig config_;
     const model::OrderAttributes& attributes_;
     OrderSequencer& sequencer_;
+    OutcomeTable& outcomes_;
     ProducerTotals& totals_;
-    OutcomeBlocks outcomes_;
     std::unique_ptr<measure::Histogram> xadd_latency_;
     std::atomic<std::int64_t> next_intended_ns_{0};
 };

@@ -12,6 +12,7 @@ namespace sh::run {
 nlohmann::json produce_only(const ProduceOnlyOptions& options) {
     model::OrderAttributes attributes;
     produce::OrderSequencer sequencer(options.orders);
+    produce::OutcomeTable outcomes;
     produce::ProducerTotals totals;
     std::vector<std::unique_ptr<produce::Producer>> producers;
     for (int i = 0; i < options.connections; ++i) {
@@ -23,7 +24,7 @@ nlohmann::json produce_only(const ProduceOnlyOptions& options) {
         config.rate_per_producer = 0;  // no schedule: as fast as the connection goes
         config.client_name = "sh:produce:" + std::to_string(i + 1);
         producers.push_back(
-            std::make_unique<produce::Producer>(config, attributes, sequencer, totals));
+            std::make_unique<produce::Producer>(config, attributes, sequencer, outcomes, totals));
     }
     std::atomic<bool> stop{false};
     auto start = measure::monotonic_ns();

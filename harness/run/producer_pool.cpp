@@ -22,8 +22,8 @@ ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endp
         if (rate_controlled_) config.controlled_rate = &controlled_rate_per_producer_;
         config.rng_seed = workload.seed * 6364136223846793005ULL + static_cast<std::uint64_t>(i);
         config.client_name = "sh:" + run_id + ":producer:" + std::to_string(i + 1);
-        producers_.push_back(
-            std::make_unique<produce::Producer>(config, attributes, sequencer_, totals_));
+        producers_.push_back(std::make_unique<produce::Producer>(config, attributes, sequencer_,
+                                                                 outcomes_, totals_));
     }
     errors_.resize(producers_.size());
 }
@@ -40,7 +40,6 @@ void ProducerPool::start() {
     // A count-limited run ends when the orders are out, not at duration_s.
     auto end_ns =
         limited_by_count_ ? INT64_MAX : start_ns + static_cast<std::int64_t>(duration_s_ * 1e9);
-    start_ns_ = start_ns;
     for (auto& producer : producers_) producer->set_window(start_ns, end_ns);
     running_.store(static_cast<int>(producers_.size()));
     for (std::size_t i = 0; i < producers_.size(); ++i) {
@@ -58,17 +57,10 @@ void ProducerPool::start() {
 void ProducerPool::join() {
     for (auto& thread : threads_) thread.join();
     threads_.clear();
+    outcomes_.resize(sequencer_.allocated());
     for (const auto& error : errors_) {
         if (error) std::rethrow_exception(error);
     }
-}
-
-produce::OutcomeTable ProducerPool::outcomes() const {
-    produce::OutcomeTable table;
-    table.origin_ns = start_ns_;
-    table.resize(sequencer_.allocated());
-    for (const auto& producer : producers_) producer->outcomes().merge_into(table);
-    return table;
 }
 
 void ProducerPool::merge_xadd_latency(measure::Histogram& into) const {

@@ -23,12 +23,13 @@ class ProducerPool {
     void start();
     bool finished() const { return running_.load() == 0; }
     void request_stop() { stop_.store(true); }
-    // Joins the threads; rethrows the first producer's error, if any.
+    // Joins the threads and closes the outcome table; rethrows the first producer's error.
     void join();
 
     const produce::ProducerTotals& totals() const { return totals_; }
     std::uint64_t allocated() const { return sequencer_.allocated(); }
-    produce::OutcomeTable outcomes() const;
+    // Every order's outcome; complete once join() has returned.
+    const produce::OutcomeTable& outcomes() const { return outcomes_; }
     void merge_xadd_latency(measure::Histogram& into) const;
     // rate 0: the rate controller sets the total rate, split evenly over the producers.
     bool rate_controlled() const { return rate_controlled_; }
@@ -40,6 +41,7 @@ class ProducerPool {
 
   private:
     produce::OrderSequencer sequencer_;
+    produce::OutcomeTable outcomes_;
     produce::ProducerTotals totals_;
     std::vector<std::unique_ptr<produce::Producer>> producers_;
     std::vector<std::thread> threads_;
@@ -49,7 +51,6 @@ class ProducerPool {
     bool rate_controlled_;
     std::atomic<double> controlled_rate_per_producer_{0};
     bool limited_by_count_;
-    std::int64_t start_ns_ = 0;
     double duration_s_;
 };
 

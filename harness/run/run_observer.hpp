@@ -11,6 +11,7 @@
 #include "harness/redis/connection.hpp"
 #include "harness/redis/embedded_server.hpp"
 #include "harness/run/fleet.hpp"
+#include "harness/run/producer_pool.hpp"
 #include "harness/run/run_result.hpp"
 #include "harness/workload/workload.hpp"
 
@@ -23,8 +24,9 @@ struct RunControl {
     redis::EmbeddedServer* embedded;  // null on an external Redis
     const model::RunKeys& keys;
     measure::StatsRegion& stats;
+    const ProducerPool& producers;
     std::int64_t start_ns;
-    RunResult& result;  // events go to result.events, server restarts to result.server_restarts_ns
+    RunResult& result;  // events go to result.events, server restarts to result.restart_watermarks
 };
 
 class RunObserver {

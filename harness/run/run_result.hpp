@@ -59,7 +59,9 @@ struct RunResult {
     std::vector<GroupResult> groups;
     std::vector<ConsumerResult> consumers;
     std::vector<TimelineEvent> events;
-    std::vector<std::int64_t> server_restarts_ns;     // monotonic times of Redis restarts
+    // Per Redis restart: how many order numbers had been handed out when the server was back.
+    // Every order the old server acknowledged is numbered below it.
+    std::vector<std::uint64_t> restart_watermarks;
     nlohmann::json chaos = nlohmann::json::object();  // schedule and fault summary
     std::vector<verify::GateResult> gates;
     bool passed = false;

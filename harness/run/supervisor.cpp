@@ -255,8 +255,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     fleet.start_all();
     wait_until_started(fleet, *stats, options.out_dir + "/logs", stop);
     auto run_start = measure::monotonic_ns();
-    RunControl run_control{workload, fleet,  control,   embedded.get(),
-                           keys,     *stats, run_start, result};
+    RunControl run_control{workload, fleet,     control,   embedded.get(), keys,
+                           *stats,   producers, run_start, result};
     ProgressDisplay progress(ProgressDisplay::mode_for(options.quiet, STDERR_FILENO), std::cerr);
     double planned_s = workload.producers.orders > 0 ? 0.0 : workload.duration_s;
     // Between polls: faults, restarting workers that died, trimming when retention is on.
@@ -313,7 +313,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     if (stop.requested())
         throw EnvironmentError("interrupted by signal " + std::to_string(stop.signal_number()));
 
-    auto outcomes = producers.outcomes();
+    const auto& outcomes = producers.outcomes();
     result.orders_allocated = producers.allocated();
     result.produced_ok = outcomes.count(produce::Outcome::ok);
     result.produced_failed = outcomes.count(produce::Outcome::failed);
@@ -332,7 +332,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         group.name = workload.groups[g].name;
         auto ledger = verify::read_ledger(control, keys, workload.groups[g]);
         group.verdict =
-            verify::verify_group(outcomes, attributes, ledger, result.server_restarts_ns);
+            verify::verify_group(outcomes, attributes, ledger, result.restart_watermarks);
         group.applied_per_s =
             active_s > 0 ? static_cast<double>(group.verdict.applied) / active_s : 0;
         verdicts.push_back(group.verdict);

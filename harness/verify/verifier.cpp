@@ -24,14 +24,13 @@ void add_sample(std::vector<std::uint64_t>& sample, std::uint64_t seq) {
 
 GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
                           const model::OrderAttributes& attributes, const GroupLedger& ledger,
-                          const std::vector<std::int64_t>& server_restarts_ns) {
+                          const std::vector<std::uint64_t>& restart_watermarks) {
     using produce::Outcome;
     GroupVerdict verdict;
-    verdict.lost_by_restart.assign(server_restarts_ns.size(), 0);
+    verdict.lost_by_restart.assign(restart_watermarks.size(), 0);
     auto attribute_loss = [&](std::uint64_t seq) {
-        auto sent = outcomes.intended_send_ns(seq);
-        for (std::size_t r = 0; r < server_restarts_ns.size(); ++r) {
-            if (sent < server_restarts_ns[r]) {
+        for (std::size_t r = 0; r < restart_watermarks.size(); ++r) {
+            if (seq < restart_watermarks[r]) {
                 ++verdict.lost_by_restart[r];
                 return;
             }
@@ -43,7 +42,7 @@ GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
     verdict.lag_left = ledger.lag_left;
     verdict.shares = ledger.shares;
 
-    const std::uint64_t orders = outcomes.outcome.size();
+    const std::uint64_t orders = outcomes.size();
     std::vector<bool> in_dlq(orders, false);
     for (const auto& letter : ledger.dead_letters) {
         ++verdict.dead_lettered;
@@ -62,7 +61,7 @@ GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
 
     std::int64_t points_expected = 0;
     for (std::uint64_t seq = 0; seq < orders; ++seq) {
-        auto outcome = outcomes.outcome[seq];
+        auto outcome = outcomes.at(seq);
         bool applied = bit_set(ledger.applied_bitmap, seq);
         bool poison = attributes.is_poison(seq);
         if (outcome == Outcome::ok) ++verdict.produced_ok;

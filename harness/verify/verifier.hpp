@@ -41,7 +41,8 @@ struct GroupVerdict {
     std::uint64_t applied_indeterminate = 0;
     std::uint64_t lost = 0;                      // ok, neither applied nor dead-lettered
     std::vector<std::uint64_t> lost_sample;      // the first few lost order numbers
-    std::vector<std::uint64_t> lost_by_restart;  // per server restart: lost orders sent before it
+    std::vector<std::uint64_t> lost_by_restart;  // per server restart: lost orders numbered
+                                                 // below its watermark (and above the last)
     std::uint64_t lost_unattributed = 0;         // lost with no restart to blame
     std::uint64_t duplicated = 0;                // orders applied more than once
     std::uint64_t extra_applications = 0;
@@ -66,10 +67,13 @@ struct GroupVerdict {
 };
 
 // Verifies one group. Indeterminate orders may be present or absent and are never lost.
-// server_restarts_ns: monotonic times Redis restarted; a lost order intended before a restart
-// is attributed to the first restart after it.
+// restart_watermarks: per Redis restart, the orders numbered below it had been handed out
+// before the server was back (RunResult::restart_watermarks); a lost order is attributed to the
+// first restart whose watermark is above its number. Orders numbered just before a watermark but
+// sent to the new server (at most a pipeline's worth per producer) would be blamed on the restart
+// too if a consumer lost them: the attribution is exact for what the restart lost, not beyond.
 GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
                           const model::OrderAttributes& attributes, const GroupLedger& ledger,
-                          const std::vector<std::int64_t>& server_restarts_ns = {});
+                          const std::vector<std::uint64_t>& restart_watermarks = {});
 
 }  // namespace sh::verify

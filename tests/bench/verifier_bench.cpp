@@ -1,16 +1,19 @@
 // The verifier at scale: 10,000,000 orders x 2 groups, the target being <= 10 s and
 // <= 100 MB resident. Inputs are built the way the supervisor holds them after a run: an
-// OutcomeTable (outcome + intended send offset per order) and one GroupLedger per group with a full
+// OutcomeTable (two bits of outcome per order) and one GroupLedger per group with a full
 // applied bitmap, a handful of duplicates and a few thousand dead letters.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "harness/measure/memory.hpp"
 #include "harness/model/order.hpp"
 #include "harness/produce/outcome_log.hpp"
 #include "harness/verify/verifier.hpp"
@@ -22,16 +25,9 @@ using sh::produce::Outcome;
 constexpr std::uint64_t orders = 10'000'000;
 constexpr double bytes_per_mib = 1024.0 * 1024.0;
 
-// A "VmHWM:" / "VmRSS:" line of /proc/self/status, in MiB; -1 when unavailable.
-double proc_status_mib(const std::string& field) {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind(field, 0) == 0) {
-            return static_cast<double>(std::stoll(line.substr(field.size()))) / 1024.0;  // kB
-        }
-    }
-    return -1;
+// A size field of this process's /proc status ("VmRSS", "VmHWM"), in MiB.
+double proc_status_mib(std::string_view field) {
+    return static_cast<double>(sh::measure::proc_status_bytes(getpid(), field)) / bytes_per_mib;
 }
 
 // Resets VmHWM to the current RSS (Linux >= 4.0); false when the kernel refuses.
@@ -87,23 +83,21 @@ sh::verify::GroupLedger make_ledger(const VerifyInputs& inputs, const std::strin
 void BM_VerifyGroups10M(benchmark::State& state) {
     // Memory freed but kept by malloc (earlier benchmarks, setup) would hide new allocations.
     malloc_trim(0);
-    const double rss_start_mib = proc_status_mib("VmRSS:");
+    const double rss_start_mib = proc_status_mib("VmRSS");
     VerifyInputs inputs;
-    constexpr std::int64_t start_ns = 1'000'000'000'000;
-    inputs.outcomes.origin_ns = start_ns;
-    inputs.outcomes.resize(orders);
-    for (std::uint64_t seq = 0; seq < orders; ++seq) {
-        inputs.outcomes.outcome[seq] =
-            seq % 100'000 == 99'999 ? Outcome::indeterminate : Outcome::ok;
-        inputs.outcomes.set_intended_send_ns(seq,
-                                             start_ns + static_cast<std::int64_t>(seq) * 333'333);
+    {
+        sh::produce::OutcomeTable::Writer writer(inputs.outcomes);
+        for (std::uint64_t seq = 0; seq < orders; ++seq) {
+            writer.record(seq, seq % 100'000 == 99'999 ? Outcome::indeterminate : Outcome::ok);
+        }
+        inputs.outcomes.resize(orders);
     }
     inputs.ledgers.push_back(make_ledger(inputs, "score", true));
     inputs.ledgers.push_back(make_ledger(inputs, "push", false));
 
     malloc_trim(0);
-    const double rss_inputs_mib = proc_status_mib("VmRSS:");
-    const double peak_before_reset_mib = proc_status_mib("VmHWM:");
+    const double rss_inputs_mib = proc_status_mib("VmRSS");
+    const double peak_before_reset_mib = proc_status_mib("VmHWM");
     const bool peak_reset = reset_peak_rss();
     std::uint64_t lost = 0, duplicated = 0, dead_lettered = 0;
     bool consistent = true;
@@ -117,7 +111,7 @@ void BM_VerifyGroups10M(benchmark::State& state) {
             benchmark::DoNotOptimize(verdict);
         }
     }
-    const double peak_after_reset_mib = proc_status_mib("VmHWM:");
+    const double peak_after_reset_mib = proc_status_mib("VmHWM");
     if (lost != 0 || duplicated != 5 * 2 * static_cast<std::uint64_t>(state.iterations()) ||
         !consistent) {
         state.SkipWithError("unexpected verdict: the inputs are not what this benchmark intends");
@@ -136,10 +130,7 @@ void BM_VerifyGroups10M(benchmark::State& state) {
     state.counters["rss_inputs_MiB"] = rss_inputs_mib;
     // ...and what verify_group adds on top of its inputs (-1 when the peak could not be reset).
     state.counters["verify_extra_MiB"] = peak_reset ? peak_after_reset_mib - rss_inputs_mib : -1;
-    state.counters["outcome_MiB"] = static_cast<double>(outcomes.outcome.size()) / bytes_per_mib;
-    state.counters["send_time_MiB"] =
-        static_cast<double>(outcomes.intended_offset_ms.size() * sizeof(std::uint32_t)) /
-        bytes_per_mib;
+    state.counters["outcome_MiB"] = static_cast<double>(outcomes.memory_bytes()) / bytes_per_mib;
     state.counters["bitmaps_MiB"] = bitmaps_bytes / bytes_per_mib;
     state.counters["dead_letters"] =
         static_cast<double>(dead_lettered / static_cast<std::uint64_t>(state.iterations()));
