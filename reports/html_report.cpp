@@ -193,8 +193,9 @@ std::string summary_section(const json& report, const std::vector<std::string>& 
     const auto& summary = member(report, "summary");
     std::string html;
     for (auto [key, title] :
-         {std::pair{"bottleneck", "Bottleneck"}, std::pair{"max_rate", "Max rate"},
-          std::pair{"drain", "Drain"}, std::pair{"retention", "Retention"}}) {
+         {std::pair{"bottleneck", "Bottleneck"}, std::pair{"memory", "Harness memory"},
+          std::pair{"max_rate", "Max rate"}, std::pair{"drain", "Drain"},
+          std::pair{"retention", "Retention"}}) {
         const auto& part = member(summary, key);
         if (part.is_object() && !part.empty()) html += heading(title) + key_value_table(part);
     }
@@ -227,7 +228,7 @@ std::string charts_sections(const RunCharts& charts) {
            section("latency", "Latency",
                    render_chart(charts.percentiles) + render_chart(charts.latency_per_second)) +
            section("backlog", "Backlog", render_chart(charts.backlog)) +
-           section("cpu", "CPU", render_chart(charts.cpu));
+           section("cpu", "CPU and memory", render_chart(charts.cpu) + render_chart(charts.memory));
 }
 
 bool is_aggregate(const json& report) {
@@ -288,7 +289,7 @@ constexpr std::tuple<const char*, const char*, Shown> page_sections[] = {
     {"per-second", "Per-second charts", Shown::aggregate},
     {"latency", "Latency", Shown::always},
     {"backlog", "Backlog", Shown::run},
-    {"cpu", "CPU", Shown::run},
+    {"cpu", "CPU and memory", Shown::run},
     {"verification", "Verification", Shown::always},
     {"chaos", "Chaos", Shown::always},
     {"summary", "Summary", Shown::always},
@@ -309,10 +310,11 @@ std::string page_navigation(bool aggregate) {
 std::string page_body(const json& report, const std::vector<std::string>& groups) {
     bool aggregate = is_aggregate(report);
     auto charts = run_charts(report, groups);
-    auto drawn = aggregate
-                     ? charts_data({&charts.percentiles})
-                     : charts_data({&charts.throughput, &charts.percentiles,
-                                    &charts.latency_per_second, &charts.backlog, &charts.cpu});
+    auto drawn =
+        aggregate
+            ? charts_data({&charts.percentiles})
+            : charts_data({&charts.throughput, &charts.percentiles, &charts.latency_per_second,
+                           &charts.backlog, &charts.cpu, &charts.memory});
     return page_navigation(aggregate) + overview_section(report) +
            (aggregate ? aggregate_charts_sections(report, charts) : charts_sections(charts)) +
            tables_sections(report, groups) + report_data_script(drawn);

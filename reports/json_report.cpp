@@ -72,6 +72,7 @@ json build_report(const run::RunResult& result, const std::string& tool_version)
           {"xadd_latency", result.xadd_latency->summary_ms()},
           {"xadd_latency_per_producer", result.xadd_latency_per_producer},
           {"bottleneck", result.bottleneck},
+          {"memory", result.memory},
           {"max_rate", result.max_rate},
           {"drain", {{"drained", result.drained}, {"seconds", result.drain_s}}},
           {"retention",

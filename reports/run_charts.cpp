@@ -143,6 +143,16 @@ Chart cpu_chart(const Timeline& timeline) {
     return chart;
 }
 
+// Flat after warm-up when the harness keeps nothing per order but its two-bit outcome record.
+Chart memory_chart(const Timeline& timeline) {
+    auto chart = timeline_chart(timeline, "memory", "Harness resident memory", "MiB");
+    chart.series.push_back(
+        timeline_series(timeline, "supervisor", {"supervisor_rss_mib"}, "#4e79a7"));
+    chart.series.push_back(
+        timeline_series(timeline, "workers (sum)", {"workers_rss_mib"}, "#59a14f", Style::dashed));
+    return chart;
+}
+
 // Percentiles from 0 to as many nines as the sample count supports, 10 points per nine.
 std::vector<double> curve_percentiles(std::uint64_t count) {
     auto decades = std::ceil(std::log10(static_cast<double>(std::max<std::uint64_t>(count, 10))));
@@ -206,10 +216,12 @@ RunCharts run_charts(const json& report, const std::vector<std::string>& groups)
                                      "latency (ms, log scale)", Scale::log);
     auto backlog = timeline_chart(timeline, "backlog", "Pending (solid) and lag (dashed) per group",
                                   "entries");
-    return {throughput_chart(timeline, groups), percentile_chart(report, groups),
+    return {throughput_chart(timeline, groups),
+            percentile_chart(report, groups),
             per_group_chart(per_second, timeline, groups, {"p50_ms", "p50"}, {"p99_ms", "p99"}),
             per_group_chart(backlog, timeline, groups, {"pending", "pending"}, {"lag", "lag"}),
-            cpu_chart(timeline)};
+            cpu_chart(timeline),
+            memory_chart(timeline)};
 }
 
 }  // namespace sh::reports::html

@@ -1,6 +1,6 @@
 // The charts of the run report: what it plots from the per-second timeline (throughput,
-// latency per second, backlog, CPU, with fault events and the drain phase marked on the time
-// axis) and the latency-by-percentile curves from the serialised histograms.
+// latency per second, backlog, CPU, harness memory, with fault events and the drain phase marked on
+// the time axis) and the latency-by-percentile curves from the serialised histograms.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -17,6 +17,7 @@ struct RunCharts {
     Chart latency_per_second;
     Chart backlog;
     Chart cpu;
+    Chart memory;
 };
 
 // The run report's charts for `groups` (in the order their series are drawn).

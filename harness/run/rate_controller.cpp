@@ -50,10 +50,7 @@ void RateController::tick(redis::Connection& connection, const std::string& stre
     }
     producers.set_total_rate(rate);
     last_rate_ = rate;
-    steps_.push_back({{"t_s", at_s},
-                      {"rate", rate},
-                      {"backlog", backlog},
-                      {"producer_behind_ms", static_cast<double>(behind) / 1e6}});
+    steps_.push_back({at_s, rate, backlog, static_cast<double>(behind) / 1e6});
 }
 
 nlohmann::json RateController::summary(const nlohmann::json& timeline) const {
@@ -65,12 +62,19 @@ nlohmann::json RateController::summary(const nlohmann::json& timeline) const {
     std::size_t half = produced.size() / 2;
     for (std::size_t i = half; i < produced.size(); ++i) sustained += produced[i];
     if (produced.size() > half) sustained /= static_cast<double>(produced.size() - half);
+    auto steps = nlohmann::json::array();
+    for (const auto& step : steps_) {
+        steps.push_back({{"t_s", step.t_s},
+                         {"rate", step.rate},
+                         {"backlog", step.backlog},
+                         {"producer_behind_ms", step.producer_behind_ms}});
+    }
     return {{"sustained_orders_per_s", sustained},
             {"final_rate", last_rate_},
             {"raises", raises_},
             {"cuts", cuts_},
             {"backlog_bound", backlog_bound_},
-            {"steps", steps_}};
+            {"steps", steps}};
 }
 
 }  // namespace sh::run

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "harness/redis/connection.hpp"
 #include "harness/run/producer_pool.hpp"
@@ -34,7 +35,13 @@ class RateController {
     double last_rate_ = 0;
     int raises_ = 0;
     int cuts_ = 0;
-    nlohmann::json steps_ = nlohmann::json::array();
+    struct Step {  // kept as numbers: four a second for the whole run
+        double t_s;
+        double rate;
+        std::int64_t backlog;
+        double producer_behind_ms;
+    };
+    std::vector<Step> steps_;
 };
 
 }  // namespace sh::run

@@ -53,7 +53,8 @@ struct RunResult {
     std::int64_t retention_trimmed = 0;  // stream entries deleted by the retention setting
     nlohmann::json timeline = nlohmann::json::array();  // one row per second
     nlohmann::json bottleneck = nlohmann::json::object();
-    nlohmann::json max_rate;  // null unless producers.rate = 0
+    nlohmann::json memory = nlohmann::json::object();  // resident memory over the steady phase
+    nlohmann::json max_rate;                           // null unless producers.rate = 0
     nlohmann::json xadd_latency_per_producer = nlohmann::json::array();
     std::unique_ptr<measure::Histogram> xadd_latency = std::make_unique<measure::Histogram>();
     std::vector<GroupResult> groups;

@@ -7,6 +7,7 @@
 #include "harness/errors.hpp"
 #include "harness/measure/clock.hpp"
 #include "harness/measure/cpu.hpp"
+#include "harness/measure/memory.hpp"
 #include "harness/redis/streams.hpp"
 
 namespace sh::run {
@@ -16,6 +17,7 @@ namespace {
 constexpr std::int64_t second_ns = 1'000'000'000;
 constexpr double steady_skip_s = 2;
 constexpr double saturated = 0.85;
+constexpr double bytes_per_mib = 1024.0 * 1024.0;
 
 // Cumulative end-to-end latency of a group over all its consumers' slots.
 std::unique_ptr<measure::Histogram> group_latency(RunControl& control, std::size_t group) {
@@ -40,8 +42,8 @@ std::int64_t memory_bytes(redis::Connection& connection) {
 
 }  // namespace
 
-Sampler::Sampler(std::size_t groups) {
-    for (std::size_t g = 0; g < groups; ++g) {
+Sampler::Sampler(std::vector<std::string> group_names) : group_names_(std::move(group_names)) {
+    for (std::size_t g = 0; g < group_names_.size(); ++g) {
         last_latency_.push_back(std::make_unique<measure::Histogram>());
     }
 }
@@ -58,11 +60,13 @@ Sampler::Totals Sampler::read_totals(RunControl& control, const produce::Produce
             // CPU time only grows; a process that exits mid-read must not count less.
             auto& seen = worker_cpu_s_[worker.process.pid()];
             seen = std::max(seen, measure::process_cpu_s(worker.process.pid()));
+            now.workers_rss_bytes += measure::process_rss_bytes(worker.process.pid());
         }
     }
     // A killed or restarted worker keeps counting with the CPU it had used when last seen:
     // dropping it would make the next second's harness CPU negative.
     now.harness_cpu_s = measure::process_cpu_s(getpid());
+    now.supervisor_rss_bytes = measure::process_rss_bytes(getpid());
     for (const auto& [pid, cpu_s] : worker_cpu_s_) now.harness_cpu_s += cpu_s;
     now.redis_cpu_s = measure::redis_cpu_s(control.control);
     return now;
@@ -99,63 +103,102 @@ void Sampler::finish(RunControl& control, const produce::ProducerTotals& totals)
 }
 
 void Sampler::take_row(RunControl& control, Totals now, bool producing) {
-    double span_s = std::max(1e-3, static_cast<double>(now.at_ns - last_.at_ns) / 1e9);
-    double at_s = static_cast<double>(now.at_ns - control.start_ns) / 1e9;
-    nlohmann::json groups = nlohmann::json::object();
+    Row row;
+    row.span_s = std::max(1e-3, static_cast<double>(now.at_ns - last_.at_ns) / 1e9);
+    row.t_s = static_cast<double>(now.at_ns - control.start_ns) / 1e9;
+    row.load = producing;
     auto infos = redis::xinfo_groups(control.control, control.keys.stream());
-    for (std::size_t g = 0; g < control.workload.groups.size(); ++g) {
-        const auto& name = control.workload.groups[g].name;
+    for (std::size_t g = 0; g < group_names_.size(); ++g) {
         auto cumulative = group_latency(control, g);
         auto second = std::make_unique<measure::Histogram>();
         second->merge(*cumulative);
         second->subtract(*last_latency_[g]);
         last_latency_[g] = std::move(cumulative);
-        auto applied = now.applied[g] - last_.applied[g];
-        nlohmann::json row = {{"applied", applied},
-                              {"applied_per_s", static_cast<double>(applied) / span_s},
-                              {"p50_ms", ms(second->percentile(50))},
-                              {"p99_ms", ms(second->percentile(99))}};
+        GroupRow group;
+        group.applied = now.applied[g] - last_.applied[g];
+        group.p50_ms = ms(second->percentile(50));
+        group.p99_ms = ms(second->percentile(99));
         for (const auto& info : infos) {
-            if (info.name != name) continue;
-            row["pending"] = info.pending;
-            row["lag"] = info.lag ? nlohmann::json(*info.lag) : nlohmann::json(nullptr);
+            if (info.name != group_names_[g]) continue;
+            group.pending = info.pending;
+            group.lag = info.lag;
         }
-        groups[name] = std::move(row);
+        row.groups.push_back(group);
     }
-    int faults = 0;
     for (const auto& event : control.result.events) {
-        if (event.at_s >= at_s - span_s && event.at_s < at_s) ++faults;
+        if (event.at_s >= row.t_s - row.span_s && event.at_s < row.t_s) ++row.faults;
     }
-    auto produced = now.produced - last_.produced;
-    rows_.push_back({
-        {"t_s", at_s},
-        {"span_s", span_s},
-        {"phase", producing ? "load" : "drain"},
-        {"produced", produced},
-        {"produced_per_s", static_cast<double>(produced) / span_s},
-        {"groups", groups},
-        {"redis_cpu", (now.redis_cpu_s - last_.redis_cpu_s) / span_s},
-        {"harness_cpu", (now.harness_cpu_s - last_.harness_cpu_s) / span_s},
-        {"redis_memory_bytes", memory_bytes(control.control)},
-        {"stream_length", redis::xlen(control.control, control.keys.stream())},
-        {"faults", faults},
-    });
+    row.produced = now.produced - last_.produced;
+    row.redis_cpu = (now.redis_cpu_s - last_.redis_cpu_s) / row.span_s;
+    row.harness_cpu = (now.harness_cpu_s - last_.harness_cpu_s) / row.span_s;
+    row.supervisor_rss_mib = static_cast<double>(now.supervisor_rss_bytes) / bytes_per_mib;
+    row.workers_rss_mib = static_cast<double>(now.workers_rss_bytes) / bytes_per_mib;
+    row.redis_memory_bytes = memory_bytes(control.control);
+    row.stream_length = redis::xlen(control.control, control.keys.stream());
+    rows_.push_back(std::move(row));
     last_ = std::move(now);
 }
 
+nlohmann::json Sampler::row_json(const Row& row) const {
+    nlohmann::json groups = nlohmann::json::object();
+    for (std::size_t g = 0; g < row.groups.size(); ++g) {
+        const auto& group = row.groups[g];
+        nlohmann::json json = {{"applied", group.applied},
+                               {"applied_per_s", static_cast<double>(group.applied) / row.span_s},
+                               {"p50_ms", group.p50_ms},
+                               {"p99_ms", group.p99_ms}};
+        if (group.pending) {
+            json["pending"] = *group.pending;
+            json["lag"] = group.lag ? nlohmann::json(*group.lag) : nlohmann::json(nullptr);
+        }
+        groups[group_names_[g]] = std::move(json);
+    }
+    return {
+        {"t_s", row.t_s},
+        {"span_s", row.span_s},
+        {"phase", row.load ? "load" : "drain"},
+        {"produced", row.produced},
+        {"produced_per_s", static_cast<double>(row.produced) / row.span_s},
+        {"groups", groups},
+        {"redis_cpu", row.redis_cpu},
+        {"harness_cpu", row.harness_cpu},
+        {"supervisor_rss_mib", row.supervisor_rss_mib},
+        {"workers_rss_mib", row.workers_rss_mib},
+        {"redis_memory_bytes", row.redis_memory_bytes},
+        {"stream_length", row.stream_length},
+        {"faults", row.faults},
+    };
+}
+
+nlohmann::json Sampler::timeline() const {
+    auto rows = nlohmann::json::array();
+    for (const auto& row : rows_) rows.push_back(row_json(row));
+    return rows;
+}
+
+nlohmann::json Sampler::latest_row() const {
+    return rows_.empty() ? nlohmann::json() : row_json(rows_.back());
+}
+
+std::vector<const Sampler::Row*> Sampler::load_rows(double warm_up_s) const {
+    std::vector<const Row*> rows;
+    for (const auto& row : rows_) {
+        if (row.load && row.t_s >= warm_up_s) rows.push_back(&row);
+    }
+    return rows;
+}
+
 nlohmann::json Sampler::bottleneck(unsigned host_cores) const {
+    auto steady = load_rows(steady_skip_s);
+    if (steady.empty()) return {{"steady_rows", 0}, {"saturated", "unknown (run too short)"}};
     double redis = 0;
     double harness = 0;
-    int rows = 0;
-    for (const auto& row : rows_) {
-        if (row["phase"] != "load" || row["t_s"].get<double>() < steady_skip_s) continue;
-        redis += row["redis_cpu"].get<double>();
-        harness += row["harness_cpu"].get<double>();
-        ++rows;
+    for (const auto* row : steady) {
+        redis += row->redis_cpu;
+        harness += row->harness_cpu;
     }
-    if (rows == 0) return {{"steady_rows", 0}, {"saturated", "unknown (run too short)"}};
-    redis /= rows;
-    harness /= rows;
+    redis /= static_cast<double>(steady.size());
+    harness /= static_cast<double>(steady.size());
     // Redis runs its commands on one thread: busy near 1.0 means it is the limit. The harness
     // is saturated when it uses most of the cores Redis leaves it.
     double harness_share = harness / std::max(0.1, static_cast<double>(host_cores) - redis);
@@ -163,9 +206,48 @@ nlohmann::json Sampler::bottleneck(unsigned host_cores) const {
                           : harness_share >= saturated
                               ? "harness"
                               : "neither (the offered load is below capacity)";
-    return {{"steady_rows", rows},          {"redis_cpu_busy", redis},
+    return {{"steady_rows", steady.size()}, {"redis_cpu_busy", redis},
             {"harness_cpu_cores", harness}, {"harness_share_of_remaining_cores", harness_share},
             {"host_cores", host_cores},     {"saturated", verdict}};
+}
+
+namespace {
+
+// Resident memory at the first and last of `rows`, and its peak over them.
+template <typename Rows, typename Field>
+nlohmann::json rss_span(const Rows& rows, Field field) {
+    double peak = 0;
+    for (const auto* row : rows) peak = std::max(peak, row->*field);
+    return {{"after_warm_up", rows.front()->*field}, {"end", rows.back()->*field}, {"max", peak}};
+}
+
+}  // namespace
+
+nlohmann::json Sampler::memory() const {
+    double load_end_s = 0;
+    for (const auto& row : rows_) {
+        if (row.load) load_end_s = row.t_s;
+    }
+    // Warm-up (allocator arenas, connection buffers, histogram pages touched for the first
+    // time) is over after a tenth of the load phase, and no earlier than the steady phase.
+    auto rows = load_rows(std::max(steady_skip_s, 0.1 * load_end_s));
+    if (rows.size() < 2) return {{"steady_rows", rows.size()}, {"note", "run too short"}};
+    std::uint64_t orders = 0;
+    for (std::size_t i = 1; i < rows.size(); ++i) orders += rows[i]->produced;
+    double growth_mib = rows.back()->supervisor_rss_mib - rows.front()->supervisor_rss_mib;
+    double seconds = rows.back()->t_s - rows.front()->t_s;
+    return {
+        {"steady_rows", rows.size()},
+        {"warm_up_s", rows.front()->t_s},
+        {"supervisor_rss_mib", rss_span(rows, &Row::supervisor_rss_mib)},
+        {"workers_rss_mib", rss_span(rows, &Row::workers_rss_mib)},
+        {"supervisor_growth_mib", growth_mib},
+        {"orders_after_warm_up", orders},
+        {"supervisor_growth_bytes_per_order",
+         orders > 0 ? nlohmann::json(growth_mib * bytes_per_mib / static_cast<double>(orders))
+                    : nlohmann::json(nullptr)},
+        {"supervisor_growth_kib_per_s", growth_mib * 1024.0 / seconds},
+    };
 }
 
 }  // namespace sh::run

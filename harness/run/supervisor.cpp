@@ -249,7 +249,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
                                       static_cast<std::uint64_t>(workload.producers.users),
                                       workload.producers.poison_ratio};
     Retention retention(workload.stream.retention, keys.stream(), group_names);
-    Sampler sampler(workload.groups.size());
+    Sampler sampler(group_names);
     RateController rate_controller(workload);
     ProducerPool producers(workload, endpoint, keys.stream(), result.run_id, attributes);
     fleet.start_all();
@@ -308,6 +308,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     result.timeline = sampler.timeline();
     if (producers.rate_controlled()) result.max_rate = rate_controller.summary(result.timeline);
     result.bottleneck = sampler.bottleneck(std::thread::hardware_concurrency());
+    result.memory = sampler.memory();
+    result.memory["outcome_record_bytes"] = producers.outcomes().memory_bytes();
     if (options.observer != nullptr) options.observer->finish(run_control);
     fleet.stop_all(worker_stop_grace);
     if (stop.requested())

@@ -1,5 +1,6 @@
 // What a run measures, from real runs on embedded redis-servers: the max-rate report's
-// contents, and a timeline whose per-second counts add up to the run's totals.
+// contents, the harness's own memory, and a timeline whose per-second counts add up to the
+// run's totals.
 #include <gtest/gtest.h>
 
 #include "tests/support/harness_process.hpp"
@@ -29,9 +30,38 @@ void expect_timeline_adds_up(const json& report) {
     }
 }
 
+// summary.memory is read off the load rows from warm_up_s on; the outcome record holds two bits
+// an order in whole 16 KiB chunks.
+void expect_memory_summary_matches_the_timeline(const json& report) {
+    const auto& memory = report["summary"]["memory"];
+    ASSERT_TRUE(memory.contains("warm_up_s")) << memory.dump();
+    auto warm_up_s = memory["warm_up_s"].get<double>();
+    std::vector<json> rows;
+    for (const auto& row : report["timeline"]) {
+        if (row["phase"] == "load" && row["t_s"].get<double>() >= warm_up_s) rows.push_back(row);
+    }
+    ASSERT_GE(rows.size(), 2u);
+    EXPECT_EQ(memory["steady_rows"].get<std::size_t>(), rows.size());
+    std::uint64_t orders = 0;
+    for (std::size_t i = 1; i < rows.size(); ++i)
+        orders += rows[i]["produced"].get<std::uint64_t>();
+    EXPECT_EQ(memory["orders_after_warm_up"].get<std::uint64_t>(), orders);
+    const auto& supervisor = memory["supervisor_rss_mib"];
+    EXPECT_EQ(supervisor["after_warm_up"], rows.front()["supervisor_rss_mib"]);
+    EXPECT_EQ(supervisor["end"], rows.back()["supervisor_rss_mib"]);
+    EXPECT_DOUBLE_EQ(memory["supervisor_growth_mib"].get<double>(),
+                     rows.back()["supervisor_rss_mib"].get<double>() -
+                         rows.front()["supervisor_rss_mib"].get<double>());
+    EXPECT_GE(supervisor["max"].get<double>(), supervisor["end"].get<double>());
+    auto allocated = report["summary"]["produced"]["allocated"].get<std::uint64_t>();
+    auto chunks = (allocated + 65'535) / 65'536;
+    EXPECT_GE(memory["outcome_record_bytes"].get<std::uint64_t>(), chunks * 16 * 1024);
+    EXPECT_LE(memory["outcome_record_bytes"].get<std::uint64_t>(), chunks * 16 * 1024 + 1024);
+}
+
 }  // namespace
 
-TEST(Measurement, AMaxRateReportHasTheTimelineBottleneckAndLatencySplit) {
+TEST(Measurement, AMaxRateReportHasTheTimelineBottleneckMemoryAndLatencySplit) {
     auto run = run_harness({"run", workload_path("orders.json"), "--set", "producers.rate=0",
                             "--set", "duration_s=4"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -53,6 +83,9 @@ TEST(Measurement, AMaxRateReportHasTheTimelineBottleneckAndLatencySplit) {
             EXPECT_TRUE(row.contains(field)) << field << " in " << row.dump();
         }
         EXPECT_GE(row["harness_cpu"].get<double>(), 0) << row.dump();
+        // Four workers and a supervisor with its threads each hold more than a MiB.
+        EXPECT_GT(row["supervisor_rss_mib"].get<double>(), 1) << row.dump();
+        EXPECT_GT(row["workers_rss_mib"].get<double>(), 4) << row.dump();
     }
     for (const auto* group : {"score", "push"}) {
         const auto& latency = report["summary"]["groups"][group]["latency"];
@@ -66,6 +99,7 @@ TEST(Measurement, AMaxRateReportHasTheTimelineBottleneckAndLatencySplit) {
         EXPECT_EQ(report["verification"][group]["duplicated"], 0);
     }
     expect_timeline_adds_up(report);
+    expect_memory_summary_matches_the_timeline(report);
     for (const auto& [group, verdict] : report["verification"].items()) {
         EXPECT_EQ(report["summary"]["groups"][group]["counters"]["applied"], verdict["applied"]);
     }
