@@ -316,3 +316,15 @@ TEST(ShippedWorkloads, SmokeParses) {
     EXPECT_EQ(w.name, "smoke");
     EXPECT_FALSE(w.groups.empty());
 }
+
+TEST(ShippedWorkloads, EveryFileInWorkloadsParsesUnderItsOwnName) {
+    std::size_t files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(repo_root() / "workloads")) {
+        if (entry.path().extension() != ".json") continue;
+        ++files;
+        Workload w;
+        ASSERT_NO_THROW(w = load_workload(entry.path())) << entry.path();
+        EXPECT_EQ(w.name, entry.path().stem().string()) << entry.path();
+    }
+    EXPECT_GE(files, 5U);
+}
