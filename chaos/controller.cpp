@@ -204,16 +204,19 @@ bool ChaosController::slow(run::RunControl& control, const workload::FaultEvent&
 void ChaosController::restart_redis(run::RunControl& control, const workload::FaultEvent& event,
                                     double at_s) {
     auto started = measure::monotonic_ns();
-    control.embedded->restart(event.hard);
-    // Read once the new server is up, so no order the old one acknowledged can be numbered at or
-    // above it (one read before the kill could race a producer's next XADD).
-    control.result.restart_watermarks.push_back(control.producers.allocated());
+    // The watermark is read while no server runs: every order numbered below it was claimed
+    // before the old server died, and producers drop what they claimed when their connection
+    // breaks, so every order the new server sees is numbered at or above it.
+    control.embedded->restart(event.hard, [&] {
+        control.result.restart_watermarks.push_back(control.producers.allocated());
+    });
     control.control.reconnect({});
     auto took_ms = (measure::monotonic_ns() - started) / ns_per_ms;
     record(control, at_s, "redis-restart", "redis",
            {{"hard", event.hard},
             {"persistence", redis::to_string(control.workload.persistence)},
-            {"restart_ms", took_ms}});
+            {"restart_ms", took_ms},
+            {"order_watermark", control.result.restart_watermarks.back()}});
     // What consumers held before a restart may be gone with the server: stop tracking it.
     recoveries_.clear();
 }

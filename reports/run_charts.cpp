@@ -148,8 +148,8 @@ Chart memory_chart(const Timeline& timeline) {
     auto chart = timeline_chart(timeline, "memory", "Harness resident memory", "MiB");
     chart.series.push_back(
         timeline_series(timeline, "supervisor", {"supervisor_rss_mib"}, "#4e79a7"));
-    chart.series.push_back(
-        timeline_series(timeline, "workers (sum)", {"workers_rss_mib"}, "#59a14f", Style::dashed));
+    chart.series.push_back(timeline_series(timeline, "workers (private, sum)",
+                                           {"workers_private_mib"}, "#59a14f", Style::dashed));
     return chart;
 }
 

@@ -124,6 +124,9 @@ void Producer::run(const std::atomic<bool>& stop) {
                 outcomes.record(in_flight[answered].seq, Outcome::indeterminate);
                 totals_.indeterminate.fetch_add(1, std::memory_order_relaxed);
             }
+            // Numbers claimed before the break are not sent after it: an order sent to a
+            // restarted server must be numbered above the restart's watermark.
+            seq_left = 0;
             connection.reconnect({});
             totals_.reconnects.fetch_add(1, std::memory_order_relaxed);
         }

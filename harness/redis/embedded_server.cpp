@@ -142,13 +142,14 @@ std::string EmbeddedServer::version() const {
     return "unknown";
 }
 
-void EmbeddedServer::restart(bool hard) {
+void EmbeddedServer::restart(bool hard, const std::function<void()>& while_down) {
     if (hard) {
         process_.signal(SIGKILL);
         process_.wait();
     } else {
         process_.terminate(std::chrono::seconds(10));
     }
+    if (while_down) while_down();
     start();
 }
 

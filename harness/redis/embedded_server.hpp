@@ -2,6 +2,7 @@
 // test. Stopping it (or destroying the value) leaves no process and no directory behind.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,8 +33,9 @@ class EmbeddedServer {
     pid_t pid() const { return process_.pid(); }
     std::string version() const;
 
-    // SIGKILL (hard) or SIGTERM (graceful) and start again on the same port and data directory.
-    void restart(bool hard);
+    // SIGKILL (hard) or SIGTERM (graceful) and start again on the same port and data directory;
+    // while_down runs after the old server has exited and before the new one starts.
+    void restart(bool hard, const std::function<void()>& while_down = {});
     void stop();
 
   private:

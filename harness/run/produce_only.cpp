@@ -12,7 +12,7 @@ namespace sh::run {
 nlohmann::json produce_only(const ProduceOnlyOptions& options) {
     model::OrderAttributes attributes;
     produce::OrderSequencer sequencer(options.orders);
-    produce::OutcomeTable outcomes;
+    produce::OutcomeTable outcomes;  // recorded as in a run: the comparison includes its cost
     produce::ProducerTotals totals;
     std::vector<std::unique_ptr<produce::Producer>> producers;
     for (int i = 0; i < options.connections; ++i) {

@@ -60,8 +60,9 @@ struct RunResult {
     std::vector<GroupResult> groups;
     std::vector<ConsumerResult> consumers;
     std::vector<TimelineEvent> events;
-    // Per Redis restart: how many order numbers had been handed out when the server was back.
-    // Every order the old server acknowledged is numbered below it.
+    // Per Redis restart: how many order numbers had been handed out while no server ran. Every
+    // order the old server acknowledged is numbered below it, every one sent to the new server
+    // at or above it.
     std::vector<std::uint64_t> restart_watermarks;
     nlohmann::json chaos = nlohmann::json::object();  // schedule and fault summary
     std::vector<verify::GateResult> gates;

@@ -60,7 +60,8 @@ Sampler::Totals Sampler::read_totals(RunControl& control, const produce::Produce
             // CPU time only grows; a process that exits mid-read must not count less.
             auto& seen = worker_cpu_s_[worker.process.pid()];
             seen = std::max(seen, measure::process_cpu_s(worker.process.pid()));
-            now.workers_rss_bytes += measure::process_rss_bytes(worker.process.pid());
+            now.workers_private_bytes +=
+                measure::proc_status_bytes(worker.process.pid(), "RssAnon");
         }
     }
     // A killed or restarted worker keeps counting with the CPU it had used when last seen:
@@ -132,7 +133,7 @@ void Sampler::take_row(RunControl& control, Totals now, bool producing) {
     row.redis_cpu = (now.redis_cpu_s - last_.redis_cpu_s) / row.span_s;
     row.harness_cpu = (now.harness_cpu_s - last_.harness_cpu_s) / row.span_s;
     row.supervisor_rss_mib = static_cast<double>(now.supervisor_rss_bytes) / bytes_per_mib;
-    row.workers_rss_mib = static_cast<double>(now.workers_rss_bytes) / bytes_per_mib;
+    row.workers_private_mib = static_cast<double>(now.workers_private_bytes) / bytes_per_mib;
     row.redis_memory_bytes = memory_bytes(control.control);
     row.stream_length = redis::xlen(control.control, control.keys.stream());
     rows_.push_back(std::move(row));
@@ -163,7 +164,7 @@ nlohmann::json Sampler::row_json(const Row& row) const {
         {"redis_cpu", row.redis_cpu},
         {"harness_cpu", row.harness_cpu},
         {"supervisor_rss_mib", row.supervisor_rss_mib},
-        {"workers_rss_mib", row.workers_rss_mib},
+        {"workers_private_mib", row.workers_private_mib},
         {"redis_memory_bytes", row.redis_memory_bytes},
         {"stream_length", row.stream_length},
         {"faults", row.faults},
@@ -240,7 +241,7 @@ nlohmann::json Sampler::memory() const {
         {"steady_rows", rows.size()},
         {"warm_up_s", rows.front()->t_s},
         {"supervisor_rss_mib", rss_span(rows, &Row::supervisor_rss_mib)},
-        {"workers_rss_mib", rss_span(rows, &Row::workers_rss_mib)},
+        {"workers_private_mib", rss_span(rows, &Row::workers_private_mib)},
         {"supervisor_growth_mib", growth_mib},
         {"orders_after_warm_up", orders},
         {"supervisor_growth_bytes_per_order",

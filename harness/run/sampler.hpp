@@ -58,7 +58,7 @@ class Sampler {
         double redis_cpu = 0;
         double harness_cpu = 0;
         double supervisor_rss_mib = 0;
-        double workers_rss_mib = 0;
+        double workers_private_mib = 0;
         std::int64_t redis_memory_bytes = 0;
         std::int64_t stream_length = 0;
         int faults = 0;
@@ -73,7 +73,9 @@ class Sampler {
         double redis_cpu_s = 0;
         double harness_cpu_s = 0;
         std::int64_t supervisor_rss_bytes = 0;
-        std::int64_t workers_rss_bytes = 0;  // the live workers' sum
+        // The live workers' private (anonymous) resident memory, summed: their shared code,
+        // libraries and stats region would otherwise count once per worker.
+        std::int64_t workers_private_bytes = 0;
     };
     Totals read_totals(RunControl& control, const produce::ProducerTotals& totals);
     void take_row(RunControl& control, Totals now, bool producing);

@@ -42,7 +42,8 @@ struct GroupVerdict {
     std::uint64_t lost = 0;                      // ok, neither applied nor dead-lettered
     std::vector<std::uint64_t> lost_sample;      // the first few lost order numbers
     std::vector<std::uint64_t> lost_by_restart;  // per server restart: lost orders numbered
-                                                 // below its watermark (and above the last)
+                                                 // below its watermark, at or above the one
+                                                 // before
     std::uint64_t lost_unattributed = 0;         // lost with no restart to blame
     std::uint64_t duplicated = 0;                // orders applied more than once
     std::uint64_t extra_applications = 0;
@@ -67,11 +68,10 @@ struct GroupVerdict {
 };
 
 // Verifies one group. Indeterminate orders may be present or absent and are never lost.
-// restart_watermarks: per Redis restart, the orders numbered below it had been handed out
-// before the server was back (RunResult::restart_watermarks); a lost order is attributed to the
-// first restart whose watermark is above its number. Orders numbered just before a watermark but
-// sent to the new server (at most a pipeline's worth per producer) would be blamed on the restart
-// too if a consumer lost them: the attribution is exact for what the restart lost, not beyond.
+// restart_watermarks: per Redis restart, how many order numbers had been handed out while no
+// server ran (RunResult::restart_watermarks): orders below it went to the old server or to none,
+// orders at or above it to a later one. A lost order is attributed to the first restart whose
+// watermark is above its number.
 GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
                           const model::OrderAttributes& attributes, const GroupLedger& ledger,
                           const std::vector<std::uint64_t>& restart_watermarks = {});

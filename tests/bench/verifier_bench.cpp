@@ -25,9 +25,10 @@ using sh::produce::Outcome;
 constexpr std::uint64_t orders = 10'000'000;
 constexpr double bytes_per_mib = 1024.0 * 1024.0;
 
-// A size field of this process's /proc status ("VmRSS", "VmHWM"), in MiB.
+// A size field of this process's /proc status ("VmRSS", "VmHWM"), in MiB; -1 when unavailable.
 double proc_status_mib(std::string_view field) {
-    return static_cast<double>(sh::measure::proc_status_bytes(getpid(), field)) / bytes_per_mib;
+    auto bytes = sh::measure::proc_status_bytes(getpid(), field);
+    return bytes > 0 ? static_cast<double>(bytes) / bytes_per_mib : -1;
 }
 
 // Resets VmHWM to the current RSS (Linux >= 4.0); false when the kernel refuses.

@@ -209,6 +209,32 @@ TEST_F(Chaos, RedisRestartWithoutPersistenceReportsLossesAndAttributesThemToTheR
     }
 }
 
+TEST_F(Chaos, TwoRestartsWithoutPersistenceEachOwnTheOrdersNumberedBelowTheirWatermark) {
+    auto run = run_harness({"run", workload_path("smoke.json"), "--set", "persistence=none",
+                            "--set", "duration_s=5", "--set",
+                            R"(chaos={"events": [{"fault": "redis-restart", "at_s": 1.5},)"
+                            R"( {"fault": "redis-restart", "at_s": 3, "hard": true}]})"});
+    EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+    auto report = run.report();
+    auto restarts = events_of(report, "redis-restart");
+    ASSERT_EQ(restarts.size(), 2u);
+    auto first = restarts[0]["order_watermark"].get<std::uint64_t>();
+    auto second = restarts[1]["order_watermark"].get<std::uint64_t>();
+    ASSERT_LT(first, second);
+    for (const auto* group : {"score", "push"}) {
+        const auto& verdict = report["verification"][group];
+        auto by_restart = verdict["lost_by_restart"].get<std::vector<std::uint64_t>>();
+        ASSERT_EQ(by_restart.size(), 2u) << group;
+        // Each server took its own orders with it: the applied bits and the stream lived in it.
+        EXPECT_GT(by_restart[0], 0u) << group;
+        EXPECT_GT(by_restart[1], 0u) << group;
+        EXPECT_LE(by_restart[0], first) << group;
+        EXPECT_LE(by_restart[1], second - first) << group;
+        EXPECT_EQ(by_restart[0] + by_restart[1], verdict["lost"].get<std::uint64_t>()) << group;
+        EXPECT_EQ(verdict["lost_unattributed"], 0) << group;
+    }
+}
+
 TEST_F(Chaos, RedisRestartIsRefusedOnAnExternalRedis) {
     auto run = run_harness({"run", workload_path("smoke.json"), "--redis", url(), "--set",
                             R"(chaos={"events": [{"fault": "redis-restart", "at_s": 1}]})"});

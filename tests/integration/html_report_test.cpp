@@ -103,11 +103,12 @@ std::unique_ptr<HarnessRun> HtmlReportOfAChaosRun::run_;
 
 TEST_F(HtmlReportOfAChaosRun, ChartSeriesAreTheTimelineNumbersOfTheJsonReport) {
     ASSERT_GE(report_["timeline"].size(), 4u);
-    std::map<std::string, std::string> expected{{"throughput/produced", "/produced_per_s"},
-                                                {"cpu/redis", "/redis_cpu"},
-                                                {"cpu/harness", "/harness_cpu"},
-                                                {"memory/supervisor", "/supervisor_rss_mib"},
-                                                {"memory/workers (sum)", "/workers_rss_mib"}};
+    std::map<std::string, std::string> expected{
+        {"throughput/produced", "/produced_per_s"},
+        {"cpu/redis", "/redis_cpu"},
+        {"cpu/harness", "/harness_cpu"},
+        {"memory/supervisor", "/supervisor_rss_mib"},
+        {"memory/workers (private, sum)", "/workers_private_mib"}};
     for (const std::string group : {"score", "push"}) {
         expected["throughput/" + group] = "/groups/" + group + "/applied_per_s";
         expected["backlog/" + group + " pending"] = "/groups/" + group + "/pending";
