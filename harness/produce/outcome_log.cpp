@@ -20,8 +20,8 @@ void OutcomeTable::Writer::record(std::uint64_t seq, Outcome outcome) {
         chunk_index_ = index;
     }
     // Relaxed: readers look only after the writing threads were joined.
-    word_of(chunk_, seq)
-        .fetch_or(static_cast<std::uint64_t>(outcome) << shift_of(seq), std::memory_order_relaxed);
+    chunk_[word_in_chunk(seq)].fetch_or(static_cast<std::uint64_t>(outcome) << shift_of(seq),
+                                        std::memory_order_relaxed);
 }
 
 OutcomeTable::Word* OutcomeTable::chunk(std::uint64_t index) {
@@ -37,7 +37,7 @@ const OutcomeTable::Word* OutcomeTable::find_chunk(std::uint64_t index) const {
 }
 
 void OutcomeTable::set(std::uint64_t seq, Outcome outcome) {
-    auto& word = word_of(chunk(seq >> chunk_shift), seq);
+    auto& word = chunk(seq >> chunk_shift)[word_in_chunk(seq)];
     auto cleared = word.load() & ~(std::uint64_t{3} << shift_of(seq));
     word.store(cleared | static_cast<std::uint64_t>(outcome) << shift_of(seq));
     size_ = std::max(size_, seq + 1);
@@ -46,8 +46,7 @@ void OutcomeTable::set(std::uint64_t seq, Outcome outcome) {
 Outcome OutcomeTable::at(std::uint64_t seq) const {
     const auto* words = find_chunk(seq >> chunk_shift);
     if (words == nullptr) return Outcome::unsent;
-    auto value =
-        words[(seq & (chunk_orders - 1)) / orders_per_word].load(std::memory_order_relaxed);
+    auto value = words[word_in_chunk(seq)].load(std::memory_order_relaxed);
     return static_cast<Outcome>((value >> shift_of(seq)) & 3U);
 }
 

@@ -76,8 +76,8 @@ class OutcomeTable {
 
     Word* chunk(std::uint64_t index);  // creates it when missing
     const Word* find_chunk(std::uint64_t index) const;
-    static Word& word_of(Word* chunk, std::uint64_t seq) {
-        return chunk[(seq & (chunk_orders - 1)) / orders_per_word];
+    static std::uint64_t word_in_chunk(std::uint64_t seq) {
+        return (seq & (chunk_orders - 1)) / orders_per_word;
     }
     static unsigned shift_of(std::uint64_t seq) {
         return static_cast<unsigned>(seq % orders_per_word) * 2;
