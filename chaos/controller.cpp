@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <sstream>
 #include <thread>
 
 #include "harness/errors.hpp"
@@ -16,22 +15,22 @@ namespace sh::chaos {
 namespace {
 
 constexpr std::int64_t ns_per_ms = 1'000'000;
-// A due fault whose target holds nothing waits this long for one that does, then is skipped.
+// A due fault whose target holds nothing (or, aimed at a window, never enters it) waits this
+// long, then is skipped.
 constexpr std::int64_t defer_ns = 2'000 * ns_per_ms;
-constexpr std::int64_t stop_grace_ns = 10'000 * ns_per_ms;
-constexpr auto relaxed = std::memory_order_relaxed;
 
 double elapsed_s(const run::RunControl& control, std::int64_t now_ns) {
     return static_cast<double>(now_ns - control.start_ns) / 1e9;
 }
 
-bool usable(const run::Worker& worker) {
-    return worker.process.running() && !worker.retired && !worker.controlled;
-}
-
 using measure::percentile;
 
 }  // namespace
+
+std::string window_of(const measure::ConsumerSlot& slot) {
+    auto window = model::window_from_int(slot.window.load(std::memory_order_relaxed));
+    return window ? std::string(model::to_string(*window)) : "unknown";
+}
 
 void ChaosController::check(const workload::Workload& workload, bool embedded_redis) {
     for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
@@ -79,166 +78,40 @@ void ChaosController::restart_worker(run::RunControl& control, std::size_t index
     event.data["restarted_as"] = worker.name;
 }
 
-bool ChaosController::kill(run::RunControl& control, const workload::FaultEvent& event,
-                           double at_s) {
-    auto& workers = control.fleet.workers();
-    // Only a worker in the middle of a batch (entries read, not yet finished) that holds entries
-    // pending. The pending list alone cannot tell: with the seed's shared consumer name it holds
-    // the other instance's batch too. In the `before` mode nothing is pending: the batch is
-    // acknowledged on receipt.
-    auto holding = [&](const run::Worker& worker) {
-        if (control.stats.slots()[worker.slot].in_flight.load(relaxed) == 0) return false;
-        return control.workload.groups[worker.group_index].ack == workload::AckMode::before ||
-               !pending_of(control, worker).empty();
-    };
-    auto targets = select_targets(
-        event.target, workers,
-        [&](const run::Worker& worker) { return usable(worker) && holding(worker); }, rng_);
-    bool killed_any = false;
-    for (auto index : targets) {
-        auto& worker = workers[index];
-        // Freeze it, let Redis finish what it already sent, and check again: what it holds now
-        // is exactly what the kill orphans.
-        worker.process.signal(SIGSTOP);
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        if (!holding(worker)) {
-            worker.process.signal(SIGCONT);
-            continue;
-        }
-        auto pending = pending_of(control, worker);
-        auto in_flight = control.stats.slots()[worker.slot].in_flight.load(relaxed);
-        worker.process.signal(SIGKILL);
-        worker.process.wait();
-        auto event_index = record(control, at_s, "kill", worker.name,
-                                  {{"pending", pending.size()}, {"in_flight", in_flight}});
-        restart_worker(control, index, event.restart, control.result.events[event_index]);
-        watch(event_index, worker, std::move(pending));
-        killed_any = true;
-    }
-    return killed_any;
-}
-
-bool ChaosController::pause(run::RunControl& control, const workload::FaultEvent& event,
-                            double at_s) {
-    auto& workers = control.fleet.workers();
-    auto targets = select_targets(
-        event.target, workers,
-        [&](const run::Worker& worker) {
-            return usable(worker) && !pending_of(control, worker).empty();
-        },
-        rng_);
-    auto now = measure::monotonic_ns();
-    for (auto index : targets) {
-        auto& worker = workers[index];
-        auto pending = pending_of(control, worker);
-        worker.process.signal(SIGSTOP);
-        worker.controlled = true;
-        paused_.push_back({index, now + event.duration_ms * ns_per_ms});
-        auto event_index =
-            record(control, at_s, "pause", worker.name,
-                   {{"pending", pending.size()}, {"duration_ms", event.duration_ms}});
-        watch(event_index, worker, std::move(pending));
-    }
-    return !targets.empty();
-}
-
-bool ChaosController::disconnect(run::RunControl& control, const workload::FaultEvent& event,
-                                 double at_s) {
-    auto& workers = control.fleet.workers();
-    auto targets = select_targets(event.target, workers, usable, rng_);
-    auto list = control.control.command({"CLIENT", "LIST"});
-    std::string clients(redis::ReplyView(list.get()).text());
-    for (auto index : targets) {
-        auto& worker = workers[index];
-        int killed = 0;
-        std::istringstream lines(clients);
-        std::string line;
-        while (std::getline(lines, line)) {
-            if (line.find(" name=" + worker.client_name + " ") == std::string::npos) continue;
-            auto id_start = line.find("id=") + 3;
-            auto id = line.substr(id_start, line.find(' ', id_start) - id_start);
-            auto reply = control.control.command({"CLIENT", "KILL", "ID", id});
-            killed += static_cast<int>(redis::ReplyView(reply.get()).integer());
-        }
-        record(control, at_s, "disconnect", worker.name,
-               {{"connections_killed", killed}, {"pending", pending_of(control, worker).size()}});
-    }
-    return !targets.empty();
-}
-
-bool ChaosController::stop(run::RunControl& control, const workload::FaultEvent& event,
-                           double at_s) {
-    auto& workers = control.fleet.workers();
-    auto targets = select_targets(event.target, workers, usable, rng_);
-    auto now = measure::monotonic_ns();
-    for (auto index : targets) {
-        auto& worker = workers[index];
-        auto pending = pending_of(control, worker);
-        worker.process.signal(SIGTERM);
-        worker.controlled = true;
-        auto event_index =
-            record(control, at_s, "stop", worker.name, {{"pending_before", pending.size()}});
-        stopping_.push_back({index, event.restart, event_index, now + stop_grace_ns});
-    }
-    return !targets.empty();
-}
-
-bool ChaosController::slow(run::RunControl& control, const workload::FaultEvent& event,
-                           double at_s) {
-    auto& workers = control.fleet.workers();
-    auto targets = select_targets(event.target, workers, usable, rng_);
-    auto now = measure::monotonic_ns();
-    for (auto index : targets) {
-        auto& worker = workers[index];
-        control.stats.slots()[worker.slot].control.service_override_us.store(event.service_us,
-                                                                             relaxed);
-        slowed_.push_back({index, now + event.duration_ms * ns_per_ms});
-        record(control, at_s, "slow", worker.name,
-               {{"service_us", event.service_us},
-                {"duration_ms", event.duration_ms},
-                {"pending", pending_of(control, worker).size()}});
-    }
-    return !targets.empty();
-}
-
-void ChaosController::restart_redis(run::RunControl& control, const workload::FaultEvent& event,
-                                    double at_s) {
-    auto started = measure::monotonic_ns();
-    // The watermark is read while no server runs: every order numbered below it was claimed
-    // before the old server died, and producers drop what they claimed when their connection
-    // breaks, so every order the new server sees is numbered at or above it.
-    control.embedded->restart(event.hard, [&] {
-        control.result.restart_watermarks.push_back(control.producers.allocated());
-    });
-    control.control.reconnect({});
-    auto took_ms = (measure::monotonic_ns() - started) / ns_per_ms;
-    record(control, at_s, "redis-restart", "redis",
-           {{"hard", event.hard},
-            {"persistence", redis::to_string(control.workload.persistence)},
-            {"restart_ms", took_ms},
-            {"order_watermark", control.result.restart_watermarks.back()}});
-    // What consumers held before a restart may be gone with the server: stop tracking it.
-    recoveries_.clear();
-}
-
-bool ChaosController::run_fault(run::RunControl& control, const ScheduledFault& fault) {
+ChaosController::Outcome ChaosController::run_fault(run::RunControl& control,
+                                                    const ScheduledFault& fault) {
     const auto& event = control.workload.chaos.events[fault.event];
+    if (event.window) return arm(control, fault) ? Outcome::armed : Outcome::no_target;
+    bool landed = true;
     switch (event.fault) {
         case workload::FaultKind::kill:
-            return kill(control, event, fault.at_s);
+            landed = kill(control, event, fault.at_s);
+            break;
         case workload::FaultKind::pause:
-            return pause(control, event, fault.at_s);
+            landed = pause(control, event, fault.at_s);
+            break;
         case workload::FaultKind::disconnect:
-            return disconnect(control, event, fault.at_s);
+            landed = disconnect(control, event, fault.at_s);
+            break;
         case workload::FaultKind::stop:
-            return stop(control, event, fault.at_s);
+            landed = stop(control, event, fault.at_s);
+            break;
         case workload::FaultKind::slow:
-            return slow(control, event, fault.at_s);
+            landed = slow(control, event, fault.at_s);
+            break;
         case workload::FaultKind::redis_restart:
             restart_redis(control, event, fault.at_s);
-            return true;
+            break;
     }
-    return true;
+    if (landed) ++tallies_[workload::to_string(event.fault)].landed;
+    return landed ? Outcome::landed : Outcome::no_target;
+}
+
+void ChaosController::give_up(run::RunControl& control, const ScheduledFault& fault,
+                              const std::string& why) {
+    const auto& event = control.workload.chaos.events[fault.event];
+    ++tallies_[workload::to_string(event.fault)].skipped;
+    record(control, fault.at_s, workload::to_string(event.fault), event.target, {{"skipped", why}});
 }
 
 void ChaosController::end_timed_faults(run::RunControl& control, std::int64_t now_ns, bool all) {
@@ -251,8 +124,8 @@ void ChaosController::end_timed_faults(run::RunControl& control, std::int64_t no
     });
     std::erase_if(slowed_, [&](const Timed& slow) {
         if (!all && slow.until_ns > now_ns) return false;
-        control.stats.slots()[workers[slow.worker].slot].control.service_override_us.store(-1,
-                                                                                           relaxed);
+        control.stats.slots()[workers[slow.worker].slot].control.service_override_us.store(
+            -1, std::memory_order_relaxed);
         return true;
     });
 }
@@ -309,27 +182,33 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
         schedule_ = expand_schedule(control.workload.chaos, control.workload.duration_s);
         rng_.seed(control.workload.chaos.seed);
         control.result.chaos["schedule"] = schedule_to_json(schedule_, control.workload.chaos);
+        for (const auto& fault : schedule_) {
+            ++tallies_[workload::to_string(control.workload.chaos.events[fault.event].fault)]
+                  .scheduled;
+        }
         scheduled_ = true;
     }
     try {
         if (producing) {
             auto at = elapsed_s(control, now);
             for (; next_ < schedule_.size() && schedule_[next_].at_s <= at; ++next_) {
-                if (!run_fault(control, schedule_[next_])) {
+                if (run_fault(control, schedule_[next_]) == Outcome::no_target) {
                     deferred_.push_back({schedule_[next_], now + defer_ns});
                 }
             }
             std::erase_if(deferred_, [&](const Deferred& deferred) {
-                if (run_fault(control, deferred.fault)) return true;
+                if (run_fault(control, deferred.fault) != Outcome::no_target) return true;
                 if (now < deferred.give_up_ns) return false;
-                const auto& event = control.workload.chaos.events[deferred.fault.event];
-                record(control, deferred.fault.at_s, workload::to_string(event.fault), event.target,
-                       {{"skipped", "no eligible target held entries within 2 s"}});
+                give_up(control, deferred.fault, "no eligible target held entries within 2 s");
                 return true;
             });
         } else {
+            for (const auto& deferred : deferred_) {
+                give_up(control, deferred.fault, "the producers stopped before it found a target");
+            }
             deferred_.clear();
         }
+        serve_aimed(control, now, !producing);
         end_timed_faults(control, now, !producing);
         finish_stops(control, now, false);
         track_recoveries(control, now);
@@ -347,8 +226,10 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
 }
 
 void ChaosController::finish(run::RunControl& control) {
-    end_timed_faults(control, measure::monotonic_ns(), true);
-    finish_stops(control, measure::monotonic_ns(), true);
+    auto now = measure::monotonic_ns();
+    serve_aimed(control, now, true);
+    end_timed_faults(control, now, true);
+    finish_stops(control, now, true);
     track_recoveries(control, measure::monotonic_ns());
     for (const auto& recovery : recoveries_) {
         control.result.events[recovery.event_index].data["unrecovered"] = recovery.ids.size();
@@ -360,8 +241,20 @@ void ChaosController::finish(run::RunControl& control) {
         counts[event.kind] = counts.value(event.kind, 0) + 1;
         if (event.kind == "kill" && event.data.value("pending", 0) > 0) ++kills_with_pending;
     }
+    nlohmann::json landing = nlohmann::json::object();
+    for (const auto& [kind, tally] : tallies_) {
+        // Faults scheduled after the producers stopped never came due.
+        auto not_reached =
+            tally.scheduled - std::min(tally.scheduled, tally.landed + tally.skipped);
+        landing[kind] = {{"scheduled", tally.scheduled},
+                         {"landed", tally.landed},
+                         {"skipped", tally.skipped},
+                         {"not_reached", not_reached}};
+        control.result.faults.push_back({kind, tally.scheduled, tally.landed, tally.skipped});
+    }
     control.result.chaos["summary"] = {
         {"faults", counts},
+        {"landing", landing},
         {"kills_with_pending", kills_with_pending},
         {"recovered", recovery_ms_.size()},
         {"unrecovered", recoveries_.size()},

@@ -1,9 +1,12 @@
 // The chaos controller (DESIGN §6): runs the workload's fault schedule against the consumer
 // fleet and Redis while producers run, records every fault in the run's timeline with what its
-// target held, and measures how long until someone else acknowledged those entries.
+// target held and the window of its batch it was in, measures how long until someone else
+// acknowledged those entries, and counts per fault kind how many were scheduled, landed and
+// skipped (a chaos run whose faults did not happen proves nothing).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <set>
@@ -46,14 +49,41 @@ class ChaosController : public run::RunObserver {
         ScheduledFault fault;
         std::int64_t give_up_ns;
     };
+    // A kill or pause aimed at a window: the workers armed to stop themselves when they enter
+    // it, until one (target "any") or each ("all", an index) has, or the fault gives up.
+    struct Aimed {
+        ScheduledFault fault;
+        std::vector<std::size_t> workers;
+        bool first_only = false;
+        bool landed = false;
+        std::int64_t give_up_ns;
+    };
+    enum class Outcome { landed, no_target, armed };
+    struct Tally {
+        std::uint64_t scheduled = 0;
+        std::uint64_t landed = 0;
+        std::uint64_t skipped = 0;
+    };
 
-    bool run_fault(run::RunControl& control, const ScheduledFault& fault);
+    Outcome run_fault(run::RunControl& control, const ScheduledFault& fault);
+    void give_up(run::RunControl& control, const ScheduledFault& fault, const std::string& why);
+
+    // faults.cpp: what each fault does.
     bool kill(run::RunControl& control, const workload::FaultEvent& event, double at_s);
     bool pause(run::RunControl& control, const workload::FaultEvent& event, double at_s);
     bool disconnect(run::RunControl& control, const workload::FaultEvent& event, double at_s);
     bool stop(run::RunControl& control, const workload::FaultEvent& event, double at_s);
     bool slow(run::RunControl& control, const workload::FaultEvent& event, double at_s);
     void restart_redis(run::RunControl& control, const workload::FaultEvent& event, double at_s);
+    void kill_worker(run::RunControl& control, std::size_t index, const workload::FaultEvent& event,
+                     double at_s, bool aimed);
+    void pause_worker(run::RunControl& control, std::size_t index,
+                      const workload::FaultEvent& event, double at_s, bool aimed);
+
+    // aimed.cpp: faults aimed at a window of the batch.
+    bool arm(run::RunControl& control, const ScheduledFault& fault);
+    void serve_aimed(run::RunControl& control, std::int64_t now_ns, bool giving_up);
+    void disarm(run::RunControl& control, std::size_t worker, model::ConsumerWindow window);
 
     void end_timed_faults(run::RunControl& control, std::int64_t now_ns, bool all);
     void finish_stops(run::RunControl& control, std::int64_t now_ns, bool wait_all);
@@ -70,11 +100,16 @@ class ChaosController : public run::RunObserver {
     std::mt19937_64 rng_;
     bool scheduled_ = false;
     std::vector<Deferred> deferred_;
+    std::vector<Aimed> aimed_;
     std::vector<Timed> paused_;
     std::vector<Timed> slowed_;
     std::vector<Stopping> stopping_;
     std::vector<Recovery> recoveries_;
     std::vector<double> recovery_ms_;
+    std::map<std::string, Tally> tallies_;  // by fault kind
 };
+
+// "kill", "pause"...: the window the worker is in now, per its stats slot.
+std::string window_of(const measure::ConsumerSlot& slot);
 
 }  // namespace sh::chaos

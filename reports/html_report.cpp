@@ -88,12 +88,15 @@ std::string gates_table(const json& gates) {
     std::vector<Row> rows;
     for (const auto& gate : gates) {
         bool passed = member(gate, "passed") == true;
-        rows.push_back({{cell_html(member(gate, "gate")), cell_html(member(gate, "group")),
-                         cell_html(member(gate, "actual")), cell_html(member(gate, "limit")),
-                         passed ? "pass" : "FAIL"},
-                        passed ? "" : "fail"});
+        // A gate applies to a group, to a fault kind (min_faults_landed), or to the run.
+        auto scope =
+            member(gate, "group").is_null() ? member(gate, "fault") : member(gate, "group");
+        rows.push_back(
+            {{cell_html(member(gate, "gate")), cell_html(scope), cell_html(member(gate, "actual")),
+              cell_html(member(gate, "limit")), passed ? "pass" : "FAIL"},
+             passed ? "" : "fail"});
     }
-    return table_html({"gate", "group", "actual", "limit", "result"}, rows);
+    return table_html({"gate", "group / fault", "actual", "limit", "result"}, rows);
 }
 
 std::string overview_section(const json& report) {

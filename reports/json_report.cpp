@@ -66,6 +66,7 @@ json build_report(const run::RunResult& result, const std::string& tool_version)
             {"ok", result.produced_ok},
             {"failed", result.produced_failed},
             {"indeterminate", result.produced_indeterminate},
+            {"indeterminate_resolved", result.indeterminate.to_json()},
             {"reconnects", result.producer_reconnects},
             {"producing_s", result.producing_s},
             {"ok_per_s", produced_per_s}}},
@@ -75,6 +76,9 @@ json build_report(const run::RunResult& result, const std::string& tool_version)
           {"memory", result.memory},
           {"max_rate", result.max_rate},
           {"drain", {{"drained", result.drained}, {"seconds", result.drain_s}}},
+          {"final_stop",
+           {{"grace_s", result.final_stop.grace_s}, {"killed", result.final_stop.killed}}},
+          {"evicted_keys", result.evicted_keys},
           {"retention",
            {{"mode", result.workload["stream"]["retention"]["mode"]},
             {"trimmed", result.retention_trimmed}}},
@@ -106,8 +110,14 @@ std::string human_summary(const json& report, const std::filesystem::path& path)
     text << "run " << report["run_id"].get<std::string>() << ": produced "
          << produced["ok"].get<std::uint64_t>() << " ok, "
          << produced["failed"].get<std::uint64_t>() << " failed, "
-         << produced["indeterminate"].get<std::uint64_t>() << " indeterminate ("
-         << produced["ok_per_s"].get<double>() << " orders/s)\n";
+         << produced["indeterminate"].get<std::uint64_t>() << " indeterminate";
+    if (produced.contains("indeterminate_resolved") &&
+        produced["indeterminate"].get<std::uint64_t>() > 0) {
+        const auto& resolved = produced["indeterminate_resolved"];
+        text << " (" << resolved.value("recovered", 0) << " found written, "
+             << resolved.value("unknown", 0) << " unknown)";
+    }
+    text << " (" << produced["ok_per_s"].get<double>() << " orders/s)\n";
     for (const auto& [name, verdict] : report["verification"].items()) {
         const auto& latency = report["summary"]["groups"][name]["latency"]["end_to_end"];
         text << "  group " << name << ": applied " << verdict["applied"].get<std::uint64_t>()
@@ -119,10 +129,18 @@ std::string human_summary(const json& report, const std::filesystem::path& path)
              << latency["p50_ms"].get<double>() << " ms, p99 " << latency["p99_ms"].get<double>()
              << " ms\n";
     }
+    const auto& killed =
+        report["summary"].value("final_stop", json::object()).value("killed", json::array());
+    if (!killed.empty()) {
+        text << "  WARNING: " << killed.size()
+             << " consumer(s) did not stop within the final grace and were killed: "
+             << killed.dump() << "\n";
+    }
     for (const auto& gate : report["gates"]) {
         if (gate["passed"].get<bool>()) continue;
         text << "  FAILED gate " << gate["gate"].get<std::string>();
         if (gate.contains("group")) text << " [" << gate["group"].get<std::string>() << "]";
+        if (gate.contains("fault")) text << " [" << gate["fault"].get<std::string>() << "]";
         text << ": " << gate["actual"].get<double>() << " (limit " << gate["limit"].get<double>()
              << ")\n";
     }

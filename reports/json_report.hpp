@@ -1,4 +1,4 @@
-// The JSON report (schema_version 1): the document CI gates and comparisons read.
+// The JSON report (schema_version 2): the document CI gates and comparisons read.
 #pragma once
 
 #include <filesystem>
@@ -9,7 +9,7 @@
 
 namespace sh::reports {
 
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 nlohmann::json build_report(const run::RunResult& result, const std::string& tool_version);
 // Writes DIR/report.json (creating DIR) and returns its path.

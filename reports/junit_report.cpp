@@ -75,7 +75,9 @@ GateIndex index_gates(const json& gates) {
 
 TestCase gate_case(const json& gate) {
     auto group = gate.value("group", std::string());
-    TestCase test{"gates" + (group.empty() ? "" : "." + group), gate["gate"].get<std::string>(), "",
+    auto fault = gate.value("fault", std::string());
+    TestCase test{"gates" + (group.empty() ? "" : "." + group),
+                  gate["gate"].get<std::string>() + (fault.empty() ? "" : " (" + fault + ")"), "",
                   "", ""};
     test.output = "actual " + number(gate.value("actual", json())) + ", limit " +
                   number(gate.value("limit", json()));
@@ -101,6 +103,9 @@ constexpr Check verification_checks[] = {
     {"lag_left", "lag_left", "max_lag_left", ""},
     {"poison_dead_lettered", "poison_not_dead_lettered", "poison_dead_lettered",
      "dead_lettered_poison"},
+    {"dead_lettered_healthy", "dead_lettered_healthy", "max_dead_lettered_healthy",
+     "dead_letter_reasons"},
+    {"applied_and_dead_lettered", "applied_and_dead_lettered", "max_applied_and_dead_lettered", ""},
 };
 
 TestCase check_case(const std::string& group, const json& verdict, const Check& check,

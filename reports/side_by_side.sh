@@ -37,9 +37,10 @@ show() { "$bin" show "$@"; }
 
 echo "== XADD: $orders orders, $connections connections, pipeline $pipeline, ${payload}-byte payload"
 pad=$(printf '%*s' "$payload" '' | tr ' ' x)
-# The same fields as the harness's orders: orderno, user, amount, ts (ns), pad.
+# The same fields as `streamharness produce` writes: run (its stamp), orderno, user, amount,
+# ts (ns), pad.
 bench_per_s=$(redis-benchmark -p "$port" -c "$connections" -P "$pipeline" -n "$orders" \
-  -r 1000000 --csv XADD sbs:bench '*' orderno __rand_int__ user 123 amount 42 \
+  -r 1000000 --csv XADD sbs:bench '*' run produce orderno __rand_int__ user 123 amount 42 \
   ts 1764063000000000000 pad "$pad" | tail -1 | cut -d, -f2 | tr -d '"')
 redis-cli -p "$port" unlink sbs:bench >/dev/null
 "$bin" produce --redis "$url" --key sbs:harness --orders "$orders" --connections "$connections" \

@@ -1,6 +1,7 @@
 #include "harness/consume/consumer.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <thread>
 
 #include "harness/errors.hpp"
@@ -39,10 +40,38 @@ Consumer::Consumer(ConsumerConfig config, measure::ConsumerSlot& slot)
       sampler_(config_.group.service_time, config_.rng_seed) {}
 
 bool Consumer::ensure_group() {
-    return redis::create_group(connection_, config_.keys.stream(), config_.group.name, "0");
+    return redis::create_group(connection_, config_.keys.stream(), config_.group.name,
+                               config_.group_start_id);
+}
+
+void Consumer::enter(model::ConsumerWindow window) {
+    auto value = static_cast<std::int64_t>(window);
+    slot_.window.store(value, relaxed);
+    auto armed = value;
+    if (slot_.control.park_in_window.compare_exchange_strong(armed, -1)) {
+        // The chaos controller waits for this: it kills or pauses the process right here.
+        slot_.parked_ns.store(measure::monotonic_ns());
+        slot_.parked.store(value);
+        std::raise(SIGSTOP);
+        slot_.parked.store(-1);
+    }
+}
+
+void Consumer::skip_foreign(const std::vector<std::string>& ids) {
+    if (ids.empty()) return;
+    // Someone else's entries on a shared stream: acknowledged in the run's own group so they
+    // do not stay pending there, and otherwise never applied, dead-lettered or deleted.
+    acknowledger_.xack(connection_, ids);
+    slot_.counters.foreign_skipped.fetch_add(ids.size(), relaxed);
 }
 
 void Consumer::run(const std::function<bool()>& stop_requested) {
+    // The slot may be a killed predecessor's: start from a clean state.
+    slot_.in_flight.store(0, relaxed);
+    slot_.applied_unacked.store(0, relaxed);
+    slot_.acked_unapplied.store(0, relaxed);
+    slot_.parked.store(-1);
+    enter(model::ConsumerWindow::idle);
     ensure_group();
     slot_.counters.starts.fetch_add(1, relaxed);  // the supervisor waits for this to send orders
     if (config_.group.replay_pending) replay_own_pending();
@@ -63,9 +92,13 @@ void Consumer::run(const std::function<bool()>& stop_requested) {
             }
             if (stop_requested()) return;
             if (group.claim.enabled && measure::monotonic_ns() >= next_claim_ns_) claim_pass();
+            enter(model::ConsumerWindow::reading);
             auto reply = connection_.command(read);
             auto entries = redis::parse_read_reply(redis::ReplyView(reply.get()));
-            if (entries.empty()) continue;
+            if (entries.empty()) {
+                enter(model::ConsumerWindow::idle);
+                continue;
+            }
             slot_.counters.read.fetch_add(entries.size(), relaxed);
             handle(entries, false);
             if (group.sleep_after_batch_ms > 0) {
@@ -100,11 +133,15 @@ void Consumer::replay_own_pending() {
     // start ID past each batch ends the replay even when some entries fail again.
     std::string start = "0";
     for (;;) {
+        enter(model::ConsumerWindow::reading);
         auto reply = connection_.command({"XREADGROUP", "GROUP", config_.group.name, config_.name,
                                           "COUNT", std::to_string(config_.group.batch), "STREAMS",
                                           config_.keys.stream(), start});
         auto entries = redis::parse_read_reply(redis::ReplyView(reply.get()));
-        if (entries.empty()) return;
+        if (entries.empty()) {
+            enter(model::ConsumerWindow::idle);
+            return;
+        }
         slot_.counters.replayed.fetch_add(entries.size(), relaxed);
         start = entries.back().id;
         handle(entries, true);
@@ -114,11 +151,13 @@ void Consumer::replay_own_pending() {
 void Consumer::claim_pass() {
     const auto& claim = config_.group.claim;
     next_claim_ns_ = measure::monotonic_ns() + claim.interval_ms * ns_per_ms;
+    enter(model::ConsumerWindow::reading);
     if (claim.max_deliveries > 0) {
         claim_with_delivery_limit();
     } else {
         autoclaim();
     }
+    enter(model::ConsumerWindow::idle);
     if (config_.group.remove_idle_consumers && measure::monotonic_ns() >= next_sweep_ns_) {
         sweep_idle_consumers();
     }
@@ -133,9 +172,8 @@ void Consumer::claim_with_delivery_limit() {
     const auto base_size = xclaim.size();
     for (const auto& entry : pending) {
         if (entry.deliveries >= claim.max_deliveries) {
-            if (dead_letterer_.move(connection_, entry.id, "max-deliveries", entry.deliveries)) {
-                slot_.counters.dead_lettered.fetch_add(1, relaxed);
-            }
+            count_move(
+                dead_letterer_.move(connection_, entry.id, "max-deliveries", entry.deliveries));
         } else {
             xclaim.push_back(entry.id);
         }
@@ -168,22 +206,31 @@ void Consumer::sweep_idle_consumers() {
     slot_.counters.consumers_removed.fetch_add(static_cast<std::uint64_t>(removed), relaxed);
 }
 
+void Consumer::count_move(DeadLetterer::Moved moved) {
+    if (moved == DeadLetterer::Moved::moved) slot_.counters.dead_lettered.fetch_add(1, relaxed);
+    if (moved == DeadLetterer::Moved::foreign) slot_.counters.foreign_skipped.fetch_add(1, relaxed);
+}
+
 void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recovered) {
     slot_.in_flight.store(static_cast<std::int64_t>(entries.size()), relaxed);
+    enter(model::ConsumerWindow::processing);
     std::vector<ProcessedEntry> batch;
     std::vector<std::string> deleted;
+    std::vector<std::string> foreign;
     batch.reserve(entries.size());
     for (const auto& entry : entries) {
         if (entry.fields.empty()) {
             deleted.push_back(entry.id);  // trimmed or XDELed while pending: nothing to apply
             continue;
         }
+        if (!model::stamped_by(entry.fields, config_.keys.run_id())) {
+            foreign.push_back(entry.id);
+            continue;
+        }
         auto order = model::decode_order(entry.fields);
         if (!order) {
             slot_.counters.malformed.fetch_add(1, relaxed);
-            if (dead_letterer_.move(connection_, entry.id, "malformed", 1)) {
-                slot_.counters.dead_lettered.fetch_add(1, relaxed);
-            }
+            count_move(dead_letterer_.move(connection_, entry.id, "malformed", 1));
             continue;
         }
         if (order->poison || sampler_.fails(config_.group.fail_ratio)) {
@@ -197,8 +244,10 @@ void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recov
         acknowledger_.xack(connection_, deleted);
         slot_.counters.deleted_entries.fetch_add(deleted.size(), relaxed);
     }
+    skip_foreign(foreign);
     if (!batch.empty()) apply_batch(batch, recovered);
     slot_.in_flight.store(0, relaxed);
+    enter(model::ConsumerWindow::idle);
     slot_.counters.batches.fetch_add(1, relaxed);
 }
 
@@ -226,9 +275,12 @@ void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recove
                 sleep_service_time(1);
                 record_latency({entry}, acknowledger_.apply(connection_, {entry}, false),
                                recovered);
+                slot_.applied_unacked.fetch_add(1, relaxed);
+                enter(model::ConsumerWindow::applied_unacked);
                 ids.push_back(entry.id);
             }
             acknowledger_.xack(connection_, ids);
+            slot_.applied_unacked.store(0, relaxed);
             return;
         }
         case workload::AckMode::before: {
@@ -236,10 +288,13 @@ void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recove
             std::vector<std::string> ids;
             for (const auto& entry : batch) ids.push_back(entry.id);
             acknowledger_.xack(connection_, ids);
+            slot_.acked_unapplied.store(static_cast<std::int64_t>(batch.size()), relaxed);
             for (const auto& entry : batch) {
+                enter(model::ConsumerWindow::acked_unapplied);
                 sleep_service_time(1);
                 record_latency({entry}, acknowledger_.apply(connection_, {entry}, false),
                                recovered);
+                slot_.acked_unapplied.fetch_sub(1, relaxed);
             }
             return;
         }

@@ -24,6 +24,10 @@ struct ConsumerConfig {
     std::string name;         // consumer name inside the group
     std::string client_name;  // CLIENT SETNAME, so a fault can find this connection
     std::uint64_t rng_seed = 1;
+    // Where the group starts when it has to be created again (after a Redis restart without
+    // persistence): the ID the supervisor created it at, so a stream shared with other writers
+    // is not read from its beginning.
+    std::string group_start_id = "0";
 };
 
 class Consumer {
@@ -48,6 +52,10 @@ class Consumer {
                         const std::vector<AckStatus>& statuses, bool recovered);
     void sleep_service_time(std::size_t orders);
     void recover_from(const std::exception& error);
+    // Publishes where in the batch this consumer is; stops here when a fault is aimed at it.
+    void enter(model::ConsumerWindow window);
+    void skip_foreign(const std::vector<std::string>& ids);
+    void count_move(DeadLetterer::Moved moved);
 
     ConsumerConfig config_;
     measure::ConsumerSlot& slot_;

@@ -1,6 +1,7 @@
 // Dead letters: an entry nobody can process moves, in one script, to the group's dead-letter
 // stream with its fields, the group, the delivery count and the reason; then XACK, then
-// optionally XDEL. The script only moves an entry that is still pending, so it moves it once.
+// optionally XDEL. The script only moves an entry that is still pending, so it moves it once,
+// and only one of the run's own: an entry without the run's stamp is someone else's.
 #pragma once
 
 #include <cstdint>
@@ -16,9 +17,13 @@ class DeadLetterer {
     DeadLetterer(const model::RunKeys& keys, std::string group, std::string consumer,
                  bool delete_entry);
 
-    // True when this call moved the entry (false: someone acknowledged it first).
-    bool move(redis::Connection& connection, const std::string& id, const std::string& reason,
-              std::int64_t deliveries);
+    enum class Moved {
+        moved,        // into the dead-letter stream, and acknowledged
+        not_pending,  // someone acknowledged it first: nothing done
+        foreign,      // not the run's entry: acknowledged in the run's group, nothing else
+    };
+    Moved move(redis::Connection& connection, const std::string& id, const std::string& reason,
+               std::int64_t deliveries);
 
   private:
     const model::RunKeys& keys_;

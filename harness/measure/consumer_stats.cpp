@@ -30,6 +30,7 @@ void each_counter(Counters& c, Visit visit) {
     visit("errors", c.errors);
     visit("starts", c.starts);
     visit("group_recreated", c.group_recreated);
+    visit("foreign_skipped", c.foreign_skipped);
 }
 }  // namespace
 

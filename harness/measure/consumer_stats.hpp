@@ -28,6 +28,9 @@ struct ConsumerCounters {
     std::atomic<std::uint64_t> errors{0};
     std::atomic<std::uint64_t> starts{0};
     std::atomic<std::uint64_t> group_recreated{0};  // NOGROUP seen: the group was created again
+    // Entries without the run's stamp (someone else's, on a shared stream): acknowledged in the
+    // run's own group and otherwise left alone.
+    std::atomic<std::uint64_t> foreign_skipped{0};
     std::atomic<std::int64_t> pid{0};
 
     nlohmann::json to_json() const;
@@ -37,6 +40,9 @@ struct ConsumerCounters {
 // Written by the supervisor's chaos controller, read by the worker between orders.
 struct ConsumerControl {
     std::atomic<std::int64_t> service_override_us{-1};  // >= 0: the `slow` fault is on
+    // >= 0: the next time the worker enters this model::ConsumerWindow it stops itself
+    // (SIGSTOP) there, so a kill or pause lands exactly in that window; -1: not armed.
+    std::atomic<std::int64_t> park_in_window{-1};
 };
 
 struct ConsumerSlot {
@@ -45,7 +51,12 @@ struct ConsumerSlot {
     // Entries the worker has read and not finished (applied, failed or dead-lettered): lets a
     // fault find a worker mid-processing even in the `before` mode, where nothing is pending.
     std::atomic<std::int64_t> in_flight{0};
-    Histogram latency_first;      // end to end, first delivery
+    std::atomic<std::int64_t> window{0};           // model::ConsumerWindow it is in now
+    std::atomic<std::int64_t> parked{-1};          // the window it stopped itself in, or -1
+    std::atomic<std::int64_t> parked_ns{0};        // when (monotonic): the first to arrive wins
+    std::atomic<std::int64_t> applied_unacked{0};  // effects applied, batch not yet acked
+    std::atomic<std::int64_t> acked_unapplied{0};  // acknowledged, effects not yet applied
+    Histogram latency_first;                       // end to end, first delivery
     Histogram latency_recovered;  // end to end, delivered again (claimed or replayed)
 };
 

@@ -13,6 +13,7 @@ class RunKeys {
     RunKeys(const std::string& run_id, const std::string& stream_name,
             const std::string& stream_key_override = {}, int shard = 0);
 
+    const std::string& run_id() const { return run_id_; }
     const std::string& stream() const { return stream_; }
     bool stream_is_run_scoped() const { return stream_run_scoped_; }
     std::string acked(const std::string& group) const { return prefix_ + "acked:" + group; }
@@ -24,6 +25,7 @@ class RunKeys {
     std::vector<std::string> owned_keys(const std::vector<std::string>& groups) const;
 
   private:
+    std::string run_id_;
     std::string prefix_;
     std::string stream_;
     bool stream_run_scoped_ = true;

@@ -1,6 +1,7 @@
 #include "harness/model/order.hpp"
 
 #include <charconv>
+#include <type_traits>
 
 namespace sh::model {
 
@@ -43,7 +44,9 @@ Order OrderAttributes::make(std::uint64_t seq, std::int64_t intended_send_ns) co
 namespace {
 // Every field of an order's entry, in order, for both encodings below.
 template <typename Visit, typename Filler>
-void visit_fields(const Order& order, std::size_t payload_bytes, Visit visit, Filler filler) {
+void visit_fields(const std::string& run_id, const Order& order, std::size_t payload_bytes,
+                  Visit visit, Filler filler) {
+    visit("run", run_id);
     visit("orderno", order.seq);
     visit("user", order.user);
     visit("amount", order.amount);
@@ -53,18 +56,22 @@ void visit_fields(const Order& order, std::size_t payload_bytes, Visit visit, Fi
 }
 
 std::size_t field_count(const Order& order, std::size_t payload_bytes) {
-    return 2 * (4 + (order.poison ? 1 : 0) + (payload_bytes > 0 ? 1 : 0));
+    return 2 * (5 + (order.poison ? 1 : 0) + (payload_bytes > 0 ? 1 : 0));
 }
 }  // namespace
 
-redis::Args order_fields(const Order& order, std::size_t payload_bytes) {
+redis::Args order_fields(const std::string& run_id, const Order& order, std::size_t payload_bytes) {
     redis::Args fields;
     fields.reserve(field_count(order, payload_bytes));
     visit_fields(
-        order, payload_bytes,
-        [&](const char* name, auto value) {
+        run_id, order, payload_bytes,
+        [&](const char* name, const auto& value) {
             fields.emplace_back(name);
-            fields.push_back(std::to_string(value));
+            if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string>) {
+                fields.push_back(value);
+            } else {
+                fields.push_back(std::to_string(value));
+            }
         },
         [&](const char* name, std::size_t bytes) {
             fields.emplace_back(name);
@@ -73,15 +80,15 @@ redis::Args order_fields(const Order& order, std::size_t payload_bytes) {
     return fields;
 }
 
-void append_xadd(redis::CommandBuffer& buffer, const std::string& key, const Order& order,
-                 std::size_t payload_bytes) {
+void append_xadd(redis::CommandBuffer& buffer, const std::string& key, const std::string& run_id,
+                 const Order& order, std::size_t payload_bytes) {
     buffer.begin(3 + field_count(order, payload_bytes));
     buffer.arg("XADD");
     buffer.arg(key);
     buffer.arg("*");
     visit_fields(
-        order, payload_bytes,
-        [&](const char* name, auto value) {
+        run_id, order, payload_bytes,
+        [&](const char* name, const auto& value) {
             buffer.arg(name);
             buffer.arg(value);
         },
@@ -102,6 +109,11 @@ std::optional<Order> decode_order(const redis::Fields& fields) {
     const auto* poison = redis::find_field(fields, "poison");
     order.poison = poison != nullptr && *poison == "1";
     return order;
+}
+
+bool stamped_by(const redis::Fields& fields, std::string_view run_id) {
+    const auto* stamp = redis::find_field(fields, "run");
+    return stamp != nullptr && *stamp == run_id;
 }
 
 }  // namespace sh::model

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -149,6 +150,16 @@ int ChildProcess::wait() {
         if (result < 0 && errno != EINTR) status_ = 0;
     }
     return status_.value_or(0);
+}
+
+bool ChildProcess::stopped() const {
+    if (!running()) return false;
+    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    // "pid (comm) S ...": the state follows the last ')' (comm may hold parentheses).
+    auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'T';
 }
 
 int ChildProcess::terminate(std::chrono::milliseconds grace) {

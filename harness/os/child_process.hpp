@@ -30,6 +30,8 @@ class ChildProcess {
 
     pid_t pid() const { return pid_; }
     bool running() const { return pid_ > 0 && !status_; }
+    // Stopped by a signal (SIGSTOP, or one it raised itself), per /proc/<pid>/stat.
+    bool stopped() const;
     void signal(int signo) const;
     // Reaps the child if it has exited; returns its wait status then.
     std::optional<int> poll();

@@ -56,6 +56,14 @@ std::uint64_t OutcomeTable::count(Outcome which) const {
     return matching;
 }
 
+std::vector<std::uint64_t> OutcomeTable::list(Outcome which) const {
+    std::vector<std::uint64_t> matching;
+    for (std::uint64_t seq = 0; seq < size_; ++seq) {
+        if (at(seq) == which) matching.push_back(seq);
+    }
+    return matching;
+}
+
 std::size_t OutcomeTable::memory_bytes() const {
     auto present = std::count_if(chunks_.begin(), chunks_.end(),
                                  [](const auto& words) { return words != nullptr; });

@@ -66,6 +66,8 @@ class OutcomeTable {
     std::uint64_t size() const { return size_; }
     void resize(std::uint64_t orders) { size_ = orders; }
     std::uint64_t count(Outcome which) const;
+    // The order numbers with this outcome (for the rare ones: indeterminate, failed).
+    std::vector<std::uint64_t> list(Outcome which) const;
     std::size_t memory_bytes() const;
 
   private:

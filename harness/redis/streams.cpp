@@ -87,8 +87,9 @@ std::vector<ConsumerInfo> xinfo_consumers(Connection& connection, const std::str
 
 std::vector<PendingEntry> xpending(Connection& connection, const std::string& key,
                                    const std::string& group, std::int64_t min_idle_ms,
-                                   std::int64_t count, const std::string& consumer) {
-    Args args{"XPENDING",           key, group, "IDLE", std::to_string(min_idle_ms), "-", "+",
+                                   std::int64_t count, const std::string& consumer,
+                                   const std::string& start) {
+    Args args{"XPENDING",           key, group, "IDLE", std::to_string(min_idle_ms), start, "+",
               std::to_string(count)};
     if (!consumer.empty()) args.push_back(consumer);
     auto reply = connection.command(args);

@@ -50,10 +50,11 @@ bool create_group(Connection& connection, const std::string& key, const std::str
 std::vector<GroupInfo> xinfo_groups(Connection& connection, const std::string& key);
 std::vector<ConsumerInfo> xinfo_consumers(Connection& connection, const std::string& key,
                                           const std::string& group);
-// XPENDING key group IDLE min_idle - + count [consumer]
+// XPENDING key group IDLE min_idle start + count [consumer]
 std::vector<PendingEntry> xpending(Connection& connection, const std::string& key,
                                    const std::string& group, std::int64_t min_idle_ms,
-                                   std::int64_t count, const std::string& consumer = {});
+                                   std::int64_t count, const std::string& consumer = {},
+                                   const std::string& start = "-");
 std::int64_t xlen(Connection& connection, const std::string& key);
 
 // "1700000000000-5" -> {1700000000000, 5}; used to compare IDs without string tricks.

@@ -67,6 +67,7 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
     options.out_dir = out_dir;
     options.executable = settings.executable;
     options.keep_keys = settings.keep_keys;
+    options.allow_eviction = settings.allow_eviction;
     options.quiet = settings.quiet;
     chaos::ChaosController chaos;
     if (!workload.chaos.events.empty()) options.observer = &chaos;

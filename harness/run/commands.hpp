@@ -24,6 +24,7 @@ struct RunSettings {
     std::string run_id;   // empty: generated
     std::string executable;
     bool keep_keys = false;
+    bool allow_eviction = false;
     bool quiet = false;
 };
 

@@ -1,5 +1,8 @@
 #include "harness/run/fleet.hpp"
 
+#include <sys/wait.h>
+
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
@@ -48,7 +51,8 @@ void Fleet::start(Worker& worker, bool new_name) {
                                      "--client-name",    worker.client_name,
                                      "--slot",           std::to_string(worker.slot),
                                      "--stats-fd",       "3",
-                                     "--seed",           std::to_string(seed)};
+                                     "--seed",           std::to_string(seed),
+                                     "--group-start-id", config_.group_start_id};
     os::SpawnOptions options;
     std::string url_variable(redis_url_env);
     url_variable.append("=").append(config_.redis_url);
@@ -86,9 +90,44 @@ std::vector<WorkerExit> Fleet::restart_exited() {
     return exits;
 }
 
-void Fleet::stop_all(std::chrono::milliseconds grace) {
+std::vector<std::string> Fleet::stop_all(std::chrono::milliseconds grace) {
     for (auto& worker : workers_) worker.process.signal(SIGTERM);
-    for (auto& worker : workers_) worker.process.terminate(grace);
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    std::vector<std::string> killed;
+    for (auto& worker : workers_) {
+        if (!worker.process.running()) continue;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        auto status = worker.process.terminate(std::max(left, std::chrono::milliseconds(0)));
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) killed.push_back(worker.name);
+    }
+    return killed;
+}
+
+std::chrono::milliseconds Fleet::stop_grace() const {
+    // Exponential service times have no upper bound: a batch taking more than three times its
+    // mean plus twenty single means is improbable enough (e^-20 for one order).
+    constexpr std::int64_t margin_ms = 5000;
+    std::int64_t longest_ms = 0;
+    for (const auto& group : workload_.groups) {
+        auto mean_us = group.service_time.mean_us;
+        // A claim pass hands up to claim.count entries to the worker at once.
+        auto batch = group.claim.enabled ? std::max(group.batch, group.claim.count) : group.batch;
+        std::int64_t batch_us = batch * mean_us;
+        switch (group.service_time.distribution) {
+            case workload::ServiceDistribution::constant:
+                break;
+            case workload::ServiceDistribution::uniform:
+                batch_us = 2 * batch * mean_us;
+                break;
+            case workload::ServiceDistribution::exponential:
+                batch_us = 3 * batch * mean_us + 20 * mean_us;
+                break;
+        }
+        longest_ms =
+            std::max(longest_ms, group.block_ms + batch_us / 1000 + group.sleep_after_batch_ms);
+    }
+    return std::chrono::milliseconds(longest_ms + margin_ms);
 }
 
 }  // namespace sh::run

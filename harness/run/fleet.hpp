@@ -17,7 +17,8 @@ struct FleetConfig {
     std::string run_id;
     std::string redis_url;  // passed through the environment, never argv
     int stats_fd = -1;
-    std::string log_dir;  // worker stdout/stderr, one file per consumer name
+    std::string log_dir;               // worker stdout/stderr, one file per consumer name
+    std::string group_start_id = "0";  // the ID the supervisor created the groups at
 };
 
 struct Worker {
@@ -49,8 +50,12 @@ class Fleet {
     void start_all();
     // Reaps workers that exited and restarts them per their group's restart policy.
     std::vector<WorkerExit> restart_exited();
-    // SIGTERM everyone (a clean stop acknowledges the batch in hand), SIGKILL after grace.
-    void stop_all(std::chrono::milliseconds grace);
+    // SIGTERM everyone (a clean stop finishes and acknowledges the batch in hand), SIGKILL
+    // after grace; returns the names of those that had to be killed.
+    std::vector<std::string> stop_all(std::chrono::milliseconds grace);
+    // How long a clean stop may take: the longest a worker can spend on the batch in hand
+    // (its read's BLOCK, a batch of service times, the pause after it) plus a margin.
+    std::chrono::milliseconds stop_grace() const;
 
     std::vector<Worker>& workers() { return workers_; }
     const std::vector<Worker>& workers() const { return workers_; }

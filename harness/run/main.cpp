@@ -36,6 +36,9 @@ void add_run_options(CLI::App* command, sh::run::RunSettings& settings) {
     command->add_flag("--keep-keys", settings.keep_keys,
                       "leave the run's keys on an external Redis for inspection");
     command->add_flag("--quiet", settings.quiet, "no progress display");
+    command->add_flag("--allow-eviction", settings.allow_eviction,
+                      "run on a Redis whose maxmemory-policy may evict keys (the run then fails "
+                      "if any key is evicted while it goes)");
 }
 
 double fraction_option(const std::string& text, const char* flag) {
@@ -178,6 +181,7 @@ int main(int argc, char** argv) {
     worker_cmd->add_option("--slot", worker.slot)->required();
     worker_cmd->add_option("--stats-fd", worker.stats_fd);
     worker_cmd->add_option("--seed", worker.seed);
+    worker_cmd->add_option("--group-start-id", worker.group_start_id);
 
     try {
         app.parse(argc, argv);

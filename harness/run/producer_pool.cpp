@@ -16,6 +16,7 @@ ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endp
         produce::ProducerConfig config;
         config.endpoint = endpoint;
         config.stream_key = stream_key;
+        config.run_id = run_id;
         config.spec = spec;
         config.payload_bytes = static_cast<std::size_t>(workload.stream.payload_bytes);
         config.rate_per_producer = spec.rate / static_cast<double>(spec.count);

@@ -20,7 +20,10 @@ constexpr double max_backlog_s = 0.05;
 RateController::RateController(const workload::Workload& workload) {
     // A backlog of a few batches per consumer is normal pipelining; more means falling behind.
     std::int64_t in_flight = 0;
-    for (const auto& group : workload.groups) in_flight += group.consumers * group.batch;
+    for (const auto& group : workload.groups) {
+        in_flight += group.consumers * group.batch;
+        groups_.push_back(group.name);
+    }
     backlog_bound_ = std::max<std::int64_t>(100, 4 * in_flight);
 }
 
@@ -35,6 +38,7 @@ void RateController::tick(redis::Connection& connection, const std::string& stre
     next_ns_ = now_ns + interval_ns;
     std::int64_t backlog = 0;
     for (const auto& info : redis::xinfo_groups(connection, stream_key)) {
+        if (std::find(groups_.begin(), groups_.end(), info.name) == groups_.end()) continue;
         backlog += info.pending + info.lag.value_or(0);
     }
     auto behind = producers.max_behind_ns();

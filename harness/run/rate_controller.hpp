@@ -30,6 +30,7 @@ class RateController {
     nlohmann::json summary(const nlohmann::json& timeline) const;
 
   private:
+    std::vector<std::string> groups_;  // the run's own: a shared stream has others' groups too
     std::int64_t backlog_bound_;
     std::int64_t next_ns_ = 0;
     double last_rate_ = 0;

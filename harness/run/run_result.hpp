@@ -37,6 +37,13 @@ struct TimelineEvent {
     nlohmann::json data = nlohmann::json::object();  // what the target held, recovery time...
 };
 
+// The fleet's stop at the end of the run: how long workers had to finish the batch in hand,
+// and which had to be killed (their unfinished work is then the harness's doing).
+struct FinalStop {
+    double grace_s = 0;
+    std::vector<std::string> killed;
+};
+
 struct RunResult {
     std::string run_id;
     std::string started_at;   // ISO 8601 UTC
@@ -47,6 +54,8 @@ struct RunResult {
     std::uint64_t produced_failed = 0;
     std::uint64_t produced_indeterminate = 0;
     std::uint64_t producer_reconnects = 0;
+    verify::IndeterminateResolution indeterminate;  // what became of lost XADD replies
+    std::int64_t evicted_keys = 0;                  // INFO evicted_keys grew by this much
     double producing_s = 0;
     double drain_s = 0;
     bool drained = false;
@@ -65,6 +74,8 @@ struct RunResult {
     // at or above it.
     std::vector<std::uint64_t> restart_watermarks;
     nlohmann::json chaos = nlohmann::json::object();  // schedule and fault summary
+    std::vector<verify::FaultTally> faults;           // per scheduled kind, for the gates
+    FinalStop final_stop;
     std::vector<verify::GateResult> gates;
     bool passed = false;
 };

@@ -22,6 +22,7 @@
 #include "harness/run/producer_pool.hpp"
 #include "harness/run/progress.hpp"
 #include "harness/run/rate_controller.hpp"
+#include "harness/run/redis_setup.hpp"
 #include "harness/run/retention.hpp"
 #include "harness/run/sampler.hpp"
 #include "harness/verify/ledger_reader.hpp"
@@ -32,7 +33,6 @@ namespace sh::run {
 namespace {
 
 constexpr auto poll_interval = std::chrono::milliseconds(50);
-constexpr auto worker_stop_grace = std::chrono::milliseconds(5000);
 constexpr std::int64_t worker_start_timeout_ns = 10'000'000'000;
 
 double seconds_since(std::int64_t start_ns) {
@@ -48,19 +48,6 @@ std::string utc_now(const char* format) {
     return buffer;
 }
 
-// Redis 6.2 brought XAUTOCLAIM and XPENDING IDLE, which the claim loop relies on.
-void require_version(const std::string& version) {
-    int major = 0;
-    int minor = 0;
-    char dot = 0;
-    std::istringstream(version) >> major >> dot >> minor;
-    if (major < 6 || (major == 6 && minor < 2)) {
-        throw EnvironmentError("Redis " + version +
-                               " is too old: streamharness needs 6.2 or later (XAUTOCLAIM, "
-                               "XPENDING IDLE)");
-    }
-}
-
 // The run's own keys must not exist yet: a collision would mix two runs' ledgers.
 void require_fresh_keys(redis::Connection& connection, const model::RunKeys& keys,
                         const std::vector<std::string>& groups) {
@@ -70,11 +57,6 @@ void require_fresh_keys(redis::Connection& connection, const model::RunKeys& key
             throw EnvironmentError("key " + key + " already exists: pick another --run-id");
         }
     }
-}
-
-bool key_exists(redis::Connection& connection, const std::string& key) {
-    auto reply = connection.command({"EXISTS", key});
-    return redis::ReplyView(reply.get()).integer() != 0;
 }
 
 std::string describe_persistence(redis::Connection& connection, const workload::Workload& workload,
@@ -90,16 +72,27 @@ struct DrainOutcome {
     double seconds = 0;
 };
 
-// Waits until no group has anything pending or unread, keeping the fleet alive meanwhile.
-DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys, double timeout_s,
-                   const os::StopSignals& stop, const std::function<void()>& housekeeping) {
+// Whether a running worker still works on entries it has read: in the `before` mode they are
+// acknowledged (nothing pending) but their effects are not all applied yet.
+bool any_in_flight(const Fleet& fleet, const measure::StatsRegion& stats) {
+    return std::any_of(fleet.workers().begin(), fleet.workers().end(), [&](const Worker& worker) {
+        return worker.process.running() &&
+               stats.slots()[worker.slot].in_flight.load(std::memory_order_relaxed) > 0;
+    });
+}
+
+// Waits until no group has anything pending or unread of the run's and no worker holds work
+// in flight, keeping the fleet alive meanwhile.
+DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys,
+                   const std::vector<std::string>& groups, double timeout_s,
+                   const os::StopSignals& stop, const std::function<bool()>& housekeeping) {
     auto start = measure::monotonic_ns();
     for (;;) {
-        housekeeping();
-        bool idle = true;
+        bool idle = housekeeping();
         try {
             for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
-                if (info.pending != 0 || verify::has_unread(connection, keys.stream(), info)) {
+                if (std::find(groups.begin(), groups.end(), info.name) == groups.end()) continue;
+                if (info.pending != 0 || verify::has_unread(connection, keys, info)) {
                     idle = false;
                 }
             }
@@ -143,6 +136,10 @@ void wait_until_started(Fleet& fleet, const measure::StatsRegion& stats, const s
 
 void collect_stats(RunResult& result, const measure::StatsRegion& stats, Fleet& fleet,
                    const workload::Workload& workload) {
+    result.groups.resize(workload.groups.size());
+    for (std::size_t g = 0; g < workload.groups.size(); ++g) {
+        result.groups[g].name = workload.groups[g].name;
+    }
     std::vector<measure::ConsumerCounters> sums(workload.groups.size());
     for (auto& worker : fleet.workers()) {
         const auto& slot = stats.slots()[worker.slot];
@@ -160,20 +157,47 @@ void collect_stats(RunResult& result, const measure::StatsRegion& stats, Fleet& 
     }
 }
 
-void delete_run_keys(redis::Connection& connection, const model::RunKeys& keys,
-                     const workload::Workload& workload, bool stream_preexisted) {
-    std::vector<std::string> groups;
-    for (const auto& group : workload.groups) groups.push_back(group.name);
-    redis::Args unlink{"UNLINK"};
-    for (const auto& key : keys.owned_keys(groups)) unlink.push_back(key);
-    if (!keys.stream_is_run_scoped() && !stream_preexisted) unlink.push_back(keys.stream());
-    connection.command(unlink);
-    if (!keys.stream_is_run_scoped() && stream_preexisted) {
-        // The user's own stream stays; only the groups this run created go.
-        for (const auto& group : groups) {
-            connection.command_allow_error({"XGROUP", "DESTROY", keys.stream(), group});
-        }
+// The producers' record against what Redis holds, per group, and the gates.
+void verify_run(RunResult& result, redis::Connection& control, const model::RunKeys& keys,
+                const workload::Workload& workload, const ProducerPool& producers,
+                const model::OrderAttributes& attributes) {
+    const auto& outcomes = producers.outcomes();
+    result.orders_allocated = producers.allocated();
+    result.produced_ok = outcomes.count(produce::Outcome::ok);
+    result.produced_failed = outcomes.count(produce::Outcome::failed);
+    result.produced_indeterminate = outcomes.count(produce::Outcome::indeterminate);
+    result.producer_reconnects = producers.totals().reconnects.load();
+    producers.merge_xadd_latency(*result.xadd_latency);
+    result.xadd_latency_per_producer = producers.xadd_latency_summaries();
+
+    std::vector<verify::GroupLedger> ledgers;
+    for (const auto& group : workload.groups) {
+        ledgers.push_back(verify::read_ledger(control, keys, group));
     }
+    auto indeterminate = outcomes.list(produce::Outcome::indeterminate);
+    result.indeterminate = verify::resolve_indeterminate(
+        outcomes, verify::find_in_stream(control, keys, indeterminate), ledgers);
+
+    std::vector<verify::GroupVerdict> verdicts;
+    std::vector<verify::GroupMeasurements> measurements;
+    double active_s = result.producing_s + result.drain_s;
+    for (std::size_t g = 0; g < workload.groups.size(); ++g) {
+        auto& group = result.groups[g];
+        group.verdict = verify::verify_group(outcomes, attributes, ledgers[g],
+                                             result.restart_watermarks, result.indeterminate);
+        group.applied_per_s =
+            active_s > 0 ? static_cast<double>(group.verdict.applied) / active_s : 0;
+        verdicts.push_back(group.verdict);
+        measurements.push_back({group.name,
+                                static_cast<double>(group.latency_all->percentile(99)) / 1000.0,
+                                group.applied_per_s});
+    }
+    result.gates = verify::evaluate_gates(workload.gates, verdicts, measurements, result.drained);
+    auto run_gates = verify::evaluate_run_gates(
+        workload.gates, {result.produced_ok, result.produced_failed, result.produced_indeterminate,
+                         result.evicted_keys, result.faults});
+    result.gates.insert(result.gates.end(), run_gates.begin(), run_gates.end());
+    result.passed = verify::all_passed(result.gates);
 }
 
 }  // namespace
@@ -210,25 +234,28 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     redis::Connection control(endpoint,
                               {std::chrono::milliseconds(2000), std::chrono::milliseconds(10000),
                                "sh:" + result.run_id + ":supervisor"});
-    auto version = measure::info_field(control, "server", "redis_version");
-    require_version(version);
+    auto server = check_server(control, options.allow_eviction);
     model::RunKeys keys(result.run_id, workload.stream.name, workload.stream.key);
     std::vector<std::string> group_names;
     for (const auto& group : workload.groups) group_names.push_back(group.name);
     require_fresh_keys(control, keys, group_names);
-    bool stream_preexisted = key_exists(control, keys.stream());
+    // Declared before the fleet and the producers, so that on an error they are stopped first
+    // and cannot recreate what it removes.
+    CreatedCleanup created(control, keys, group_names,
+                           options.redis_url.has_value() && !options.keep_keys);
     // Groups exist before the first XADD, so no group misses an order (workers tolerate
     // BUSYGROUP). A wrong key type surfaces here as WRONGTYPE.
-    for (const auto& group : workload.groups) {
-        redis::create_group(control, keys.stream(), group.name, "0");
-    }
+    create_run_groups(control, keys, group_names, created.record());
 
     result.environment = {
-        {"redis_version", version},
+        {"redis_version", server.version},
         {"redis", options.redis_url ? endpoint.redacted() : "embedded"},
         {"persistence", describe_persistence(control, workload, options.redis_url.has_value())},
+        {"maxmemory_policy", server.maxmemory_policy},
         {"host_cores", std::thread::hardware_concurrency()},
         {"stream_key", keys.stream()},
+        {"stream_created", created.record().stream},
+        {"group_start_id", created.record().group_start_id},
     };
 
     std::filesystem::create_directories(options.out_dir + "/logs");
@@ -241,7 +268,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     std::ofstream(workload_path) << result.workload.dump(2);
 
     Fleet fleet({options.executable, workload_path, result.run_id, endpoint.to_url(), memory.fd(),
-                 options.out_dir + "/logs"},
+                 options.out_dir + "/logs", created.record().group_start_id},
                 workload);
     auto* stats = measure::StatsRegion::initialise(memory.data(), fleet.slot_count());
 
@@ -290,6 +317,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
                          static_cast<std::size_t>(faults), sampler.latest_row()});
     };
     if (producers.rate_controlled()) rate_controller.start(producers);
+    // Faults due at 0 s take hold (a fault aimed at a window is armed) before the first order.
+    if (options.observer != nullptr) options.observer->tick(run_control, true);
     producers.start();
     while (!producers.finished()) {
         if (stop.requested()) producers.request_stop();
@@ -299,8 +328,10 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     producers.join();
     result.producing_s = seconds_since(run_start);
 
-    auto drained =
-        drain(control, keys, workload.drain_timeout_s, stop, [&] { housekeeping(false); });
+    auto drained = drain(control, keys, group_names, workload.drain_timeout_s, stop, [&] {
+        housekeeping(false);
+        return !any_in_flight(fleet, *stats);
+    });
     result.drained = drained.drained;
     result.drain_s = drained.seconds;
     result.retention_trimmed = retention.trimmed();
@@ -311,42 +342,18 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     result.memory = sampler.memory();
     result.memory["outcome_record_bytes"] = producers.outcomes().memory_bytes();
     if (options.observer != nullptr) options.observer->finish(run_control);
-    fleet.stop_all(worker_stop_grace);
+    result.final_stop.grace_s = static_cast<double>(fleet.stop_grace().count()) / 1000.0;
+    result.final_stop.killed = fleet.stop_all(fleet.stop_grace());
     if (stop.requested())
         throw EnvironmentError("interrupted by signal " + std::to_string(stop.signal_number()));
 
-    const auto& outcomes = producers.outcomes();
-    result.orders_allocated = producers.allocated();
-    result.produced_ok = outcomes.count(produce::Outcome::ok);
-    result.produced_failed = outcomes.count(produce::Outcome::failed);
-    result.produced_indeterminate = outcomes.count(produce::Outcome::indeterminate);
-    result.producer_reconnects = producers.totals().reconnects.load();
-    producers.merge_xadd_latency(*result.xadd_latency);
-    result.xadd_latency_per_producer = producers.xadd_latency_summaries();
-
-    result.groups.resize(workload.groups.size());
-    std::vector<verify::GroupVerdict> verdicts;
-    std::vector<verify::GroupMeasurements> measurements;
+    auto evicted_now = evicted_keys(control);
+    // INFO stats start again from zero when the embedded server restarts.
+    result.evicted_keys =
+        evicted_now >= server.evicted_keys ? evicted_now - server.evicted_keys : evicted_now;
     collect_stats(result, *stats, fleet, workload);
-    double active_s = result.producing_s + result.drain_s;
-    for (std::size_t g = 0; g < workload.groups.size(); ++g) {
-        auto& group = result.groups[g];
-        group.name = workload.groups[g].name;
-        auto ledger = verify::read_ledger(control, keys, workload.groups[g]);
-        group.verdict =
-            verify::verify_group(outcomes, attributes, ledger, result.restart_watermarks);
-        group.applied_per_s =
-            active_s > 0 ? static_cast<double>(group.verdict.applied) / active_s : 0;
-        verdicts.push_back(group.verdict);
-        measurements.push_back({group.name,
-                                static_cast<double>(group.latency_all->percentile(99)) / 1000.0,
-                                group.applied_per_s});
-    }
-    result.gates = verify::evaluate_gates(workload.gates, verdicts, measurements, result.drained);
-    result.passed = verify::all_passed(result.gates);
-    if (options.redis_url && !options.keep_keys) {
-        delete_run_keys(control, keys, workload, stream_preexisted);
-    }
+    verify_run(result, control, keys, workload, producers, attributes);
+    created.remove();
     return result;
 }
 

@@ -19,6 +19,7 @@ struct RunOptions {
     std::string out_dir;                   // where logs go (the report writer uses it too)
     std::string executable;                // the streamharness binary for workers
     bool keep_keys = false;                // leave the run's keys on an external Redis
+    bool allow_eviction = false;           // run on a server whose policy may evict keys
     bool quiet = false;                    // no progress lines
     RunObserver* observer = nullptr;       // the chaos controller, when the workload has faults
 };

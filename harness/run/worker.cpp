@@ -40,7 +40,8 @@ int run_worker(const WorkerArgs& args) {
             find_group(workload, args.group),
             args.name,
             args.client_name,
-            args.seed};
+            args.seed,
+            args.group_start_id};
         consume::Consumer consumer(std::move(config), slot);
         consumer.run([&] { return stop.requested(); });
         return 0;

@@ -19,6 +19,7 @@ struct WorkerArgs {
     std::size_t slot = 0;
     int stats_fd = 3;
     std::uint64_t seed = 1;
+    std::string group_start_id = "0";  // where the group is recreated after a Redis restart
 };
 
 // Runs the worker until SIGTERM (clean stop: the batch in hand is acknowledged first).

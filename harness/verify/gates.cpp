@@ -1,5 +1,6 @@
 #include "harness/verify/gates.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace sh::verify {
@@ -8,6 +9,7 @@ nlohmann::json GateResult::to_json() const {
     nlohmann::json result = {
         {"gate", gate}, {"limit", limit}, {"actual", actual}, {"passed", passed}};
     if (!group.empty()) result["group"] = group;
+    if (!fault.empty()) result["fault"] = fault;
     return result;
 }
 
@@ -17,7 +19,7 @@ void at_most(std::vector<GateResult>& results, const char* gate, const std::stri
              const std::optional<std::int64_t>& limit, double actual) {
     if (!limit) return;
     auto bound = static_cast<double>(*limit);
-    results.push_back({gate, group, bound, actual, actual <= bound});
+    results.push_back({gate, group, "", bound, actual, actual <= bound});
 }
 
 }  // namespace
@@ -27,7 +29,7 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
                                        const std::vector<GroupMeasurements>& measurements,
                                        bool drained) {
     std::vector<GateResult> results;
-    results.push_back({"drained", "", 1, drained ? 1.0 : 0.0, drained});
+    results.push_back({"drained", "", "", 1, drained ? 1.0 : 0.0, drained});
     for (const auto& verdict : verdicts) {
         const auto& group = verdict.group;
         at_most(results, "max_lost", group, gates.max_lost, static_cast<double>(verdict.lost));
@@ -39,24 +41,54 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
                 static_cast<double>(verdict.pending_left));
         at_most(results, "max_lag_left", group, gates.max_lag_left,
                 static_cast<double>(verdict.lag_left));
+        at_most(results, "max_dead_lettered_healthy", group, gates.max_dead_lettered_healthy,
+                static_cast<double>(verdict.dead_lettered_healthy));
+        at_most(results, "max_applied_and_dead_lettered", group,
+                gates.max_applied_and_dead_lettered,
+                static_cast<double>(verdict.applied_and_dead_lettered));
         if (gates.points_consistent && verdict.points_checked) {
-            results.push_back({"points_consistent", group, 1, verdict.points_consistent ? 1.0 : 0.0,
-                               verdict.points_consistent});
+            results.push_back({"points_consistent", group, "", 1,
+                               verdict.points_consistent ? 1.0 : 0.0, verdict.points_consistent});
         }
         if (gates.poison_dead_lettered) {
             auto missing = static_cast<double>(verdict.poison_not_dead_lettered);
-            results.push_back({"poison_dead_lettered", group, 0, missing, missing == 0});
+            results.push_back({"poison_dead_lettered", group, "", 0, missing, missing == 0});
         }
     }
     for (const auto& measured : measurements) {
         if (gates.max_p99_ms) {
-            results.push_back({"max_p99_ms", measured.group, *gates.max_p99_ms, measured.p99_ms,
+            results.push_back({"max_p99_ms", measured.group, "", *gates.max_p99_ms, measured.p99_ms,
                                measured.p99_ms <= *gates.max_p99_ms});
         }
         if (gates.min_applied_per_s) {
-            results.push_back({"min_applied_per_s", measured.group, *gates.min_applied_per_s,
+            results.push_back({"min_applied_per_s", measured.group, "", *gates.min_applied_per_s,
                                measured.applied_per_s,
                                measured.applied_per_s >= *gates.min_applied_per_s});
+        }
+    }
+    return results;
+}
+
+std::vector<GateResult> evaluate_run_gates(const workload::Gates& gates, const RunFacts& facts) {
+    std::vector<GateResult> results;
+    // Not optional: a run that produced nothing has verified nothing.
+    auto ok = static_cast<double>(facts.produced_ok);
+    auto least = static_cast<double>(std::max<std::int64_t>(1, gates.min_produced_ok));
+    results.push_back({"min_produced_ok", "", "", least, ok, ok >= least});
+    at_most(results, "max_produce_failed", "", gates.max_produce_failed,
+            static_cast<double>(facts.produce_failed));
+    at_most(results, "max_produce_indeterminate", "", gates.max_produce_indeterminate,
+            static_cast<double>(facts.produce_indeterminate));
+    at_most(results, "max_evicted_keys", "", gates.max_evicted_keys,
+            static_cast<double>(facts.evicted_keys));
+    if (gates.min_faults_landed) {
+        for (const auto& tally : facts.faults) {
+            // A kind scheduled fewer times than the limit must land every time.
+            auto needed = static_cast<double>(std::min<std::uint64_t>(
+                tally.scheduled, static_cast<std::uint64_t>(*gates.min_faults_landed)));
+            auto landed = static_cast<double>(tally.landed);
+            results.push_back(
+                {"min_faults_landed", "", tally.kind, needed, landed, landed >= needed});
         }
     }
     return results;

@@ -1,6 +1,7 @@
 // Gates: the workload's pass/fail thresholds applied to the verdicts and measurements.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -17,9 +18,26 @@ struct GroupMeasurements {
     double applied_per_s = 0;
 };
 
+// What the run-wide gates judge: the producers' record, Redis's evictions, the faults.
+struct FaultTally {
+    std::string kind;  // "kill", "pause", ...
+    std::uint64_t scheduled = 0;
+    std::uint64_t landed = 0;
+    std::uint64_t skipped = 0;
+};
+
+struct RunFacts {
+    std::uint64_t produced_ok = 0;
+    std::uint64_t produce_failed = 0;
+    std::uint64_t produce_indeterminate = 0;
+    std::int64_t evicted_keys = 0;
+    std::vector<FaultTally> faults;  // one per scheduled fault kind
+};
+
 struct GateResult {
     std::string gate;   // e.g. "max_lost"
     std::string group;  // empty for run-wide gates
+    std::string fault;  // the fault kind, for min_faults_landed
     double limit = 0;
     double actual = 0;
     bool passed = true;
@@ -31,6 +49,10 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
                                        const std::vector<GroupVerdict>& verdicts,
                                        const std::vector<GroupMeasurements>& measurements,
                                        bool drained);
+
+// The run-wide gates: min_produced_ok, max_produce_failed, max_produce_indeterminate,
+// max_evicted_keys, and min_faults_landed per scheduled fault kind.
+std::vector<GateResult> evaluate_run_gates(const workload::Gates& gates, const RunFacts& facts);
 
 bool all_passed(const std::vector<GateResult>& results);
 

@@ -1,5 +1,6 @@
 #include "harness/verify/ledger_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "harness/errors.hpp"
@@ -57,29 +58,83 @@ std::vector<DeadLetter> read_dead_letters(redis::Connection& connection, const s
     }
 }
 
-}  // namespace
-
-bool has_unread(redis::Connection& connection, const std::string& stream_key,
-                const redis::GroupInfo& info) {
-    if (info.lag && *info.lag == 0) return false;
-    auto reply =
-        connection.command({"XRANGE", stream_key, "(" + info.last_delivered_id, "+", "COUNT", "1"});
-    return redis::ReplyView(reply.get()).size() > 0;
+// Calls visit(entry) for every entry of the run after `after` (exclusive) until it returns
+// false or the stream ends.
+template <typename Visit>
+void each_own_entry(redis::Connection& connection, const model::RunKeys& keys,
+                    const std::string& after, Visit visit) {
+    std::string start = after.empty() ? "-" : "(" + after;
+    for (;;) {
+        auto reply = connection.command(
+            {"XRANGE", keys.stream(), start, "+", "COUNT", std::to_string(page)});
+        auto entries = redis::parse_entries(redis::ReplyView(reply.get()));
+        for (const auto& entry : entries) {
+            if (model::stamped_by(entry.fields, keys.run_id()) && !visit(entry)) return;
+        }
+        if (entries.size() < static_cast<std::size_t>(page)) return;
+        start = "(" + entries.back().id;
+    }
 }
 
-std::int64_t unread_count(redis::Connection& connection, const std::string& stream_key,
+// Pending entries of the group that are the run's: its own, or deleted (nobody can tell whose
+// they were, so they count against the run).
+std::int64_t own_pending(redis::Connection& connection, const model::RunKeys& keys,
+                         const redis::GroupInfo& info) {
+    if (info.pending == 0 || keys.stream_is_run_scoped()) return info.pending;
+    std::int64_t count = 0;
+    std::string start = "-";
+    for (;;) {
+        auto pending = redis::xpending(connection, keys.stream(), info.name, 0, page, {}, start);
+        for (const auto& entry : pending) {
+            auto reply = connection.command({"XRANGE", keys.stream(), entry.id, entry.id});
+            auto found = redis::parse_entries(redis::ReplyView(reply.get()));
+            if (found.empty() || model::stamped_by(found.front().fields, keys.run_id())) ++count;
+        }
+        if (pending.size() < static_cast<std::size_t>(page)) return count;
+        start = "(" + pending.back().id;
+    }
+}
+
+}  // namespace
+
+bool has_unread(redis::Connection& connection, const model::RunKeys& keys,
+                const redis::GroupInfo& info) {
+    if (info.lag && *info.lag == 0) return false;
+    bool found = false;
+    each_own_entry(connection, keys, info.last_delivered_id, [&](const redis::StreamEntry&) {
+        found = true;
+        return false;
+    });
+    return found;
+}
+
+std::int64_t unread_count(redis::Connection& connection, const model::RunKeys& keys,
                           const redis::GroupInfo& info) {
     if (info.lag && *info.lag == 0) return 0;
     std::int64_t count = 0;
-    std::string start = "(" + info.last_delivered_id;
-    for (;;) {
-        auto reply =
-            connection.command({"XRANGE", stream_key, start, "+", "COUNT", std::to_string(page)});
-        auto entries = redis::parse_entries(redis::ReplyView(reply.get()));
-        count += static_cast<std::int64_t>(entries.size());
-        if (entries.size() < static_cast<std::size_t>(page)) return count;
-        start = "(" + entries.back().id;
-    }
+    each_own_entry(connection, keys, info.last_delivered_id, [&](const redis::StreamEntry&) {
+        ++count;
+        return true;
+    });
+    return count;
+}
+
+std::vector<std::uint64_t> find_in_stream(redis::Connection& connection, const model::RunKeys& keys,
+                                          const std::vector<std::uint64_t>& candidates) {
+    std::vector<std::uint64_t> found;
+    if (candidates.empty()) return found;
+    std::vector<std::uint64_t> wanted = candidates;
+    std::sort(wanted.begin(), wanted.end());
+    auto exists = connection.command({"EXISTS", keys.stream()});
+    if (redis::ReplyView(exists.get()).integer() == 0) return found;
+    each_own_entry(connection, keys, "", [&](const redis::StreamEntry& entry) {
+        auto order = model::decode_order(entry.fields);
+        if (order && std::binary_search(wanted.begin(), wanted.end(), order->seq)) {
+            found.push_back(order->seq);
+        }
+        return found.size() < wanted.size();
+    });
+    return found;
 }
 
 GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& keys,
@@ -103,8 +158,8 @@ GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& key
     if (redis::ReplyView(exists.get()).integer() == 0) return ledger;  // gone with a restart
     for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
         if (info.name != group.name) continue;
-        ledger.pending_left = info.pending;
-        ledger.lag_left = unread_count(connection, keys.stream(), info);
+        ledger.pending_left = own_pending(connection, keys, info);
+        ledger.lag_left = unread_count(connection, keys, info);
     }
     return ledger;
 }

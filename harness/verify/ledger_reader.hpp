@@ -12,13 +12,17 @@ namespace sh::verify {
 GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& keys,
                         const workload::GroupSpec& group);
 
-// Whether the group still has entries to read. XINFO's lag alone cannot tell: after a trim
-// deleted entries the group never read, Redis 7.0 keeps counting them in lag (entries-added
-// minus entries-read), though nothing is left to deliver.
-bool has_unread(redis::Connection& connection, const std::string& stream_key,
+// Whether the group still has entries of this run to read. XINFO's lag alone cannot tell:
+// after a trim deleted entries the group never read, Redis 7.0 keeps counting them in lag
+// (entries-added minus entries-read), though nothing is left to deliver; and on a stream that
+// others write to, their entries are not the run's to wait for.
+bool has_unread(redis::Connection& connection, const model::RunKeys& keys,
                 const redis::GroupInfo& info);
-// How many entries after the group's last-delivered-id are still in the stream.
-std::int64_t unread_count(redis::Connection& connection, const std::string& stream_key,
+// How many of the run's entries after the group's last-delivered-id are still in the stream.
+std::int64_t unread_count(redis::Connection& connection, const model::RunKeys& keys,
                           const redis::GroupInfo& info);
+// The order numbers among `candidates` that are in the stream as the run's own entries.
+std::vector<std::uint64_t> find_in_stream(redis::Connection& connection, const model::RunKeys& keys,
+                                          const std::vector<std::uint64_t>& candidates);
 
 }  // namespace sh::verify

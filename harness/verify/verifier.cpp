@@ -22,9 +22,40 @@ void add_sample(std::vector<std::uint64_t>& sample, std::uint64_t seq) {
 
 }  // namespace
 
+IndeterminateResolution resolve_indeterminate(const produce::OutcomeTable& outcomes,
+                                              const std::vector<std::uint64_t>& found_in_stream,
+                                              const std::vector<GroupLedger>& ledgers) {
+    IndeterminateResolution resolution;
+    // Every order number some group holds a trace of: in the stream or in a dead-letter stream.
+    std::vector<std::uint64_t> traces = found_in_stream;
+    for (const auto& ledger : ledgers) {
+        for (const auto& letter : ledger.dead_letters) {
+            if (letter.seq) traces.push_back(*letter.seq);
+        }
+    }
+    std::sort(traces.begin(), traces.end());
+    for (auto seq : outcomes.list(produce::Outcome::indeterminate)) {
+        bool written = std::binary_search(traces.begin(), traces.end(), seq) ||
+                       std::any_of(ledgers.begin(), ledgers.end(), [&](const GroupLedger& ledger) {
+                           return bit_set(ledger.applied_bitmap, seq);
+                       });
+        if (written) {
+            resolution.recovered.push_back(seq);
+        } else {
+            ++resolution.unknown;
+        }
+    }
+    return resolution;
+}
+
+nlohmann::json IndeterminateResolution::to_json() const {
+    return {{"recovered", recovered.size()}, {"unknown", unknown}};
+}
+
 GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
                           const model::OrderAttributes& attributes, const GroupLedger& ledger,
-                          const std::vector<std::uint64_t>& restart_watermarks) {
+                          const std::vector<std::uint64_t>& restart_watermarks,
+                          const IndeterminateResolution& resolution) {
     using produce::Outcome;
     GroupVerdict verdict;
     verdict.lost_by_restart.assign(restart_watermarks.size(), 0);
@@ -55,16 +86,25 @@ GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
         if (attributes.is_poison(*letter.seq)) {
             ++verdict.dead_lettered_poison;
         } else {
-            ++verdict.dead_lettered_transient;
+            ++verdict.dead_lettered_healthy;
         }
+        if (bit_set(ledger.applied_bitmap, *letter.seq)) ++verdict.applied_and_dead_lettered;
     }
+    const auto& recovered = resolution.recovered;
+    auto written = [&](std::uint64_t seq, Outcome outcome) {
+        return outcome == Outcome::ok ||
+               (outcome == Outcome::indeterminate &&
+                std::binary_search(recovered.begin(), recovered.end(), seq));
+    };
 
     std::int64_t points_expected = 0;
     for (std::uint64_t seq = 0; seq < orders; ++seq) {
         auto outcome = outcomes.at(seq);
         bool applied = bit_set(ledger.applied_bitmap, seq);
         bool poison = attributes.is_poison(seq);
+        bool was_written = written(seq, outcome);
         if (outcome == Outcome::ok) ++verdict.produced_ok;
+        if (outcome == Outcome::indeterminate && was_written) ++verdict.recovered;
         if (applied) {
             ++verdict.applied;
             if (outcome == Outcome::ok) ++verdict.applied_ok;
@@ -72,12 +112,13 @@ GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
             if (outcome == Outcome::unsent || outcome == Outcome::failed) ++verdict.unexpected;
             if (poison) ++verdict.poison_applied;
             if (ledger.points_effect) points_expected += attributes.amount_of(seq);
-        } else if (outcome == Outcome::ok && !in_dlq[seq]) {
+        } else if (was_written && !in_dlq[seq]) {
             ++verdict.lost;
+            if (outcome == Outcome::indeterminate) ++verdict.lost_recovered;
             add_sample(verdict.lost_sample, seq);
             attribute_loss(seq);
         }
-        if (poison && outcome == Outcome::ok && !in_dlq[seq]) ++verdict.poison_not_dead_lettered;
+        if (poison && was_written && !in_dlq[seq]) ++verdict.poison_not_dead_lettered;
     }
     // Bits beyond the record: orders nobody produced in this run.
     for (std::uint64_t byte = (orders + 7) / 8; byte < ledger.applied_bitmap.size(); ++byte) {
@@ -110,10 +151,12 @@ GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
 nlohmann::json GroupVerdict::to_json() const {
     return {{"group", group},
             {"produced_ok", produced_ok},
+            {"recovered", recovered},
             {"applied", applied},
             {"applied_ok", applied_ok},
             {"applied_indeterminate", applied_indeterminate},
             {"lost", lost},
+            {"lost_recovered", lost_recovered},
             {"lost_sample", lost_sample},
             {"lost_by_restart", lost_by_restart},
             {"lost_unattributed", lost_unattributed},
@@ -123,7 +166,8 @@ nlohmann::json GroupVerdict::to_json() const {
             {"unexpected", unexpected},
             {"dead_lettered", dead_lettered},
             {"dead_lettered_poison", dead_lettered_poison},
-            {"dead_lettered_transient", dead_lettered_transient},
+            {"dead_lettered_healthy", dead_lettered_healthy},
+            {"applied_and_dead_lettered", applied_and_dead_lettered},
             {"dead_lettered_unattributed", dead_lettered_unattributed},
             {"dead_letter_reasons", dead_letter_reasons},
             {"poison_not_dead_lettered", poison_not_dead_lettered},

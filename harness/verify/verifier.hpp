@@ -36,11 +36,15 @@ struct GroupLedger {
 struct GroupVerdict {
     std::string group;
     std::uint64_t produced_ok = 0;
+    // Indeterminate orders shown to have been written (Jepsen's "recovered"): held to the same
+    // rules as orders produced ok from here on.
+    std::uint64_t recovered = 0;
     std::uint64_t applied = 0;     // distinct orders whose effect was applied
     std::uint64_t applied_ok = 0;  // of those, produced ok
     std::uint64_t applied_indeterminate = 0;
-    std::uint64_t lost = 0;                      // ok, neither applied nor dead-lettered
-    std::vector<std::uint64_t> lost_sample;      // the first few lost order numbers
+    std::uint64_t lost = 0;                  // ok or recovered, neither applied nor dead-lettered
+    std::uint64_t lost_recovered = 0;        // of those, recovered indeterminate orders
+    std::vector<std::uint64_t> lost_sample;  // the first few lost order numbers
     std::vector<std::uint64_t> lost_by_restart;  // per server restart: lost orders numbered
                                                  // below its watermark, at or above the one
                                                  // before
@@ -51,7 +55,8 @@ struct GroupVerdict {
     std::uint64_t unexpected = 0;  // applied but never (successfully or maybe) produced
     std::uint64_t dead_lettered = 0;
     std::uint64_t dead_lettered_poison = 0;
-    std::uint64_t dead_lettered_transient = 0;  // non-poison orders in the DLQ
+    std::uint64_t dead_lettered_healthy = 0;      // non-poison orders in the DLQ
+    std::uint64_t applied_and_dead_lettered = 0;  // applied, and in the DLQ too
     std::uint64_t dead_lettered_unattributed = 0;
     std::unordered_map<std::string, std::uint64_t> dead_letter_reasons;
     std::uint64_t poison_not_dead_lettered = 0;
@@ -67,13 +72,29 @@ struct GroupVerdict {
     nlohmann::json to_json() const;
 };
 
-// Verifies one group. Indeterminate orders may be present or absent and are never lost.
+// What became of the orders whose XADD reply was lost, once every group has drained.
+struct IndeterminateResolution {
+    std::vector<std::uint64_t> recovered;  // sorted: found in the stream or in a group's ledger
+    std::uint64_t unknown = 0;             // found nowhere: maybe never written, maybe lost
+    nlohmann::json to_json() const;
+};
+
+// An indeterminate order is recovered when it is in the stream (found_in_stream: order numbers
+// of the run's own entries), or when any group applied or dead-lettered it: either proves the
+// XADD was executed.
+IndeterminateResolution resolve_indeterminate(const produce::OutcomeTable& outcomes,
+                                              const std::vector<std::uint64_t>& found_in_stream,
+                                              const std::vector<GroupLedger>& ledgers);
+
+// Verifies one group. Recovered indeterminate orders count like orders produced ok; the others
+// may be present or absent and are never lost.
 // restart_watermarks: per Redis restart, how many order numbers had been handed out while no
 // server ran (RunResult::restart_watermarks): orders below it went to the old server or to none,
 // orders at or above it to a later one. A lost order is attributed to the first restart whose
 // watermark is above its number.
 GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
                           const model::OrderAttributes& attributes, const GroupLedger& ledger,
-                          const std::vector<std::uint64_t>& restart_watermarks = {});
+                          const std::vector<std::uint64_t>& restart_watermarks = {},
+                          const IndeterminateResolution& resolution = {});
 
 }  // namespace sh::verify

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/model/consumer_window.hpp"
 #include "harness/redis/embedded_server.hpp"
 
 namespace sh::workload {
@@ -84,16 +85,33 @@ struct GroupSpec {
     bool replay_pending = true;
 };
 
+// Every anomaly the verifier counts has a gate here whose default fails the run when it
+// happens (tests/unit/gates_test.cpp holds each to that).
 struct Gates {
+    // Per group.
     std::optional<std::int64_t> max_lost = 0;
     std::optional<std::int64_t> max_duplicated = 0;
     std::optional<std::int64_t> max_unexpected = 0;
     std::optional<std::int64_t> max_pending_left = 0;
     std::optional<std::int64_t> max_lag_left = 0;
+    // Non-poison orders in the dead-letter stream: never applied, so failed by default.
+    std::optional<std::int64_t> max_dead_lettered_healthy = 0;
+    // Orders whose effect was applied and that were also dead-lettered.
+    std::optional<std::int64_t> max_applied_and_dead_lettered = 0;
     bool points_consistent = true;
     bool poison_dead_lettered = true;
     std::optional<double> max_p99_ms;
-    std::optional<double> min_applied_per_s;  // per group
+    std::optional<double> min_applied_per_s;
+    // Run-wide. A run with no order produced ok never passes, whatever this says (>= 1).
+    std::int64_t min_produced_ok = 1;
+    // XADDs Redis refused, and XADDs whose reply was lost; a workload that restarts Redis
+    // states its own limits.
+    std::optional<std::int64_t> max_produce_failed = 0;
+    std::optional<std::int64_t> max_produce_indeterminate = 0;
+    // Keys Redis evicted during the run (INFO evicted_keys): a ledger may be among them.
+    std::optional<std::int64_t> max_evicted_keys = 0;
+    // Per scheduled fault kind: at least this many of its faults must have landed.
+    std::optional<std::int64_t> min_faults_landed = 1;
 };
 
 enum class FaultKind { kill, pause, disconnect, stop, slow, redis_restart };
@@ -113,6 +131,8 @@ struct FaultEvent {
     std::int64_t service_us = 100000;  // slow: the service time per order meanwhile
     FaultRestart restart = FaultRestart::same_name;
     bool hard = true;  // redis-restart: SIGKILL (true) or SHUTDOWN-like SIGTERM (false)
+    // kill and pause: land only while the target is in this window of its batch (none: any).
+    std::optional<model::ConsumerWindow> window;
 };
 
 struct ChaosSpec {

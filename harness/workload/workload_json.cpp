@@ -6,6 +6,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/workload/object_reader.hpp"
+#include "harness/workload/workload_checks.hpp"
 
 namespace sh::workload {
 
@@ -69,6 +70,14 @@ const Choices<FaultKind> fault_names{{"kill", FaultKind::kill},
 const Choices<FaultRestart> fault_restart_names{{"same-name", FaultRestart::same_name},
                                                 {"new-name", FaultRestart::new_name},
                                                 {"none", FaultRestart::none}};
+// "any" is the absence of a window: the fault lands wherever the target is.
+const Choices<int> window_names{
+    {"any", -1},
+    {"reading", static_cast<int>(model::ConsumerWindow::reading)},
+    {"processing", static_cast<int>(model::ConsumerWindow::processing)},
+    {"applied-unacked", static_cast<int>(model::ConsumerWindow::applied_unacked)},
+    {"acked-unapplied", static_cast<int>(model::ConsumerWindow::acked_unapplied)},
+    {"idle", static_cast<int>(model::ConsumerWindow::idle)}};
 const Choices<RetentionMode> retention_names{
     {"off", RetentionMode::off}, {"safe", RetentionMode::safe}, {"unsafe", RetentionMode::unsafe}};
 
@@ -141,6 +150,13 @@ void read_fault(ObjectReader& reader, FaultEvent& event) {
     reader.integer("service_us", event.service_us, 0, 60'000'000);
     reader.choice("restart", event.restart, fault_restart_names);
     reader.boolean("hard", event.hard);
+    int window = event.window ? static_cast<int>(*event.window) : -1;
+    reader.choice("window", window, window_names);
+    event.window = model::window_from_int(window);
+}
+
+std::string window_name(const std::optional<model::ConsumerWindow>& window) {
+    return window ? std::string(model::to_string(*window)) : "any";
 }
 
 void read_gates(ObjectReader& reader, Gates& gates) {
@@ -149,59 +165,20 @@ void read_gates(ObjectReader& reader, Gates& gates) {
     reader.optional_integer("max_unexpected", gates.max_unexpected, 0, max_count);
     reader.optional_integer("max_pending_left", gates.max_pending_left, 0, max_count);
     reader.optional_integer("max_lag_left", gates.max_lag_left, 0, max_count);
+    reader.optional_integer("max_dead_lettered_healthy", gates.max_dead_lettered_healthy, 0,
+                            max_count);
+    reader.optional_integer("max_applied_and_dead_lettered", gates.max_applied_and_dead_lettered, 0,
+                            max_count);
     reader.boolean("points_consistent", gates.points_consistent);
     reader.boolean("poison_dead_lettered", gates.poison_dead_lettered);
     reader.optional_number("max_p99_ms", gates.max_p99_ms, 0, 3'600'000);
     reader.optional_number("min_applied_per_s", gates.min_applied_per_s, 0, 1e9);
-}
-
-void check_consistency(const Workload& workload, Problems& problems) {
-    if (workload.groups.empty()) problems.add("groups", "at least one consumer group is needed");
-    std::set<std::string> names;
-    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
-        const auto& group = workload.groups[i];
-        auto path = "groups." + std::to_string(i);
-        if (!group.name.empty() && !names.insert(group.name).second) {
-            problems.add(path + ".name", "duplicate group name '" + group.name + "'");
-        }
-        if (group.name.find_first_of(":{} ") != std::string::npos) {
-            problems.add(path + ".name", "must not contain ':', '{', '}' or spaces");
-        }
-        if (group.claim.enabled && group.claim.interval_ms > group.claim.min_idle_ms) {
-            problems.add(path + ".claim.interval_ms",
-                         "must not exceed claim.min_idle_ms (entries would wait a whole interval "
-                         "after becoming claimable)");
-        }
-    }
-    for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
-        const auto& event = workload.chaos.events[i];
-        auto path = "chaos.events." + std::to_string(i);
-        if (event.at_s.has_value() == event.every_s.has_value()) {
-            problems.add(path, "needs exactly one of at_s and every_s");
-        }
-        if (event.fault == FaultKind::redis_restart) continue;
-        auto slash = event.target.find('/');
-        if (slash == std::string::npos) {
-            problems.add(path + ".target", "expected group/index, group/any or group/all, got '" +
-                                               event.target + "'");
-            continue;
-        }
-        auto group = event.target.substr(0, slash);
-        auto which = event.target.substr(slash + 1);
-        bool known = group == "*" || names.count(group) > 0;
-        if (!known) problems.add(path + ".target", "no group named '" + group + "'");
-        bool index = !which.empty() && which.find_first_not_of("0123456789") == std::string::npos;
-        if (which != "any" && which != "all" && !index) {
-            problems.add(path + ".target",
-                         "expected index, any or all after '/', got '" + which + "'");
-        }
-    }
-    if (workload.stream.name.find_first_of(":{} ") != std::string::npos) {
-        problems.add("stream.name", "must not contain ':', '{', '}' or spaces");
-    }
-    if (workload.producers.orders == 0 && workload.duration_s <= 0) {
-        problems.add("duration_s", "must be > 0 unless producers.orders limits the run");
-    }
+    reader.integer("min_produced_ok", gates.min_produced_ok, 1, max_count);
+    reader.optional_integer("max_produce_failed", gates.max_produce_failed, 0, max_count);
+    reader.optional_integer("max_produce_indeterminate", gates.max_produce_indeterminate, 0,
+                            max_count);
+    reader.optional_integer("max_evicted_keys", gates.max_evicted_keys, 0, max_count);
+    reader.optional_integer("min_faults_landed", gates.min_faults_landed, 0, max_count);
 }
 
 void apply_override(json& document, const std::string& assignment) {
@@ -337,7 +314,8 @@ json to_json(const Workload& workload) {
                           {"duration_ms", event.duration_ms},
                           {"service_us", event.service_us},
                           {"restart", name_of(fault_restart_names, event.restart)},
-                          {"hard", event.hard}});
+                          {"hard", event.hard},
+                          {"window", window_name(event.window)}});
     }
     const auto& gates = workload.gates;
     return {
@@ -370,10 +348,17 @@ json to_json(const Workload& workload) {
           {"max_unexpected", optional_json(gates.max_unexpected)},
           {"max_pending_left", optional_json(gates.max_pending_left)},
           {"max_lag_left", optional_json(gates.max_lag_left)},
+          {"max_dead_lettered_healthy", optional_json(gates.max_dead_lettered_healthy)},
+          {"max_applied_and_dead_lettered", optional_json(gates.max_applied_and_dead_lettered)},
           {"points_consistent", gates.points_consistent},
           {"poison_dead_lettered", gates.poison_dead_lettered},
           {"max_p99_ms", optional_json(gates.max_p99_ms)},
-          {"min_applied_per_s", optional_json(gates.min_applied_per_s)}}},
+          {"min_applied_per_s", optional_json(gates.min_applied_per_s)},
+          {"min_produced_ok", gates.min_produced_ok},
+          {"max_produce_failed", optional_json(gates.max_produce_failed)},
+          {"max_produce_indeterminate", optional_json(gates.max_produce_indeterminate)},
+          {"max_evicted_keys", optional_json(gates.max_evicted_keys)},
+          {"min_faults_landed", optional_json(gates.min_faults_landed)}}},
     };
 }
 

@@ -41,7 +41,7 @@ void xadd_pipelined(sh::redis::Connection& connection, const std::string& key,
         buffer.clear();
         for (std::uint64_t i = 0; i < round; ++i, ++next_seq) {
             sh::model::append_xadd(
-                buffer, key,
+                buffer, key, "rbench",
                 attributes.make(next_seq,
                                 base_send_ns + static_cast<std::int64_t>(next_seq) * 333'333),
                 payload_bytes);

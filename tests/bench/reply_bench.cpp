@@ -35,6 +35,7 @@ const ReadBatch& read_batch() {
         for (std::size_t seq = 0; seq < batch_size; ++seq) {
             sh::redis::Args xadd{"XADD", key, "*"};
             auto fields = sh::model::order_fields(
+                "rbench",
                 attributes.make(
                     seq, 1'764'060'000'000'000'000 + 333'333 * static_cast<std::int64_t>(seq)),
                 payload_bytes);

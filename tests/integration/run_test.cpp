@@ -75,7 +75,7 @@ TEST_F(SeedRun, ReportCarriesSchemaWorkloadEnvironmentLatencyAndGates) {
         {"run", workload_path("smoke.json"), "--redis", url(), "--set", "duration_s=2"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
     auto report = run.report();
-    EXPECT_EQ(report["schema_version"], 1);
+    EXPECT_EQ(report["schema_version"], 2);
     EXPECT_EQ(report["tool"]["name"], "streamharness");
     EXPECT_FALSE(report["run_id"].get<std::string>().empty());
     EXPECT_EQ(report["workload"]["duration_s"], 2);  // the override is in the effective workload

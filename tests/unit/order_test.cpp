@@ -42,7 +42,7 @@ Fields without(Fields fields, const std::string& name) {
 
 TEST(OrderFields, RoundTripThroughDecode) {
     Order order{123456789, 42, 99, -5, false};
-    auto decoded = decode_order(as_fields(order_fields(order, 16)));
+    auto decoded = decode_order(as_fields(order_fields("r1", order, 16)));
     ASSERT_TRUE(decoded.has_value());
     EXPECT_EQ(decoded->seq, order.seq);
     EXPECT_EQ(decoded->user, order.user);
@@ -53,7 +53,7 @@ TEST(OrderFields, RoundTripThroughDecode) {
 
 TEST(OrderFields, RoundTripKeepsExtremeValues) {
     Order order{UINT64_MAX, UINT64_MAX, INT64_MAX, INT64_MIN, true};
-    auto decoded = decode_order(as_fields(order_fields(order, 0)));
+    auto decoded = decode_order(as_fields(order_fields("r1", order, 0)));
     ASSERT_TRUE(decoded.has_value());
     EXPECT_EQ(decoded->seq, UINT64_MAX);
     EXPECT_EQ(decoded->user, UINT64_MAX);
@@ -63,20 +63,21 @@ TEST(OrderFields, RoundTripKeepsExtremeValues) {
 }
 
 TEST(OrderFields, ListsFieldsInTheDocumentedOrder) {
-    auto args = order_fields(Order{1, 2, 3, 4, false}, 0);
-    EXPECT_EQ(args,
-              (std::vector<std::string>{"orderno", "1", "user", "2", "amount", "3", "ts", "4"}));
+    auto args = order_fields("r1", Order{1, 2, 3, 4, false}, 0);
+    EXPECT_EQ(args, (std::vector<std::string>{"run", "r1", "orderno", "1", "user", "2", "amount",
+                                              "3", "ts", "4"}));
 }
 
 TEST(OrderFields, PoisonFlagIsWrittenAndRead) {
-    auto args = order_fields(Order{1, 2, 3, 4, true}, 8);
+    auto args = order_fields("r1", Order{1, 2, 3, 4, true}, 8);
     auto fields = as_fields(args);
     ASSERT_NE(sh::redis::find_field(fields, "poison"), nullptr);
     EXPECT_EQ(*sh::redis::find_field(fields, "poison"), "1");
     ASSERT_TRUE(decode_order(fields).has_value());
     EXPECT_TRUE(decode_order(fields)->poison);
-    EXPECT_EQ(sh::redis::find_field(as_fields(order_fields(Order{1, 2, 3, 4, false}, 8)), "poison"),
-              nullptr);
+    EXPECT_EQ(
+        sh::redis::find_field(as_fields(order_fields("r1", Order{1, 2, 3, 4, false}, 8)), "poison"),
+        nullptr);
 }
 
 TEST(OrderFields, PoisonFieldOtherThanOneIsNotPoison) {
@@ -88,7 +89,7 @@ TEST(OrderFields, PoisonFieldOtherThanOneIsNotPoison) {
 
 TEST(OrderFields, PadHasExactlyPayloadBytes) {
     for (std::size_t bytes : {1U, 64U, 4096U}) {
-        auto fields = as_fields(order_fields(Order{1, 2, 3, 4, false}, bytes));
+        auto fields = as_fields(order_fields("r1", Order{1, 2, 3, 4, false}, bytes));
         const auto* pad = sh::redis::find_field(fields, "pad");
         ASSERT_NE(pad, nullptr) << bytes;
         EXPECT_EQ(pad->size(), bytes);
@@ -97,9 +98,19 @@ TEST(OrderFields, PadHasExactlyPayloadBytes) {
 }
 
 TEST(OrderFields, ZeroPayloadBytesOmitsThePad) {
-    auto fields = as_fields(order_fields(Order{1, 2, 3, 4, false}, 0));
+    auto fields = as_fields(order_fields("r1", Order{1, 2, 3, 4, false}, 0));
     EXPECT_EQ(sh::redis::find_field(fields, "pad"), nullptr);
-    EXPECT_EQ(fields.size(), 4U);
+    EXPECT_EQ(fields.size(), 5U);
+}
+
+TEST(OrderStamp, OnlyTheRunsOwnStampCounts) {
+    auto fields = as_fields(order_fields("r1", Order{1, 2, 3, 4, false}, 0));
+    EXPECT_TRUE(sh::model::stamped_by(fields, "r1"));
+    EXPECT_FALSE(sh::model::stamped_by(fields, "r2"));
+    EXPECT_FALSE(sh::model::stamped_by(fields, "r"));
+    EXPECT_FALSE(sh::model::stamped_by(without(fields, "run"), "r1"));
+    // A foreign entry that looks like an order is still foreign.
+    EXPECT_TRUE(decode_order(without(fields, "run")).has_value());
 }
 
 TEST(OrderDecode, AcceptsFieldsInAnyOrderAndIgnoresExtras) {

@@ -162,7 +162,7 @@ TEST(Verifier, DeadLettersSplitIntoPoisonTransientAndUnattributed) {
     auto verdict = verify_group(table, attributes, ledger);
     EXPECT_EQ(verdict.dead_lettered, 5U);
     EXPECT_EQ(verdict.dead_lettered_poison, 2U);
-    EXPECT_EQ(verdict.dead_lettered_transient, 1U);
+    EXPECT_EQ(verdict.dead_lettered_healthy, 1U);
     EXPECT_EQ(verdict.dead_lettered_unattributed, 2U);
     EXPECT_EQ(verdict.dead_letter_reasons.size(), 3U);
     EXPECT_EQ(verdict.dead_letter_reasons.at("poison"), 2U);
@@ -352,4 +352,61 @@ TEST(Gates, EveryGroupGetsItsOwnGates) {
     }
     EXPECT_EQ(lost_gates, 2);
     EXPECT_FALSE(sh::verify::all_passed(results));
+}
+
+TEST(Verifier, HealthyDeadLettersAndAppliedDeadLettersAreCountedApart) {
+    auto table = table_of(10);
+    auto ledger = ledger_with_bits(0, 8);  // 8 and 9 never applied
+    ledger.dead_letters = {{8, "max-deliveries", 1},
+                           {9, "max-deliveries", 1},
+                           {3, "max-deliveries", 1}};  // 3 applied, then dead-lettered
+    auto verdict = verify_group(table, plain, ledger);
+    EXPECT_EQ(verdict.dead_lettered_healthy, 3U);
+    EXPECT_EQ(verdict.applied_and_dead_lettered, 1U);
+    EXPECT_EQ(verdict.lost, 0U);
+}
+
+TEST(IndeterminateResolution, FoundInTheStreamOrInAnyLedgerIsRecovered) {
+    auto table = table_of(10);
+    for (std::uint64_t seq : {2U, 4U, 6U, 8U}) table.set(seq, Outcome::indeterminate);
+    GroupLedger score = ledger_with_bits(0, 0);
+    set_bit(score.applied_bitmap, 4);  // applied by one group
+    GroupLedger push = ledger_with_bits(0, 0);
+    push.dead_letters = {{6, "max-deliveries", 5}};  // dead-lettered by another
+    auto resolution = sh::verify::resolve_indeterminate(table, {2}, {score, push});
+    EXPECT_EQ(resolution.recovered, (std::vector<std::uint64_t>{2, 4, 6}));
+    EXPECT_EQ(resolution.unknown, 1U);  // 8: found nowhere
+}
+
+TEST(IndeterminateResolution, RecoveredOrdersAreHeldToTheRulesOfOrdersProducedOk) {
+    auto table = table_of(10);
+    for (std::uint64_t seq : {2U, 8U}) table.set(seq, Outcome::indeterminate);
+    auto ledger = ledger_with_bits(0, 10);
+    ledger.applied_bitmap.assign(2, '\0');
+    for (std::uint64_t seq : {0U, 1U, 3U, 4U, 5U, 6U, 7U, 9U}) set_bit(ledger.applied_bitmap, seq);
+    // 2 is in the stream but this group never applied it: lost. 8 was never found: unknown.
+    sh::verify::IndeterminateResolution resolution;
+    resolution.recovered = {2};
+    resolution.unknown = 1;
+    auto verdict = verify_group(table, plain, ledger, {}, resolution);
+    EXPECT_EQ(verdict.recovered, 1U);
+    EXPECT_EQ(verdict.lost, 1U);
+    EXPECT_EQ(verdict.lost_recovered, 1U);
+    EXPECT_EQ(verdict.lost_sample, (std::vector<std::uint64_t>{2}));
+    // Without the resolution the same ledger passes: the false pass this closes.
+    EXPECT_EQ(verify_group(table, plain, ledger).lost, 0U);
+}
+
+TEST(IndeterminateResolution, RecoveredPoisonOrdersMustBeDeadLettered) {
+    OrderAttributes attributes{7, 1000, 0.3};
+    auto poison = seqs_where(attributes, true, 64);
+    ASSERT_FALSE(poison.empty());
+    auto table = table_of(64);
+    table.set(poison[0], Outcome::indeterminate);
+    auto ledger = ledger_with_bits(0, 0);
+    sh::verify::IndeterminateResolution resolution;
+    resolution.recovered = {poison[0]};
+    auto with = verify_group(table, attributes, ledger, {}, resolution);
+    auto without = verify_group(table, attributes, ledger);
+    EXPECT_EQ(with.poison_not_dead_lettered, without.poison_not_dead_lettered + 1);
 }

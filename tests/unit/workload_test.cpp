@@ -254,7 +254,7 @@ TEST(WorkloadToJson, RoundTripsNonDefaultValues) {
         {"duration_s", 12.5},
         {"persistence", "aof-everysec"},
         {"seed", 18446744073709551615ULL},
-        {"stream", {{"name", "s"}, {"key", "exact:key"}, {"retention", {{"mode", "unsafe"}}}}},
+        {"stream", {{"name", "s"}, {"retention", {{"mode", "unsafe"}}}}},
         {"producers", {{"count", 3}, {"rate", 0}, {"arrival", "poisson"}, {"poison_ratio", 0.25}}},
         {"groups",
          {{{"name", "a"}, {"ack", "before"}, {"dedupe", true}, {"effect", "points"}},
@@ -268,9 +268,20 @@ TEST(WorkloadToJson, RoundTripsNonDefaultValues) {
         {"chaos",
          {{"seed", 9U},
           {"events",
-           {{{"fault", "kill"}, {"target", "a/1"}, {"at_s", 2}, {"restart", "new-name"}},
+           {{{"fault", "kill"},
+             {"target", "a/1"},
+             {"at_s", 2},
+             {"restart", "new-name"},
+             {"window", "acked-unapplied"}},
             {{"fault", "redis-restart"}, {"target", "-"}, {"every_s", 3}, {"hard", false}}}}}},
-        {"gates", {{"max_lost", nullptr}, {"max_duplicated", 4}, {"max_p99_ms", 12.5}}},
+        {"gates",
+         {{"max_lost", nullptr},
+          {"max_duplicated", 4},
+          {"max_p99_ms", 12.5},
+          {"max_dead_lettered_healthy", 3},
+          {"min_produced_ok", 10},
+          {"max_produce_indeterminate", nullptr},
+          {"min_faults_landed", 2}}},
     };
     auto original = parse_workload(document);
     auto serialised = to_json(original);
@@ -280,8 +291,16 @@ TEST(WorkloadToJson, RoundTripsNonDefaultValues) {
     EXPECT_EQ(again.name, "rt");
     EXPECT_DOUBLE_EQ(again.duration_s, 12.5);
     EXPECT_EQ(again.seed, 18446744073709551615ULL);
-    EXPECT_EQ(again.stream.key, "exact:key");
     EXPECT_EQ(again.stream.retention.mode, sh::workload::RetentionMode::unsafe);
+    EXPECT_EQ(again.chaos.events[0].window, sh::model::ConsumerWindow::acked_unapplied);
+    EXPECT_EQ(again.gates.max_dead_lettered_healthy, 3);
+    EXPECT_EQ(again.gates.min_produced_ok, 10);
+    EXPECT_FALSE(again.gates.max_produce_indeterminate.has_value());
+    EXPECT_EQ(again.gates.min_faults_landed, 2);
+
+    json keyed = {{"stream", {{"key", "exact:key"}}}, {"groups", {{{"name", "g"}}}}};
+    EXPECT_EQ(parse_workload(json::parse(to_json(parse_workload(keyed)).dump())).stream.key,
+              "exact:key");
     EXPECT_EQ(again.producers.arrival, sh::workload::Arrival::poisson);
     EXPECT_DOUBLE_EQ(again.producers.poison_ratio, 0.25);
     ASSERT_EQ(again.groups.size(), 2U);
@@ -327,4 +346,68 @@ TEST(ShippedWorkloads, EveryFileInWorkloadsParsesUnderItsOwnName) {
         EXPECT_EQ(w.name, entry.path().stem().string()) << entry.path();
     }
     EXPECT_GE(files, 5U);
+}
+
+TEST(WorkloadChecks, DrainTooShortToDeadLetterAPoisonOrderShowsTheArithmetic) {
+    auto document = minimal();
+    document["drain_timeout_s"] = 3;
+    document["producers"] = {{"poison_ratio", 0.01}};
+    auto problems = problems_of(document);
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_EQ(problems[0],
+              "drain_timeout_s: 3 s is too short to dead-letter an order group 'g' keeps failing: "
+              "that takes up to groups.0.claim.max_deliveries 5 x (min_idle_ms 1000 + "
+              "interval_ms 200) = 6 s after its first delivery");
+    document["drain_timeout_s"] = 6;
+    EXPECT_TRUE(problems_of(document).empty());
+    // Without a claim loop nothing is dead-lettered: the poison gate judges that, not the drain.
+    document["drain_timeout_s"] = 3;
+    document["groups"][0]["claim"] = {{"enabled", false}};
+    EXPECT_TRUE(problems_of(document).empty());
+}
+
+TEST(WorkloadChecks, DrainTooShortToClaimWhatAFaultOrphansIsRefused) {
+    auto document = minimal();
+    document["drain_timeout_s"] = 1;
+    document["chaos"] = {{"events", {{{"fault", "kill"}, {"target", "g/any"}, {"every_s", 1}}}}};
+    auto problems = problems_of(document);
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_TRUE(has_problem_starting(problems, "drain_timeout_s: 1 s is too short to claim"))
+        << joined(problems);
+}
+
+TEST(WorkloadChecks, WindowsOnlyWhereTheFaultAndTheAckModeCanMeetThem) {
+    auto document = minimal();
+    document["chaos"] = {
+        {"events",
+         {{{"fault", "kill"}, {"target", "g/any"}, {"at_s", 1}, {"window", "applied-unacked"}},
+          {{"fault", "stop"}, {"target", "g/any"}, {"at_s", 1}, {"window", "processing"}},
+          {{"fault", "pause"}, {"target", "g/1"}, {"at_s", 1}, {"window", "sometime"}}}}};
+    auto problems = problems_of(document);
+    EXPECT_TRUE(has_problem_starting(problems, "chaos.events.2.window: expected one of any, "))
+        << joined(problems);
+    document["chaos"]["events"].erase(2);
+    problems = problems_of(document);
+    EXPECT_EQ(problems,
+              (std::vector<std::string>{
+                  "chaos.events.0.window: applied-unacked happens only in groups with ack: after, "
+                  "and the target 'g/any' has none",
+                  "chaos.events.1.window: only kill and pause aim at a window of the batch"}));
+    document["groups"][0]["ack"] = "after";
+    document["chaos"]["events"].erase(1);
+    EXPECT_TRUE(problems_of(document).empty()) << joined(problems_of(document));
+}
+
+TEST(WorkloadChecks, RetentionIsRefusedOnAStreamNamedByKey) {
+    auto document = minimal();
+    document["stream"] = {{"key", "orders"}, {"retention", {{"mode", "safe"}}}};
+    EXPECT_TRUE(has_problem_starting(problems_of(document), "stream.retention.mode: trims"));
+}
+
+TEST(WorkloadChecks, MinProducedOkCannotBeSwitchedOff) {
+    auto document = minimal();
+    document["gates"] = {{"min_produced_ok", 0}};
+    EXPECT_TRUE(has_problem_starting(problems_of(document), "gates.min_produced_ok"));
+    document["gates"] = {{"min_produced_ok", nullptr}};
+    EXPECT_TRUE(has_problem_starting(problems_of(document), "gates.min_produced_ok"));
 }

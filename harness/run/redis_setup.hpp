@@ -1,0 +1,66 @@
+// What a run does on the target Redis around its load: checks that the server can hold an
+// honest verdict, creates the run's consumer groups without ever taking over one it did not
+// create, and afterwards removes exactly what it created and nothing else (DESIGN §10).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/model/keys.hpp"
+#include "harness/redis/connection.hpp"
+
+namespace sh::run {
+
+struct ServerFacts {
+    std::string version;
+    std::string maxmemory_policy;
+    std::int64_t evicted_keys = 0;  // INFO stats, when the run starts
+};
+
+// Refuses (EnvironmentError) a Redis older than 6.2, and one whose maxmemory-policy may evict
+// the run's ledger (allkeys-* or volatile-*) unless allow_eviction.
+ServerFacts check_server(redis::Connection& connection, bool allow_eviction);
+std::int64_t evicted_keys(redis::Connection& connection);
+
+// The record of what the run created, filled in as it goes so that a failure half-way still
+// cleans up exactly what exists.
+struct CreatedOnRedis {
+    bool stream = false;               // the stream did not exist before the run
+    std::vector<std::string> groups;   // groups the run created
+    std::string group_start_id = "0";  // the ID the groups start at
+};
+
+// Creates the groups before the first XADD. On a stream that already exists they start at its
+// last ID (the run judges only entries it produces), and a group that already exists there is
+// refused with EnvironmentError: it belongs to someone else.
+void create_run_groups(redis::Connection& connection, const model::RunKeys& keys,
+                       const std::vector<std::string>& groups, CreatedOnRedis& record);
+
+// Deletes the run's own keys, the stream only if the run created it, and destroys only the
+// groups the run created.
+void remove_created(redis::Connection& connection, const model::RunKeys& keys,
+                    const std::vector<std::string>& groups, const CreatedOnRedis& record);
+
+// Removes what the run created when the run ends by an error (best effort: the error that
+// ended the run is the one to report); a run that ends normally calls remove() itself.
+class CreatedCleanup {
+  public:
+    CreatedCleanup(redis::Connection& connection, const model::RunKeys& keys,
+                   std::vector<std::string> groups, bool enabled);
+    ~CreatedCleanup();
+    CreatedCleanup(const CreatedCleanup&) = delete;
+    CreatedCleanup& operator=(const CreatedCleanup&) = delete;
+
+    CreatedOnRedis& record() { return record_; }
+    void remove();
+
+  private:
+    redis::Connection& connection_;
+    const model::RunKeys& keys_;
+    std::vector<std::string> groups_;
+    bool enabled_;
+    CreatedOnRedis record_;
+};
+
+}  // namespace sh::run

@@ -1,0 +1,159 @@
+#include "harness/workload/workload_checks.hpp"
+
+#include <set>
+#include <sstream>
+
+namespace sh::workload {
+
+namespace {
+
+std::string seconds_text(double seconds) {
+    std::ostringstream text;
+    text << seconds;
+    return text.str();
+}
+
+void check_groups(const Workload& workload, std::set<std::string>& names, Problems& problems) {
+    if (workload.groups.empty()) problems.add("groups", "at least one consumer group is needed");
+    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
+        const auto& group = workload.groups[i];
+        auto path = "groups." + std::to_string(i);
+        if (!group.name.empty() && !names.insert(group.name).second) {
+            problems.add(path + ".name", "duplicate group name '" + group.name + "'");
+        }
+        if (group.name.find_first_of(":{} ") != std::string::npos) {
+            problems.add(path + ".name", "must not contain ':', '{', '}' or spaces");
+        }
+        if (group.claim.enabled && group.claim.interval_ms > group.claim.min_idle_ms) {
+            problems.add(path + ".claim.interval_ms",
+                         "must not exceed claim.min_idle_ms (entries would wait a whole interval "
+                         "after becoming claimable)");
+        }
+    }
+}
+
+// The groups a target selector names ("*" is all of them).
+std::vector<const GroupSpec*> targeted_groups(const Workload& workload, const std::string& group) {
+    std::vector<const GroupSpec*> groups;
+    for (const auto& spec : workload.groups) {
+        if (group == "*" || spec.name == group) groups.push_back(&spec);
+    }
+    return groups;
+}
+
+// A window only some ack modes pass through: a fault aimed at it elsewhere would never land.
+std::optional<AckMode> mode_with_window(model::ConsumerWindow window) {
+    if (window == model::ConsumerWindow::applied_unacked) return AckMode::after;
+    if (window == model::ConsumerWindow::acked_unapplied) return AckMode::before;
+    return std::nullopt;
+}
+
+void check_window(const Workload& workload, const FaultEvent& event, const std::string& group,
+                  const std::string& path, Problems& problems) {
+    if (!event.window) return;
+    if (event.fault != FaultKind::kill && event.fault != FaultKind::pause) {
+        problems.add(path + ".window", "only kill and pause aim at a window of the batch");
+        return;
+    }
+    auto mode = mode_with_window(*event.window);
+    if (!mode) return;
+    for (const auto* spec : targeted_groups(workload, group)) {
+        if (spec->ack == *mode) return;
+    }
+    problems.add(path + ".window", std::string(model::to_string(*event.window)) +
+                                       " happens only in groups with ack: " + to_string(*mode) +
+                                       ", and the target '" + event.target + "' has none");
+}
+
+void check_events(const Workload& workload, const std::set<std::string>& names,
+                  Problems& problems) {
+    for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
+        const auto& event = workload.chaos.events[i];
+        auto path = "chaos.events." + std::to_string(i);
+        if (event.at_s.has_value() == event.every_s.has_value()) {
+            problems.add(path, "needs exactly one of at_s and every_s");
+        }
+        if (event.fault == FaultKind::redis_restart) continue;
+        auto slash = event.target.find('/');
+        if (slash == std::string::npos) {
+            problems.add(path + ".target", "expected group/index, group/any or group/all, got '" +
+                                               event.target + "'");
+            continue;
+        }
+        auto group = event.target.substr(0, slash);
+        auto which = event.target.substr(slash + 1);
+        bool known = group == "*" || names.count(group) > 0;
+        if (!known) problems.add(path + ".target", "no group named '" + group + "'");
+        bool index = !which.empty() && which.find_first_not_of("0123456789") == std::string::npos;
+        if (which != "any" && which != "all" && !index) {
+            problems.add(path + ".target",
+                         "expected index, any or all after '/', got '" + which + "'");
+        }
+        if (known) check_window(workload, event, group, path, problems);
+    }
+}
+
+bool has_consumer_faults(const Workload& workload) {
+    for (const auto& event : workload.chaos.events) {
+        if (event.fault != FaultKind::redis_restart) return true;
+    }
+    return false;
+}
+
+// After the last order is sent the drain must leave time for the claim loop to finish it: an
+// orphan of a fault waits min_idle + interval to be claimed, and a poison order (or one that
+// keeps failing) is delivered max_deliveries times, each after going idle, before it is
+// dead-lettered. A shorter drain times out and blames the consumer for the harness's haste.
+void check_drain(const Workload& workload, Problems& problems) {
+    bool failing_orders = workload.producers.poison_ratio > 0;
+    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
+        const auto& group = workload.groups[i];
+        const auto& claim = group.claim;
+        if (!claim.enabled) continue;
+        auto path = "groups." + std::to_string(i);
+        double wait_s = static_cast<double>(claim.min_idle_ms + claim.interval_ms) / 1000.0;
+        if ((failing_orders || group.fail_ratio > 0) && claim.max_deliveries > 0) {
+            double need_s = static_cast<double>(claim.max_deliveries) * wait_s;
+            if (workload.drain_timeout_s < need_s) {
+                problems.add("drain_timeout_s",
+                             seconds_text(workload.drain_timeout_s) +
+                                 " s is too short to dead-letter an order group '" + group.name +
+                                 "' keeps failing: that takes up to " + path +
+                                 ".claim.max_deliveries " + std::to_string(claim.max_deliveries) +
+                                 " x (min_idle_ms " + std::to_string(claim.min_idle_ms) +
+                                 " + interval_ms " + std::to_string(claim.interval_ms) +
+                                 ") = " + seconds_text(need_s) + " s after its first delivery");
+            }
+        } else if (has_consumer_faults(workload) && workload.drain_timeout_s < wait_s) {
+            problems.add("drain_timeout_s",
+                         seconds_text(workload.drain_timeout_s) +
+                             " s is too short to claim what a fault orphans in group '" +
+                             group.name + "': that takes up to " + path + ".claim.min_idle_ms " +
+                             std::to_string(claim.min_idle_ms) + " + interval_ms " +
+                             std::to_string(claim.interval_ms) + " = " + seconds_text(wait_s) +
+                             " s");
+        }
+    }
+}
+
+}  // namespace
+
+void check_consistency(const Workload& workload, Problems& problems) {
+    std::set<std::string> names;
+    check_groups(workload, names, problems);
+    check_events(workload, names, problems);
+    if (workload.stream.name.find_first_of(":{} ") != std::string::npos) {
+        problems.add("stream.name", "must not contain ':', '{', '}' or spaces");
+    }
+    if (!workload.stream.key.empty() && workload.stream.retention.mode != RetentionMode::off) {
+        problems.add("stream.retention.mode",
+                     "trims the stream, and a stream named by stream.key may hold entries this "
+                     "run did not create: retention works on the run's own stream only");
+    }
+    if (workload.producers.orders == 0 && workload.duration_s <= 0) {
+        problems.add("duration_s", "must be > 0 unless producers.orders limits the run");
+    }
+    check_drain(workload, problems);
+}
+
+}  // namespace sh::workload
