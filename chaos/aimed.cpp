@@ -108,7 +108,7 @@ void ChaosController::serve_aimed(run::RunControl& control, std::int64_t now_ns,
         if (!done) return false;
         for (auto index : aimed.workers) disarm(control, index, window);
         if (aimed.landed) {
-            ++tallies_[workload::to_string(event.fault)].landed;
+            ++tallies_[aimed.fault.event].landed;
         } else {
             give_up(control, aimed.fault,
                     "no target entered the window " + std::string(model::to_string(window)) +

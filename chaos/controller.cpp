@@ -103,14 +103,14 @@ ChaosController::Outcome ChaosController::run_fault(run::RunControl& control,
             restart_redis(control, event, fault.at_s);
             break;
     }
-    if (landed) ++tallies_[workload::to_string(event.fault)].landed;
+    if (landed) ++tallies_[fault.event].landed;
     return landed ? Outcome::landed : Outcome::no_target;
 }
 
 void ChaosController::give_up(run::RunControl& control, const ScheduledFault& fault,
                               const std::string& why) {
     const auto& event = control.workload.chaos.events[fault.event];
-    ++tallies_[workload::to_string(event.fault)].skipped;
+    ++tallies_[fault.event].skipped;
     record(control, fault.at_s, workload::to_string(event.fault), event.target, {{"skipped", why}});
 }
 
@@ -182,10 +182,8 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
         schedule_ = expand_schedule(control.workload.chaos, control.workload.duration_s);
         rng_.seed(control.workload.chaos.seed);
         control.result.chaos["schedule"] = schedule_to_json(schedule_, control.workload.chaos);
-        for (const auto& fault : schedule_) {
-            ++tallies_[workload::to_string(control.workload.chaos.events[fault.event].fault)]
-                  .scheduled;
-        }
+        tallies_.assign(control.workload.chaos.events.size(), {});
+        for (const auto& fault : schedule_) ++tallies_[fault.event].scheduled;
         scheduled_ = true;
     }
     try {
@@ -237,24 +235,40 @@ void ChaosController::finish(run::RunControl& control) {
     nlohmann::json counts = nlohmann::json::object();
     std::size_t kills_with_pending = 0;
     for (const auto& event : control.result.events) {
-        if (event.data.contains("skipped")) continue;
+        // Only the faults themselves: a worker that died by itself is not one.
+        if (event.data.contains("skipped") || event.kind == "worker-exit") continue;
         counts[event.kind] = counts.value(event.kind, 0) + 1;
         if (event.kind == "kill" && event.data.value("pending", 0) > 0) ++kills_with_pending;
     }
+    // Per event, and summed per kind for people; the gates judge each event.
     nlohmann::json landing = nlohmann::json::object();
-    for (const auto& [kind, tally] : tallies_) {
-        // Faults scheduled after the producers stopped never came due.
+    nlohmann::json per_event = nlohmann::json::array();
+    for (std::size_t i = 0; i < tallies_.size(); ++i) {
+        const auto& tally = tallies_[i];
+        const auto& event = control.workload.chaos.events[i];
+        std::string kind = workload::to_string(event.fault);
+        // Faults due after the producers stopped never came due.
         auto not_reached =
             tally.scheduled - std::min(tally.scheduled, tally.landed + tally.skipped);
-        landing[kind] = {{"scheduled", tally.scheduled},
-                         {"landed", tally.landed},
-                         {"skipped", tally.skipped},
-                         {"not_reached", not_reached}};
-        control.result.faults.push_back({kind, tally.scheduled, tally.landed, tally.skipped});
+        nlohmann::json counts_of_event = {{"scheduled", tally.scheduled},
+                                          {"landed", tally.landed},
+                                          {"skipped", tally.skipped},
+                                          {"not_reached", not_reached}};
+        per_event.push_back(counts_of_event);
+        per_event.back()["event"] = i;
+        per_event.back()["fault"] = kind;
+        per_event.back()["target"] = event.target;
+        auto& sum = landing[kind];
+        if (sum.is_null()) sum = nlohmann::json::object();
+        for (const auto& [name, value] : counts_of_event.items()) {
+            sum[name] = sum.value(name, 0) + value.get<std::uint64_t>();
+        }
+        control.result.faults.push_back({i, kind, tally.scheduled, tally.landed, tally.skipped});
     }
     control.result.chaos["summary"] = {
         {"faults", counts},
         {"landing", landing},
+        {"landing_per_event", per_event},
         {"kills_with_pending", kills_with_pending},
         {"recovered", recovery_ms_.size()},
         {"unrecovered", recoveries_.size()},

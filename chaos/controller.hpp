@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <random>
 #include <set>
@@ -106,7 +105,7 @@ class ChaosController : public run::RunObserver {
     std::vector<Stopping> stopping_;
     std::vector<Recovery> recoveries_;
     std::vector<double> recovery_ms_;
-    std::map<std::string, Tally> tallies_;  // by fault kind
+    std::vector<Tally> tallies_;  // by chaos event (index into chaos.events)
 };
 
 // "kill", "pause"...: the window the worker is in now, per its stats slot.

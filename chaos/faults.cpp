@@ -105,6 +105,7 @@ bool ChaosController::disconnect(run::RunControl& control, const workload::Fault
     auto targets = select_targets(event.target, workers, usable, rng_);
     auto list = control.control.command({"CLIENT", "LIST"});
     std::string clients(redis::ReplyView(list.get()).text());
+    bool landed = false;
     for (auto index : targets) {
         auto& worker = workers[index];
         int killed = 0;
@@ -117,12 +118,15 @@ bool ChaosController::disconnect(run::RunControl& control, const workload::Fault
             auto reply = control.control.command({"CLIENT", "KILL", "ID", id});
             killed += static_cast<int>(redis::ReplyView(reply.get()).integer());
         }
+        // A consumer caught between connections had nothing to cut: that is no disconnect.
+        if (killed == 0) continue;
+        landed = true;
         record(control, at_s, "disconnect", worker.name,
                {{"connections_killed", killed},
                 {"pending", pending_of(control, worker).size()},
                 {"window", window_of(control.stats.slots()[worker.slot])}});
     }
-    return !targets.empty();
+    return landed;
 }
 
 bool ChaosController::stop(run::RunControl& control, const workload::FaultEvent& event,

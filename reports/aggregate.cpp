@@ -69,7 +69,7 @@ json sum_fields(const json& total, const json& more) {
     return result;
 }
 
-// One gate per (gate, group, fault), at the run where it came out worst.
+// One gate per (gate, group, chaos event), at the run where it came out worst.
 json worst_gates(const std::vector<json>& reports) {
     json gates = json::array();
     for (const auto& report : reports) {
@@ -77,7 +77,8 @@ json worst_gates(const std::vector<json>& reports) {
             auto same = std::find_if(gates.begin(), gates.end(), [&](const json& kept) {
                 return kept["gate"] == gate["gate"] &&
                        kept.value("group", "") == gate.value("group", "") &&
-                       kept.value("fault", "") == gate.value("fault", "");
+                       kept.value("fault", "") == gate.value("fault", "") &&
+                       kept.value("event", -1) == gate.value("event", -1);
             });
             if (same == gates.end()) {
                 gates.push_back(gate);

@@ -15,6 +15,7 @@
 
 #include "harness/errors.hpp"
 #include "reports/html_page.hpp"
+#include "reports/json_report.hpp"
 #include "reports/run_charts.hpp"
 #include "reports/svg_chart.hpp"
 
@@ -96,7 +97,7 @@ std::string gates_table(const json& gates) {
               cell_html(member(gate, "limit")), passed ? "pass" : "FAIL"},
              passed ? "" : "fail"});
     }
-    return table_html({"gate", "group / fault", "actual", "limit", "result"}, rows);
+    return table_html({"gate", "applies to", "actual", "limit", "result"}, rows);
 }
 
 std::string overview_section(const json& report) {

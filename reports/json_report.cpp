@@ -79,6 +79,7 @@ json build_report(const run::RunResult& result, const std::string& tool_version)
           {"final_stop",
            {{"grace_s", result.final_stop.grace_s}, {"killed", result.final_stop.killed}}},
           {"evicted_keys", result.evicted_keys},
+          {"cleanup", {{"not_removed", result.cleanup_notes}}},
           {"retention",
            {{"mode", result.workload["stream"]["retention"]["mode"]},
             {"trimmed", result.retention_trimmed}}},
@@ -101,6 +102,15 @@ std::filesystem::path write_report(const json& report, const std::filesystem::pa
     file << report.dump(2) << "\n";
     if (!file) throw EnvironmentError("cannot write " + path.string());
     return path;
+}
+
+std::string gate_scope(const json& gate) {
+    if (gate.contains("group") && gate["group"].is_string())
+        return gate["group"].get<std::string>();
+    if (!gate.contains("fault") || !gate["fault"].is_string()) return "";
+    auto event = gate.value("event", json());
+    return (event.is_number() ? "chaos.events." + event.dump() + " " : std::string()) +
+           gate["fault"].get<std::string>();
 }
 
 std::string human_summary(const json& report, const std::filesystem::path& path) {
@@ -136,11 +146,16 @@ std::string human_summary(const json& report, const std::filesystem::path& path)
              << " consumer(s) did not stop within the final grace and were killed: "
              << killed.dump() << "\n";
     }
+    const auto& not_removed =
+        report["summary"].value("cleanup", json::object()).value("not_removed", json::array());
+    for (const auto& note : not_removed) {
+        text << "  WARNING: cleanup: " << note.get<std::string>() << "\n";
+    }
     for (const auto& gate : report["gates"]) {
         if (gate["passed"].get<bool>()) continue;
         text << "  FAILED gate " << gate["gate"].get<std::string>();
-        if (gate.contains("group")) text << " [" << gate["group"].get<std::string>() << "]";
-        if (gate.contains("fault")) text << " [" << gate["fault"].get<std::string>() << "]";
+        auto scope = gate_scope(gate);
+        if (!scope.empty()) text << " [" << scope << "]";
         text << ": " << gate["actual"].get<double>() << " (limit " << gate["limit"].get<double>()
              << ")\n";
     }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "harness/errors.hpp"
+#include "reports/json_report.hpp"
 
 namespace sh::reports {
 
@@ -75,10 +76,11 @@ GateIndex index_gates(const json& gates) {
 
 TestCase gate_case(const json& gate) {
     auto group = gate.value("group", std::string());
-    auto fault = gate.value("fault", std::string());
-    TestCase test{"gates" + (group.empty() ? "" : "." + group),
-                  gate["gate"].get<std::string>() + (fault.empty() ? "" : " (" + fault + ")"), "",
-                  "", ""};
+    auto scope = gate_scope(gate);
+    // A gate on a chaos event names the event: one test case per event, not per fault kind.
+    auto name = gate["gate"].get<std::string>() +
+                (group.empty() && !scope.empty() ? " (" + scope + ")" : std::string());
+    TestCase test{"gates" + (group.empty() ? "" : "." + group), name, "", "", ""};
     test.output = "actual " + number(gate.value("actual", json())) + ", limit " +
                   number(gate.value("limit", json()));
     if (!gate["passed"].get<bool>()) {

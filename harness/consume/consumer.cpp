@@ -223,7 +223,7 @@ void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recov
             deleted.push_back(entry.id);  // trimmed or XDELed while pending: nothing to apply
             continue;
         }
-        if (!model::stamped_by(entry.fields, config_.keys.run_id())) {
+        if (!model::stamped_by(entry.fields, config_.keys.stamp())) {
             foreign.push_back(entry.id);
             continue;
         }

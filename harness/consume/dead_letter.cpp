@@ -4,14 +4,18 @@ namespace sh::consume {
 
 namespace {
 
-// KEYS: stream, dlq. ARGV: group, id, reason, deliveries, consumer, delete ("1"), run id.
+// KEYS: stream, dlq. ARGV: group, id, reason, deliveries, consumer, delete ("1"), run stamp.
+// The stamp is the first `run` field, as model::stamped_by reads it.
 // Returns 1 moved, 0 not pending, 2 foreign (an entry that exists without the run's stamp).
 constexpr const char* dead_letter_lua = R"lua(
 local entry = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
 if #entry > 0 then
   local fields, stamp = entry[1][2], nil
   for i = 1, #fields, 2 do
-    if fields[i] == 'run' then stamp = fields[i + 1] end
+    if fields[i] == 'run' then
+      stamp = fields[i + 1]
+      break
+    end
   end
   if stamp ~= ARGV[7] then
     if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
@@ -59,7 +63,7 @@ DeadLetterer::Moved DeadLetterer::move(redis::Connection& connection, const std:
                                        const std::string& reason, std::int64_t deliveries) {
     auto reply = script_.run(connection, {keys_.stream(), keys_.dlq(group_)},
                              {group_, id, reason, std::to_string(deliveries), consumer_,
-                              delete_entry_ ? "1" : "0", keys_.run_id()});
+                              delete_entry_ ? "1" : "0", keys_.stamp()});
     switch (redis::ReplyView(reply.get()).integer()) {
         case 1:
             return Moved::moved;

@@ -3,8 +3,9 @@
 namespace sh::model {
 
 RunKeys::RunKeys(const std::string& run_id, const std::string& stream_name,
-                 const std::string& stream_key_override, int shard)
+                 const std::string& stream_key_override, const std::string& stamp, int shard)
     : run_id_(run_id),
+      stamp_(stamp.empty() ? run_id : stamp),
       prefix_("sh:{" + run_id + ":" + stream_name + ":" + std::to_string(shard) + "}:"),
       stream_(stream_key_override.empty() ? prefix_ + "stream" : stream_key_override),
       stream_run_scoped_(stream_key_override.empty()) {}

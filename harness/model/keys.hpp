@@ -10,10 +10,15 @@ namespace sh::model {
 class RunKeys {
   public:
     // stream_key_override: an exact stream key chosen by the user (empty: the run-scoped one).
+    // stamp: what the run writes in its entries' `run` field (empty: the run id). A run id can
+    // be chosen again (--run-id); the supervisor adds a random part, so a later run with the
+    // same id never takes an earlier run's entries on a shared stream for its own.
     RunKeys(const std::string& run_id, const std::string& stream_name,
-            const std::string& stream_key_override = {}, int shard = 0);
+            const std::string& stream_key_override = {}, const std::string& stamp = {},
+            int shard = 0);
 
     const std::string& run_id() const { return run_id_; }
+    const std::string& stamp() const { return stamp_; }
     const std::string& stream() const { return stream_; }
     bool stream_is_run_scoped() const { return stream_run_scoped_; }
     std::string acked(const std::string& group) const { return prefix_ + "acked:" + group; }
@@ -26,6 +31,7 @@ class RunKeys {
 
   private:
     std::string run_id_;
+    std::string stamp_;
     std::string prefix_;
     std::string stream_;
     bool stream_run_scoped_ = true;

@@ -34,14 +34,14 @@ struct OrderAttributes {
 // XADD field list: run, orderno, user, amount, ts, [poison], pad (payload_bytes of filler).
 // `run` stamps the entry with the run that produced it: on a stream that other writers share,
 // it is how consumers and the verifier tell the run's entries from everyone else's.
-redis::Args order_fields(const std::string& run_id, const Order& order, std::size_t payload_bytes);
+redis::Args order_fields(const std::string& stamp, const Order& order, std::size_t payload_bytes);
 // The same XADD (key * fields...) encoded into a command buffer: the producer's hot path.
-void append_xadd(redis::CommandBuffer& buffer, const std::string& key, const std::string& run_id,
+void append_xadd(redis::CommandBuffer& buffer, const std::string& key, const std::string& stamp,
                  const Order& order, std::size_t payload_bytes);
 // nullopt when a field is missing or not a number: the entry is malformed.
 std::optional<Order> decode_order(const redis::Fields& fields);
 // Whether the entry carries this run's stamp. An entry without it is someone else's, whatever
 // else it holds: the run never applies, dead-letters, deletes or counts it.
-bool stamped_by(const redis::Fields& fields, std::string_view run_id);
+bool stamped_by(const redis::Fields& fields, std::string_view stamp);
 
 }  // namespace sh::model

@@ -101,7 +101,7 @@ void Producer::run(const std::atomic<bool>& stop) {
                     if (seq_left == 0) break;
                 }
                 auto intended = schedule.take(now);
-                model::append_xadd(xadds, config_.stream_key, config_.run_id,
+                model::append_xadd(xadds, config_.stream_key, config_.stamp,
                                    attributes_.make(next_seq, intended), config_.payload_bytes);
                 in_flight.push_back({next_seq, now});
                 ++next_seq;

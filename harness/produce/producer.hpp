@@ -19,7 +19,7 @@ namespace sh::produce {
 struct ProducerConfig {
     redis::Endpoint endpoint;
     std::string stream_key;
-    std::string run_id;  // stamped on every entry
+    std::string stamp;  // the run's stamp, written in every entry's `run` field
     workload::ProducerSpec spec;
     std::size_t payload_bytes = 64;
     double rate_per_producer = 0;  // orders/s for this thread; 0 = as fast as possible

@@ -46,6 +46,7 @@ void Fleet::start(Worker& worker, bool new_name) {
     std::vector<std::string> argv = {config_.executable, "worker",
                                      "--workload",       config_.workload_path,
                                      "--run-id",         config_.run_id,
+                                     "--stamp",          config_.stamp,
                                      "--group",          worker.group,
                                      "--name",           worker.name,
                                      "--client-name",    worker.client_name,

@@ -15,6 +15,7 @@ struct FleetConfig {
     std::string executable;     // this binary, re-invoked as `worker`
     std::string workload_path;  // the effective workload file
     std::string run_id;
+    std::string stamp;      // the run's entry stamp (model::RunKeys::stamp)
     std::string redis_url;  // passed through the environment, never argv
     int stats_fd = -1;
     std::string log_dir;               // worker stdout/stderr, one file per consumer name

@@ -175,6 +175,7 @@ int main(int argc, char** argv) {
     worker_cmd->group("");  // hidden from --help: the supervisor starts workers
     worker_cmd->add_option("--workload", worker.workload_path)->required();
     worker_cmd->add_option("--run-id", worker.run_id)->required();
+    worker_cmd->add_option("--stamp", worker.stamp)->required();
     worker_cmd->add_option("--group", worker.group)->required();
     worker_cmd->add_option("--name", worker.name)->required();
     worker_cmd->add_option("--client-name", worker.client_name);

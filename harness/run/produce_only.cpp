@@ -19,7 +19,7 @@ nlohmann::json produce_only(const ProduceOnlyOptions& options) {
         produce::ProducerConfig config;
         config.endpoint = options.endpoint;
         config.stream_key = options.stream_key;
-        config.run_id = "produce";
+        config.stamp = "produce";
         config.spec.pipeline = options.pipeline;
         config.payload_bytes = options.payload_bytes;
         config.rate_per_producer = 0;  // no schedule: as fast as the connection goes

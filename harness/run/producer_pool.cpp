@@ -5,8 +5,7 @@
 namespace sh::run {
 
 ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endpoint& endpoint,
-                           const std::string& stream_key, const std::string& run_id,
-                           const model::OrderAttributes& attributes)
+                           const model::RunKeys& keys, const model::OrderAttributes& attributes)
     : sequencer_(static_cast<std::uint64_t>(workload.producers.orders)),
       rate_controlled_(workload.producers.rate == 0),
       limited_by_count_(workload.producers.orders > 0),
@@ -15,14 +14,14 @@ ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endp
     for (std::int64_t i = 0; i < spec.count; ++i) {
         produce::ProducerConfig config;
         config.endpoint = endpoint;
-        config.stream_key = stream_key;
-        config.run_id = run_id;
+        config.stream_key = keys.stream();
+        config.stamp = keys.stamp();
         config.spec = spec;
         config.payload_bytes = static_cast<std::size_t>(workload.stream.payload_bytes);
         config.rate_per_producer = spec.rate / static_cast<double>(spec.count);
         if (rate_controlled_) config.controlled_rate = &controlled_rate_per_producer_;
         config.rng_seed = workload.seed * 6364136223846793005ULL + static_cast<std::uint64_t>(i);
-        config.client_name = "sh:" + run_id + ":producer:" + std::to_string(i + 1);
+        config.client_name = "sh:" + keys.run_id() + ":producer:" + std::to_string(i + 1);
         producers_.push_back(std::make_unique<produce::Producer>(config, attributes, sequencer_,
                                                                  outcomes_, totals_));
     }

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/model/keys.hpp"
 #include "harness/produce/producer.hpp"
 
 namespace sh::run {
@@ -16,8 +17,7 @@ namespace sh::run {
 class ProducerPool {
   public:
     ProducerPool(const workload::Workload& workload, const redis::Endpoint& endpoint,
-                 const std::string& stream_key, const std::string& run_id,
-                 const model::OrderAttributes& attributes);
+                 const model::RunKeys& keys, const model::OrderAttributes& attributes);
     ~ProducerPool();
 
     void start();

@@ -5,6 +5,8 @@
 
 #include "harness/errors.hpp"
 #include "harness/measure/cpu.hpp"
+#include "harness/model/order.hpp"
+#include "harness/redis/script.hpp"
 #include "harness/redis/streams.hpp"
 
 namespace sh::run {
@@ -28,9 +30,39 @@ bool evicts(const std::string& policy) {
     return policy.rfind("allkeys-", 0) == 0 || policy.rfind("volatile-", 0) == 0;
 }
 
-bool key_exists(redis::Connection& connection, const std::string& key) {
-    auto reply = connection.command({"EXISTS", key});
-    return redis::ReplyView(reply.get()).integer() != 0;
+// Creates the stream with the first group only if no key of that name exists, in one step: a
+// stream someone else creates at the same moment is theirs, not the run's to delete later.
+constexpr const char* create_if_absent_lua = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
+return 1
+)lua";
+
+// Whether the stream the run created holds only what the run put there: someone else may have
+// added a group or entries to it while the run went, and those are not the run's to delete.
+// A stream under the run's own key prefix is the run's by name; its entries are not scanned.
+std::vector<std::string> others_in_stream(redis::Connection& connection, const model::RunKeys& keys,
+                                          const std::vector<std::string>& groups) {
+    std::vector<std::string> others;
+    for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
+        if (std::find(groups.begin(), groups.end(), info.name) == groups.end()) {
+            others.push_back("group '" + info.name + "'");
+        }
+    }
+    if (keys.stream_is_run_scoped()) return others;
+    std::string start = "-";
+    for (;;) {
+        auto reply = connection.command({"XRANGE", keys.stream(), start, "+", "COUNT", "1000"});
+        auto entries = redis::parse_entries(redis::ReplyView(reply.get()));
+        for (const auto& entry : entries) {
+            if (!model::stamped_by(entry.fields, keys.stamp())) {
+                others.push_back("entry " + entry.id);
+                return others;
+            }
+        }
+        if (entries.size() < 1000) return others;
+        start = "(" + entries.back().id;
+    }
 }
 
 void refuse_existing_groups(redis::Connection& connection, const model::RunKeys& keys,
@@ -41,7 +73,8 @@ void refuse_existing_groups(redis::Connection& connection, const model::RunKeys&
             "stream " + keys.stream() + " already has a consumer group '" + info.name + "' (" +
             std::to_string(info.consumers) + " consumers, " + std::to_string(info.pending) +
             " pending) that this run did not create: streamharness never reads, claims or "
-            "destroys someone else's group; give the workload's group another name");
+            "destroys someone else's group; give the workload's group another name (if an "
+            "earlier run left it behind, its report says so under summary.cleanup)");
     }
 }
 
@@ -82,11 +115,13 @@ ServerFacts check_server(redis::Connection& connection, bool allow_eviction) {
 void create_run_groups(redis::Connection& connection, const model::RunKeys& keys,
                        const std::vector<std::string>& groups, CreatedOnRedis& record) {
     if (groups.empty()) return;
-    if (!key_exists(connection, keys.stream())) {
-        // The first group creates the stream (MKSTREAM): everything in it is the run's.
+    redis::Script create_if_absent("create-stream", create_if_absent_lua);
+    auto created = create_if_absent.run(connection, {keys.stream()}, {groups.front()});
+    if (redis::ReplyView(created.get()).integer() == 1) {
+        // The first group created the stream: everything in it is the run's.
         record.group_start_id = "0";
         record.stream = true;
-        create_one(connection, keys, groups.front(), "0", record);
+        record.groups.push_back(groups.front());
     } else {
         refuse_existing_groups(connection, keys, groups);
         // "$" is the stream's last ID when the group is made; the other groups and any later
@@ -101,19 +136,35 @@ void create_run_groups(redis::Connection& connection, const model::RunKeys& keys
     }
 }
 
-void remove_created(redis::Connection& connection, const model::RunKeys& keys,
-                    const std::vector<std::string>& groups, const CreatedOnRedis& record) {
+std::vector<std::string> remove_created(redis::Connection& connection, const model::RunKeys& keys,
+                                        const std::vector<std::string>& groups,
+                                        const CreatedOnRedis& record) {
+    std::vector<std::string> notes;
     redis::Args unlink{"UNLINK"};
     for (const auto& key : keys.owned_keys(groups)) {
         if (key != keys.stream()) unlink.push_back(key);
     }
-    if (record.stream) unlink.push_back(keys.stream());
     connection.command(unlink);
-    if (record.stream) return;
-    // The stream stays (it was there before the run): only the groups this run made go.
-    for (const auto& group : record.groups) {
-        connection.command_allow_error({"XGROUP", "DESTROY", keys.stream(), group});
+    if (record.stream) {
+        auto others = others_in_stream(connection, keys, record.groups);
+        if (others.empty()) {
+            connection.command({"UNLINK", keys.stream()});
+            return notes;
+        }
+        notes.push_back("kept stream " + keys.stream() +
+                        ", which the run created: someone else added " + others.front() +
+                        " to it; removed only the run's groups");
     }
+    // The stream stays: only the groups this run made go.
+    for (const auto& group : record.groups) {
+        auto reply = connection.command_allow_error({"XGROUP", "DESTROY", keys.stream(), group});
+        redis::ReplyView view(reply.get());
+        if (view.is_error()) {
+            notes.push_back("could not destroy the run's group '" + group + "' on " +
+                            keys.stream() + ": " + std::string(view.text()));
+        }
+    }
+    return notes;
 }
 
 CreatedCleanup::CreatedCleanup(redis::Connection& connection, const model::RunKeys& keys,
@@ -135,10 +186,10 @@ CreatedCleanup::~CreatedCleanup() {
     }
 }
 
-void CreatedCleanup::remove() {
-    if (!enabled_) return;
+std::vector<std::string> CreatedCleanup::remove() {
+    if (!enabled_) return {};
     enabled_ = false;
-    remove_created(connection_, keys_, groups_, record_);
+    return remove_created(connection_, keys_, groups_, record_);
 }
 
 }  // namespace sh::run

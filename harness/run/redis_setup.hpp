@@ -37,10 +37,12 @@ struct CreatedOnRedis {
 void create_run_groups(redis::Connection& connection, const model::RunKeys& keys,
                        const std::vector<std::string>& groups, CreatedOnRedis& record);
 
-// Deletes the run's own keys, the stream only if the run created it, and destroys only the
-// groups the run created.
-void remove_created(redis::Connection& connection, const model::RunKeys& keys,
-                    const std::vector<std::string>& groups, const CreatedOnRedis& record);
+// Deletes the run's own keys, the stream only if the run created it and nobody else has put a
+// group or an entry in it since, and destroys only the groups the run created. Returns what it
+// could not remove, and why, for the report.
+std::vector<std::string> remove_created(redis::Connection& connection, const model::RunKeys& keys,
+                                        const std::vector<std::string>& groups,
+                                        const CreatedOnRedis& record);
 
 // Removes what the run created when the run ends by an error (best effort: the error that
 // ended the run is the one to report); a run that ends normally calls remove() itself.
@@ -53,7 +55,7 @@ class CreatedCleanup {
     CreatedCleanup& operator=(const CreatedCleanup&) = delete;
 
     CreatedOnRedis& record() { return record_; }
-    void remove();
+    std::vector<std::string> remove();
 
   private:
     redis::Connection& connection_;

@@ -34,8 +34,10 @@ std::string Retention::oldest_needed_id(redis::Connection& connection, const std
     auto lower = [&](IdPair candidate) {
         if (!needed || candidate < *needed) needed = candidate;
     };
+    std::size_t present = 0;
     for (const auto& info : redis::xinfo_groups(connection, key)) {
         if (std::find(groups.begin(), groups.end(), info.name) == groups.end()) continue;
+        ++present;
         lower(successor(redis::parse_id(info.last_delivered_id)));
         auto summary = connection.command({"XPENDING", key, info.name});
         redis::ReplyView view(summary.get());
@@ -43,6 +45,9 @@ std::string Retention::oldest_needed_id(redis::Connection& connection, const std
             lower(redis::parse_id(std::string(view.element(1).text())));
         }
     }
+    // After a Redis restart without persistence the groups come back one by one, each starting
+    // from the beginning: until all are back, nothing is safe to trim.
+    if (present < groups.size()) return {};
     return needed ? format_id(*needed) : std::string{};
 }
 

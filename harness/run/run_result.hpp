@@ -76,6 +76,8 @@ struct RunResult {
     nlohmann::json chaos = nlohmann::json::object();  // schedule and fault summary
     std::vector<verify::FaultTally> faults;           // per scheduled kind, for the gates
     FinalStop final_stop;
+    // What the cleanup of an external Redis could not remove, and why.
+    std::vector<std::string> cleanup_notes;
     std::vector<verify::GateResult> gates;
     bool passed = false;
 };

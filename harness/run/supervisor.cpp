@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -67,6 +68,13 @@ std::string describe_persistence(redis::Connection& connection, const workload::
                                                                                 : "none (external)";
 }
 
+std::string random_hex() {
+    std::random_device random;
+    std::ostringstream text;
+    text << std::hex << std::setw(8) << std::setfill('0') << random() << std::setw(8) << random();
+    return text.str();
+}
+
 struct DrainOutcome {
     bool drained = false;
     double seconds = 0;
@@ -85,10 +93,12 @@ bool any_in_flight(const Fleet& fleet, const measure::StatsRegion& stats) {
 // in flight, keeping the fleet alive meanwhile.
 DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys,
                    const std::vector<std::string>& groups, double timeout_s,
-                   const os::StopSignals& stop, const std::function<bool()>& housekeeping) {
+                   const os::StopSignals& stop, const std::function<void()>& housekeeping,
+                   const std::function<bool()>& nothing_in_flight) {
     auto start = measure::monotonic_ns();
     for (;;) {
-        bool idle = housekeeping();
+        housekeeping();
+        bool idle = true;
         try {
             for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
                 if (std::find(groups.begin(), groups.end(), info.name) == groups.end()) continue;
@@ -102,6 +112,9 @@ DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys,
         } catch (const RedisReplyError&) {
             idle = false;  // the stream is being recreated after a Redis restart
         }
+        // Asked after Redis: a worker that read and acknowledged a batch (`before` mode) since
+        // Redis said nothing was left holds it in flight by now.
+        if (idle && !nothing_in_flight()) idle = false;
         if (idle) return {true, seconds_since(start)};
         if (seconds_since(start) >= timeout_s || stop.requested()) {
             return {false, seconds_since(start)};
@@ -160,7 +173,7 @@ void collect_stats(RunResult& result, const measure::StatsRegion& stats, Fleet& 
 // The producers' record against what Redis holds, per group, and the gates.
 void verify_run(RunResult& result, redis::Connection& control, const model::RunKeys& keys,
                 const workload::Workload& workload, const ProducerPool& producers,
-                const model::OrderAttributes& attributes) {
+                const model::OrderAttributes& attributes, std::int64_t evicted_at_start) {
     const auto& outcomes = producers.outcomes();
     result.orders_allocated = producers.allocated();
     result.produced_ok = outcomes.count(produce::Outcome::ok);
@@ -177,6 +190,12 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
     auto indeterminate = outcomes.list(produce::Outcome::indeterminate);
     result.indeterminate = verify::resolve_indeterminate(
         outcomes, verify::find_in_stream(control, keys, indeterminate), ledgers);
+    // Read after everything the verdict rests on: an eviction before this point may have taken
+    // a ledger key (a duplicate record is the least recently used of them).
+    auto evicted_now = evicted_keys(control);
+    // INFO stats start again from zero when the embedded server restarts.
+    result.evicted_keys =
+        evicted_now >= evicted_at_start ? evicted_now - evicted_at_start : evicted_now;
 
     std::vector<verify::GroupVerdict> verdicts;
     std::vector<verify::GroupMeasurements> measurements;
@@ -203,10 +222,7 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
 }  // namespace
 
 std::string generate_run_id() {
-    std::random_device random;
-    std::ostringstream id;
-    id << "r" << utc_now("%Y%m%d-%H%M%S") << "-" << std::hex << (random() & 0xffffff);
-    return id.str();
+    return "r" + utc_now("%Y%m%d-%H%M%S") + "-" + random_hex().substr(0, 6);
 }
 
 RunResult execute_run(const workload::Workload& workload, const RunOptions& options,
@@ -235,7 +251,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
                               {std::chrono::milliseconds(2000), std::chrono::milliseconds(10000),
                                "sh:" + result.run_id + ":supervisor"});
     auto server = check_server(control, options.allow_eviction);
-    model::RunKeys keys(result.run_id, workload.stream.name, workload.stream.key);
+    model::RunKeys keys(result.run_id, workload.stream.name, workload.stream.key,
+                        result.run_id + "/" + random_hex());
     std::vector<std::string> group_names;
     for (const auto& group : workload.groups) group_names.push_back(group.name);
     require_fresh_keys(control, keys, group_names);
@@ -254,6 +271,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         {"maxmemory_policy", server.maxmemory_policy},
         {"host_cores", std::thread::hardware_concurrency()},
         {"stream_key", keys.stream()},
+        {"entry_stamp", keys.stamp()},
         {"stream_created", created.record().stream},
         {"group_start_id", created.record().group_start_id},
     };
@@ -267,8 +285,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     auto workload_path = (scratch.path() / "workload.json").string();
     std::ofstream(workload_path) << result.workload.dump(2);
 
-    Fleet fleet({options.executable, workload_path, result.run_id, endpoint.to_url(), memory.fd(),
-                 options.out_dir + "/logs", created.record().group_start_id},
+    Fleet fleet({options.executable, workload_path, result.run_id, keys.stamp(), endpoint.to_url(),
+                 memory.fd(), options.out_dir + "/logs", created.record().group_start_id},
                 workload);
     auto* stats = measure::StatsRegion::initialise(memory.data(), fleet.slot_count());
 
@@ -278,7 +296,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     Retention retention(workload.stream.retention, keys.stream(), group_names);
     Sampler sampler(group_names);
     RateController rate_controller(workload);
-    ProducerPool producers(workload, endpoint, keys.stream(), result.run_id, attributes);
+    ProducerPool producers(workload, endpoint, keys, attributes);
     fleet.start_all();
     wait_until_started(fleet, *stats, options.out_dir + "/logs", stop);
     auto run_start = measure::monotonic_ns();
@@ -308,10 +326,13 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
             retention.tick(control, measure::monotonic_ns());
         } catch (const RedisIoError&) {
             control.reconnect({});
+        } catch (const RedisReplyError&) {
+            // No stream for a moment after a Redis restart without persistence: trim later.
         }
         auto faults =
-            std::count_if(result.events.begin(), result.events.end(),
-                          [](const auto& event) { return !event.data.contains("skipped"); });
+            std::count_if(result.events.begin(), result.events.end(), [](const auto& event) {
+                return event.kind != "worker-exit" && !event.data.contains("skipped");
+            });
         progress.update(measure::monotonic_ns(),
                         {seconds_since(run_start), planned_s, producing,
                          static_cast<std::size_t>(faults), sampler.latest_row()});
@@ -328,10 +349,9 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     producers.join();
     result.producing_s = seconds_since(run_start);
 
-    auto drained = drain(control, keys, group_names, workload.drain_timeout_s, stop, [&] {
-        housekeeping(false);
-        return !any_in_flight(fleet, *stats);
-    });
+    auto drained = drain(
+        control, keys, group_names, workload.drain_timeout_s, stop, [&] { housekeeping(false); },
+        [&] { return !any_in_flight(fleet, *stats); });
     result.drained = drained.drained;
     result.drain_s = drained.seconds;
     result.retention_trimmed = retention.trimmed();
@@ -347,13 +367,9 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     if (stop.requested())
         throw EnvironmentError("interrupted by signal " + std::to_string(stop.signal_number()));
 
-    auto evicted_now = evicted_keys(control);
-    // INFO stats start again from zero when the embedded server restarts.
-    result.evicted_keys =
-        evicted_now >= server.evicted_keys ? evicted_now - server.evicted_keys : evicted_now;
     collect_stats(result, *stats, fleet, workload);
-    verify_run(result, control, keys, workload, producers, attributes);
-    created.remove();
+    verify_run(result, control, keys, workload, producers, attributes, server.evicted_keys);
+    result.cleanup_notes = created.remove();
     return result;
 }
 

@@ -36,7 +36,7 @@ int run_worker(const WorkerArgs& args) {
 
         consume::ConsumerConfig config{
             redis::parse_url(url),
-            model::RunKeys(args.run_id, workload.stream.name, workload.stream.key),
+            model::RunKeys(args.run_id, workload.stream.name, workload.stream.key, args.stamp),
             find_group(workload, args.group),
             args.name,
             args.client_name,

@@ -13,6 +13,7 @@ inline constexpr const char* redis_url_env = "STREAMHARNESS_REDIS_URL";
 struct WorkerArgs {
     std::string workload_path;  // the effective workload, written by the supervisor
     std::string run_id;
+    std::string stamp;  // the run's entry stamp
     std::string group;
     std::string name;
     std::string client_name;

@@ -10,6 +10,7 @@ nlohmann::json GateResult::to_json() const {
         {"gate", gate}, {"limit", limit}, {"actual", actual}, {"passed", passed}};
     if (!group.empty()) result["group"] = group;
     if (!fault.empty()) result["fault"] = fault;
+    if (event >= 0) result["event"] = event;
     return result;
 }
 
@@ -19,7 +20,7 @@ void at_most(std::vector<GateResult>& results, const char* gate, const std::stri
              const std::optional<std::int64_t>& limit, double actual) {
     if (!limit) return;
     auto bound = static_cast<double>(*limit);
-    results.push_back({gate, group, "", bound, actual, actual <= bound});
+    results.push_back({gate, group, "", -1, bound, actual, actual <= bound});
 }
 
 }  // namespace
@@ -29,7 +30,7 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
                                        const std::vector<GroupMeasurements>& measurements,
                                        bool drained) {
     std::vector<GateResult> results;
-    results.push_back({"drained", "", "", 1, drained ? 1.0 : 0.0, drained});
+    results.push_back({"drained", "", "", -1, 1, drained ? 1.0 : 0.0, drained});
     for (const auto& verdict : verdicts) {
         const auto& group = verdict.group;
         at_most(results, "max_lost", group, gates.max_lost, static_cast<double>(verdict.lost));
@@ -47,22 +48,22 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
                 gates.max_applied_and_dead_lettered,
                 static_cast<double>(verdict.applied_and_dead_lettered));
         if (gates.points_consistent && verdict.points_checked) {
-            results.push_back({"points_consistent", group, "", 1,
+            results.push_back({"points_consistent", group, "", -1, 1,
                                verdict.points_consistent ? 1.0 : 0.0, verdict.points_consistent});
         }
         if (gates.poison_dead_lettered) {
             auto missing = static_cast<double>(verdict.poison_not_dead_lettered);
-            results.push_back({"poison_dead_lettered", group, "", 0, missing, missing == 0});
+            results.push_back({"poison_dead_lettered", group, "", -1, 0, missing, missing == 0});
         }
     }
     for (const auto& measured : measurements) {
         if (gates.max_p99_ms) {
-            results.push_back({"max_p99_ms", measured.group, "", *gates.max_p99_ms, measured.p99_ms,
-                               measured.p99_ms <= *gates.max_p99_ms});
+            results.push_back({"max_p99_ms", measured.group, "", -1, *gates.max_p99_ms,
+                               measured.p99_ms, measured.p99_ms <= *gates.max_p99_ms});
         }
         if (gates.min_applied_per_s) {
-            results.push_back({"min_applied_per_s", measured.group, "", *gates.min_applied_per_s,
-                               measured.applied_per_s,
+            results.push_back({"min_applied_per_s", measured.group, "", -1,
+                               *gates.min_applied_per_s, measured.applied_per_s,
                                measured.applied_per_s >= *gates.min_applied_per_s});
         }
     }
@@ -74,21 +75,32 @@ std::vector<GateResult> evaluate_run_gates(const workload::Gates& gates, const R
     // Not optional: a run that produced nothing has verified nothing.
     auto ok = static_cast<double>(facts.produced_ok);
     auto least = static_cast<double>(std::max<std::int64_t>(1, gates.min_produced_ok));
-    results.push_back({"min_produced_ok", "", "", least, ok, ok >= least});
+    results.push_back({"min_produced_ok", "", "", -1, least, ok, ok >= least});
     at_most(results, "max_produce_failed", "", gates.max_produce_failed,
             static_cast<double>(facts.produce_failed));
     at_most(results, "max_produce_indeterminate", "", gates.max_produce_indeterminate,
             static_cast<double>(facts.produce_indeterminate));
     at_most(results, "max_evicted_keys", "", gates.max_evicted_keys,
             static_cast<double>(facts.evicted_keys));
-    if (gates.min_faults_landed) {
-        for (const auto& tally : facts.faults) {
-            // A kind scheduled fewer times than the limit must land every time.
-            auto needed = static_cast<double>(std::min<std::uint64_t>(
-                tally.scheduled, static_cast<std::uint64_t>(*gates.min_faults_landed)));
-            auto landed = static_cast<double>(tally.landed);
+    for (const auto& tally : facts.faults) {
+        auto landed = static_cast<double>(tally.landed);
+        auto event = static_cast<int>(tally.event);
+        if (gates.min_faults_landed) {
+            auto limit = static_cast<std::uint64_t>(*gates.min_faults_landed);
+            // An event that never came due within the run is a fault the run did not test: it
+            // needs one landing it cannot have. One that came due fewer times than the limit
+            // must land every time.
+            auto needed =
+                static_cast<double>(tally.scheduled == 0 ? std::min<std::uint64_t>(1, limit)
+                                                         : std::min(tally.scheduled, limit));
             results.push_back(
-                {"min_faults_landed", "", tally.kind, needed, landed, landed >= needed});
+                {"min_faults_landed", "", tally.kind, event, needed, landed, landed >= needed});
+        }
+        if (gates.min_faults_landed_ratio) {
+            double ratio = tally.scheduled > 0 ? landed / static_cast<double>(tally.scheduled) : 0;
+            results.push_back({"min_faults_landed_ratio", "", tally.kind, event,
+                               *gates.min_faults_landed_ratio, ratio,
+                               ratio >= *gates.min_faults_landed_ratio});
         }
     }
     return results;

@@ -19,7 +19,9 @@ struct GroupMeasurements {
 };
 
 // What the run-wide gates judge: the producers' record, Redis's evictions, the faults.
+// One tally per chaos event (chaos.events[i]): how often it was due, and how often it landed.
 struct FaultTally {
+    std::size_t event = 0;
     std::string kind;  // "kill", "pause", ...
     std::uint64_t scheduled = 0;
     std::uint64_t landed = 0;
@@ -31,13 +33,14 @@ struct RunFacts {
     std::uint64_t produce_failed = 0;
     std::uint64_t produce_indeterminate = 0;
     std::int64_t evicted_keys = 0;
-    std::vector<FaultTally> faults;  // one per scheduled fault kind
+    std::vector<FaultTally> faults;  // one per chaos event
 };
 
 struct GateResult {
     std::string gate;   // e.g. "max_lost"
     std::string group;  // empty for run-wide gates
-    std::string fault;  // the fault kind, for min_faults_landed
+    std::string fault;  // the fault kind, for the gates on landed faults
+    int event = -1;     // and its index in chaos.events
     double limit = 0;
     double actual = 0;
     bool passed = true;
@@ -51,7 +54,7 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
                                        bool drained);
 
 // The run-wide gates: min_produced_ok, max_produce_failed, max_produce_indeterminate,
-// max_evicted_keys, and min_faults_landed per scheduled fault kind.
+// max_evicted_keys, and per chaos event min_faults_landed and min_faults_landed_ratio.
 std::vector<GateResult> evaluate_run_gates(const workload::Gates& gates, const RunFacts& facts);
 
 bool all_passed(const std::vector<GateResult>& results);

@@ -69,7 +69,7 @@ void each_own_entry(redis::Connection& connection, const model::RunKeys& keys,
             {"XRANGE", keys.stream(), start, "+", "COUNT", std::to_string(page)});
         auto entries = redis::parse_entries(redis::ReplyView(reply.get()));
         for (const auto& entry : entries) {
-            if (model::stamped_by(entry.fields, keys.run_id()) && !visit(entry)) return;
+            if (model::stamped_by(entry.fields, keys.stamp()) && !visit(entry)) return;
         }
         if (entries.size() < static_cast<std::size_t>(page)) return;
         start = "(" + entries.back().id;
@@ -88,7 +88,7 @@ std::int64_t own_pending(redis::Connection& connection, const model::RunKeys& ke
         for (const auto& entry : pending) {
             auto reply = connection.command({"XRANGE", keys.stream(), entry.id, entry.id});
             auto found = redis::parse_entries(redis::ReplyView(reply.get()));
-            if (found.empty() || model::stamped_by(found.front().fields, keys.run_id())) ++count;
+            if (found.empty() || model::stamped_by(found.front().fields, keys.stamp())) ++count;
         }
         if (pending.size() < static_cast<std::size_t>(page)) return count;
         start = "(" + pending.back().id;

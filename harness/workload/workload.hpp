@@ -110,8 +110,10 @@ struct Gates {
     std::optional<std::int64_t> max_produce_indeterminate = 0;
     // Keys Redis evicted during the run (INFO evicted_keys): a ledger may be among them.
     std::optional<std::int64_t> max_evicted_keys = 0;
-    // Per scheduled fault kind: at least this many of its faults must have landed.
+    // Per chaos event: at least this many of its faults (all of them, if it came due fewer
+    // times) and at least this share of them must have landed.
     std::optional<std::int64_t> min_faults_landed = 1;
+    std::optional<double> min_faults_landed_ratio = 0.5;
 };
 
 enum class FaultKind { kill, pause, disconnect, stop, slow, redis_restart };

@@ -1,5 +1,6 @@
 #include "harness/workload/workload_checks.hpp"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -23,6 +24,10 @@ void check_groups(const Workload& workload, std::set<std::string>& names, Proble
         }
         if (group.name.find_first_of(":{} ") != std::string::npos) {
             problems.add(path + ".name", "must not contain ':', '{', '}' or spaces");
+        }
+        if (group.name == "produced") {
+            problems.add(path + ".name",
+                         "'produced' names the producers' series in the report's charts");
         }
         if (group.claim.enabled && group.claim.interval_ms > group.claim.min_idle_ms) {
             problems.add(path + ".claim.interval_ms",
@@ -65,6 +70,42 @@ void check_window(const Workload& workload, const FaultEvent& event, const std::
                                        ", and the target '" + event.target + "' has none");
 }
 
+// Faults run while the producers do: one that can only come due after they stop never happens,
+// and a run that was meant to test it must not look as if it had.
+void check_timing(const Workload& workload, const FaultEvent& event, const std::string& path,
+                  Problems& problems) {
+    if (event.every_s && event.until_s > 0 && event.until_s <= event.start_s) {
+        problems.add(path + ".until_s", "must be after start_s, or 0 (until the producers stop)");
+    }
+    if (workload.producers.orders > 0) return;  // the run's length is not known in advance
+    auto producing = " s is not before the producers stop (duration_s " +
+                     seconds_text(workload.duration_s) + "): the fault would never happen";
+    if (event.at_s && *event.at_s >= workload.duration_s) {
+        problems.add(path + ".at_s", seconds_text(*event.at_s) + producing);
+    }
+    if (event.every_s && event.start_s >= workload.duration_s) {
+        problems.add(path + ".start_s", seconds_text(event.start_s) + producing);
+    }
+}
+
+// "3" names the third consumer of a group; "03" or an index past the group's size none.
+void check_index(const Workload& workload, const std::string& group, const std::string& which,
+                 const std::string& path, Problems& problems) {
+    if (which.size() > 1 && which[0] == '0') {
+        problems.add(path + ".target", "index '" + which + "' has a leading zero");
+        return;
+    }
+    auto index = std::stoll(which.substr(0, 9));
+    std::int64_t largest = 0;
+    for (const auto* spec : targeted_groups(workload, group)) {
+        largest = std::max(largest, spec->consumers);
+    }
+    if (index < 1 || index > largest) {
+        problems.add(path + ".target", "no consumer " + which + " in '" + group + "' (it has " +
+                                           std::to_string(largest) + ")");
+    }
+}
+
 void check_events(const Workload& workload, const std::set<std::string>& names,
                   Problems& problems) {
     for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
@@ -73,6 +114,7 @@ void check_events(const Workload& workload, const std::set<std::string>& names,
         if (event.at_s.has_value() == event.every_s.has_value()) {
             problems.add(path, "needs exactly one of at_s and every_s");
         }
+        check_timing(workload, event, path, problems);
         if (event.fault == FaultKind::redis_restart) continue;
         auto slash = event.target.find('/');
         if (slash == std::string::npos) {
@@ -89,6 +131,7 @@ void check_events(const Workload& workload, const std::set<std::string>& names,
             problems.add(path + ".target",
                          "expected index, any or all after '/', got '" + which + "'");
         }
+        if (known && index) check_index(workload, group, which, path, problems);
         if (known) check_window(workload, event, group, path, problems);
     }
 }

@@ -179,6 +179,7 @@ void read_gates(ObjectReader& reader, Gates& gates) {
                             max_count);
     reader.optional_integer("max_evicted_keys", gates.max_evicted_keys, 0, max_count);
     reader.optional_integer("min_faults_landed", gates.min_faults_landed, 0, max_count);
+    reader.optional_number("min_faults_landed_ratio", gates.min_faults_landed_ratio, 0, 1);
 }
 
 void apply_override(json& document, const std::string& assignment) {
@@ -358,7 +359,8 @@ json to_json(const Workload& workload) {
           {"max_produce_failed", optional_json(gates.max_produce_failed)},
           {"max_produce_indeterminate", optional_json(gates.max_produce_indeterminate)},
           {"max_evicted_keys", optional_json(gates.max_evicted_keys)},
-          {"min_faults_landed", optional_json(gates.min_faults_landed)}}},
+          {"min_faults_landed", optional_json(gates.min_faults_landed)},
+          {"min_faults_landed_ratio", optional_json(gates.min_faults_landed_ratio)}}},
     };
 }
 

@@ -27,8 +27,9 @@ class MaxRateProducers : public sh::testing::RedisTest {
 
 TEST_F(MaxRateProducers, StartAtTheControllersRateAndStopAtTheEndOfTheirWindow) {
     sh::run::RateController controller(workload);
-    sh::run::ProducerPool producers(workload, sh::redis::parse_url(url()), "max-rate:started",
-                                    "max-rate", attributes);
+    sh::run::ProducerPool producers(workload, sh::redis::parse_url(url()),
+                                    sh::model::RunKeys("max-rate", "s", "max-rate:started"),
+                                    attributes);
     controller.start(producers);
     EXPECT_EQ(producers.total_rate(), 2000);
     producers.start();
@@ -40,8 +41,9 @@ TEST_F(MaxRateProducers, StartAtTheControllersRateAndStopAtTheEndOfTheirWindow) 
 }
 
 TEST_F(MaxRateProducers, WithoutARateTheScheduleFailsLoudlyInsteadOfNeverEnding) {
-    sh::run::ProducerPool producers(workload, sh::redis::parse_url(url()), "max-rate:unset",
-                                    "max-rate", attributes);
+    sh::run::ProducerPool producers(workload, sh::redis::parse_url(url()),
+                                    sh::model::RunKeys("max-rate", "s", "max-rate:unset"),
+                                    attributes);
     producers.start();
     EXPECT_THROW(producers.join(), std::logic_error);
     auto connection = connect();

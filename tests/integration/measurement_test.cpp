@@ -111,7 +111,9 @@ TEST(Measurement, AMaxRateReportHasTheTimelineBottleneckMemoryAndLatencySplit) {
 }
 
 TEST(Measurement, TheTimelineAddsUpAcrossKillsAndRestarts) {
-    auto run = run_harness({"run", workload_path("chaos.json"), "--set", "duration_s=4"});
+    // The stop and the slowdown start at 4 and 5 s in chaos.json: within this run, before 4 s.
+    auto run = run_harness({"run", workload_path("chaos.json"), "--set", "duration_s=4", "--set",
+                            "chaos.events.4.start_s=3", "--set", "chaos.events.5.start_s=3.5"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
     auto report = run.report();
     ASSERT_GT(report["chaos"]["summary"]["faults"].value("kill", 0), 0);

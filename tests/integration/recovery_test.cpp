@@ -337,13 +337,16 @@ TEST_F(Recovery, MalformedEntryIsDeadLetteredAndNoConsumerCrashes) {
     auto key = stream_key(run_id);
     ASSERT_TRUE(wait_until(
         [&] {
-            return integer(connection, {"EXISTS", key}) == 1;
+            return integer(connection, {"XLEN", key}) > 0;
         },
         std::chrono::seconds(10)));
-    // Malformed entries of the run carry its stamp; the unstamped one is someone else's and is
-    // left alone (not dead-lettered, not counted).
-    connection.command({"XADD", key, "*", "run", run_id, "orderno", "not-a-number", "user", "x"});
-    connection.command({"XADD", key, "*", "run", run_id, "garbage", "1"});
+    // Malformed entries of the run carry its stamp (read off its first entry); the unstamped
+    // one is someone else's and is left alone (not dead-lettered, not counted).
+    auto first = connection.command({"XRANGE", key, "-", "+", "COUNT", "1"});
+    auto stamp = *sh::redis::find_field(
+        sh::redis::parse_entries(sh::redis::ReplyView(first.get()))[0].fields, "run");
+    connection.command({"XADD", key, "*", "run", stamp, "orderno", "not-a-number", "user", "x"});
+    connection.command({"XADD", key, "*", "run", stamp, "garbage", "1"});
     connection.command({"XADD", key, "*", "garbage", "not ours"});
     auto run = harness.finish();
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;

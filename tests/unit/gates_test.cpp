@@ -48,7 +48,7 @@ const std::vector<Anomaly> group_anomalies = {
 RunFacts clean_run() {
     RunFacts facts;
     facts.produced_ok = 100;
-    facts.faults = {{"kill", 4, 4, 0}};
+    facts.faults = {{0, "kill", 4, 4, 0}};
     return facts;
 }
 
@@ -105,7 +105,7 @@ TEST(DefaultGates, EveryRunWideAnomalyFailsTheRunWithItsOwnNumber) {
         {"max_evicted_keys", [](RunFacts& f) { f.evicted_keys = 7; }, 7},
         {"min_faults_landed",
          [](RunFacts& f) {
-             f.faults = {{"pause", 5, 0, 5}};
+             f.faults = {{0, "pause", 5, 0, 5}};
          },
          0},
     };
@@ -134,21 +134,39 @@ TEST(RunGates, NoOrderProducedOkNeverPassesWhateverTheWorkloadSays) {
     EXPECT_EQ(failing(results)->limit, 1);
 }
 
-TEST(RunGates, FaultsLandedIsJudgedPerKindAndCappedAtWhatWasScheduled) {
+TEST(RunGates, FaultsLandedIsJudgedPerEventAndCappedAtWhatWasScheduled) {
     sh::workload::Gates gates;
     gates.min_faults_landed = 3;
+    gates.min_faults_landed_ratio.reset();
     auto facts = clean_run();
-    facts.faults = {{"kill", 10, 3, 7}, {"stop", 2, 2, 0}, {"pause", 4, 2, 2}};
+    // Two kill events: one landing often must not hide the other that never did.
+    facts.faults = {{0, "kill", 10, 3, 7},
+                    {1, "stop", 2, 2, 0},
+                    {2, "pause", 4, 2, 2},
+                    {3, "kill", 1, 0, 1},
+                    {4, "slow", 0, 0, 0}};
     auto results = evaluate_run_gates(gates, facts);
-    std::vector<std::pair<std::string, bool>> judged;
+    std::vector<std::pair<int, bool>> judged;
     for (const auto& result : results) {
-        if (result.gate == "min_faults_landed") judged.emplace_back(result.fault, result.passed);
+        if (result.gate == "min_faults_landed") judged.emplace_back(result.event, result.passed);
     }
-    // stop was scheduled twice: both landing is enough.
-    EXPECT_EQ(judged, (std::vector<std::pair<std::string, bool>>{
-                          {"kill", true}, {"stop", true}, {"pause", false}}));
+    // stop came due twice: both landing is enough. slow never came due: it fails.
+    EXPECT_EQ(judged, (std::vector<std::pair<int, bool>>{
+                          {0, true}, {1, true}, {2, false}, {3, false}, {4, false}}));
     gates.min_faults_landed.reset();
     for (const auto& result : evaluate_run_gates(gates, facts)) {
         EXPECT_NE(result.gate, "min_faults_landed");
     }
+}
+
+TEST(RunGates, MostFaultsOfAnEventMustLandByDefault) {
+    auto facts = clean_run();
+    facts.faults = {{0, "kill", 56, 16, 40}, {1, "kill", 10, 5, 5}};
+    std::vector<std::pair<int, bool>> judged;
+    for (const auto& result : evaluate_run_gates({}, facts)) {
+        if (result.gate == "min_faults_landed_ratio") {
+            judged.emplace_back(result.event, result.passed);
+        }
+    }
+    EXPECT_EQ(judged, (std::vector<std::pair<int, bool>>{{0, false}, {1, true}}));
 }

@@ -411,3 +411,44 @@ TEST(WorkloadChecks, MinProducedOkCannotBeSwitchedOff) {
     document["gates"] = {{"min_produced_ok", nullptr}};
     EXPECT_TRUE(has_problem_starting(problems_of(document), "gates.min_produced_ok"));
 }
+
+TEST(WorkloadChecks, FaultsThatCanOnlyComeDueAfterTheProducersStopAreRefused) {
+    auto document = minimal();
+    document["duration_s"] = 10;
+    document["chaos"] = {
+        {"events",
+         {{{"fault", "kill"}, {"target", "g/any"}, {"at_s", 10}},
+          {{"fault", "pause"}, {"target", "g/any"}, {"every_s", 2}, {"start_s", 12}},
+          {{"fault", "stop"}, {"target", "g/any"}, {"every_s", 2}, {"start_s", 3}, {"until_s", 2}},
+          {{"fault", "slow"}, {"target", "g/any"}, {"at_s", 9.5}}}}};
+    EXPECT_EQ(problems_of(document),
+              (std::vector<std::string>{
+                  "chaos.events.0.at_s: 10 s is not before the producers stop (duration_s 10): "
+                  "the fault would never happen",
+                  "chaos.events.1.start_s: 12 s is not before the producers stop (duration_s "
+                  "10): the fault would never happen",
+                  "chaos.events.2.until_s: must be after start_s, or 0 (until the producers "
+                  "stop)"}));
+    // A run limited by its order count has no length known in advance.
+    document["producers"] = {{"orders", 1000}};
+    document["chaos"]["events"].erase(2);
+    EXPECT_TRUE(problems_of(document).empty()) << joined(problems_of(document));
+}
+
+TEST(WorkloadChecks, TargetIndexMustNameAConsumerOfTheGroup) {
+    auto document = minimal();
+    document["groups"][0]["consumers"] = 2;
+    for (const auto& [target, problem] : std::vector<std::pair<std::string, std::string>>{
+             {"g/01", "chaos.events.0.target: index '01' has a leading zero"},
+             {"g/3", "chaos.events.0.target: no consumer 3 in 'g' (it has 2)"},
+             {"g/0", "chaos.events.0.target: no consumer 0 in 'g' (it has 2)"},
+             {"g/2", ""}}) {
+        document["chaos"] = {{"events", {{{"fault", "kill"}, {"target", target}, {"at_s", 1}}}}};
+        auto problems = problems_of(document);
+        if (problem.empty()) {
+            EXPECT_TRUE(problems.empty()) << target << ": " << joined(problems);
+        } else {
+            EXPECT_EQ(problems, std::vector<std::string>{problem}) << target;
+        }
+    }
+}
