@@ -18,17 +18,20 @@ constexpr std::int64_t ns_per_ms = 1'000'000;
 constexpr std::int64_t give_up_ns = 2'000 * ns_per_ms;
 constexpr auto relaxed = std::memory_order_relaxed;
 
-bool armable(const run::Worker& worker, const measure::ConsumerSlot& slot) {
-    return worker.process.running() && !worker.retired && !worker.controlled &&
-           slot.control.park_in_window.load() < 0 && slot.parked.load() < 0;
+bool armable(const run::Fleet& fleet, std::size_t index) {
+    const auto& slot = fleet.slot(index);
+    return fleet.usable(index) && slot.control.park_in_window.load() < 0 &&
+           slot.state.parked.load() < 0;
 }
 
 // The worker sets `parked` and then raises SIGSTOP: a pause must wait for the stop itself, or
 // its SIGCONT could come first and leave the worker stopped for good.
-bool wait_until_stopped(const run::Worker& worker) {
+bool wait_until_stopped(const run::Fleet& fleet, std::size_t index) {
     auto deadline = measure::monotonic_ns() + 1'000 * ns_per_ms;
-    while (!worker.process.stopped()) {
-        if (!worker.process.running() || measure::monotonic_ns() > deadline) return false;
+    while (!fleet.stopped(index)) {
+        if (!fleet.running(index) || measure::monotonic_ns() > deadline) {
+            return false;
+        }
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     return true;
@@ -38,22 +41,17 @@ bool wait_until_stopped(const run::Worker& worker) {
 
 bool ChaosController::arm(run::RunControl& control, const ScheduledFault& fault) {
     const auto& event = control.workload.chaos.events[fault.event];
-    auto& workers = control.fleet.workers();
+    auto& fleet = control.fleet;
     // "group/any" arms every candidate and takes the first to get there.
     bool first_only = event.target.ends_with("/any");
     auto selector =
         first_only ? event.target.substr(0, event.target.size() - 3) + "all" : event.target;
     auto targets = select_targets(
-        selector, workers,
-        [&](const run::Worker& worker) {
-            return armable(worker, control.stats.slots()[worker.slot]);
-        },
-        rng_);
+        selector, fleet.workers(),
+        [&](const run::Worker& worker) { return armable(fleet, index_of(fleet, worker)); }, rng_);
     if (targets.empty()) return false;
     auto window = static_cast<std::int64_t>(*event.window);
-    for (auto index : targets) {
-        control.stats.slots()[workers[index].slot].control.park_in_window.store(window);
-    }
+    for (auto index : targets) fleet.control(index).park_in_window.store(window);
     aimed_.push_back(
         {fault, std::move(targets), first_only, false, measure::monotonic_ns() + give_up_ns});
     return true;
@@ -61,25 +59,22 @@ bool ChaosController::arm(run::RunControl& control, const ScheduledFault& fault)
 
 void ChaosController::disarm(run::RunControl& control, std::size_t index,
                              model::ConsumerWindow window) {
-    auto& worker = control.fleet.workers()[index];
-    auto& slot = control.stats.slots()[worker.slot];
+    auto& fleet = control.fleet;
     auto armed = static_cast<std::int64_t>(window);
-    if (slot.control.park_in_window.compare_exchange_strong(armed, -1)) return;
+    if (fleet.control(index).park_in_window.compare_exchange_strong(armed, -1)) return;
     // The worker took the arm just now: it is stopping itself; let it go on.
-    if (wait_until_stopped(worker)) worker.process.signal(SIGCONT);
+    if (wait_until_stopped(fleet, index)) fleet.thaw(index);
 }
 
 void ChaosController::serve_aimed(run::RunControl& control, std::int64_t now_ns, bool giving_up) {
-    auto& workers = control.fleet.workers();
+    auto& fleet = control.fleet;
     std::erase_if(aimed_, [&](Aimed& aimed) {
         const auto& event = control.workload.chaos.events[aimed.fault.event];
         auto window = *event.window;
         auto parked = [&](std::size_t index) {
-            return control.stats.slots()[workers[index].slot].parked.load() ==
-                   static_cast<std::int64_t>(window);
+            return fleet.slot(index).state.parked.load() == static_cast<std::int64_t>(window);
         };
-        std::erase_if(aimed.workers,
-                      [&](std::size_t index) { return !workers[index].process.running(); });
+        std::erase_if(aimed.workers, [&](std::size_t index) { return !fleet.running(index); });
         // Several may have stopped in the window since the last tick: "any" takes the one that
         // got there first, the others are let go below.
         std::vector<std::size_t> arrived;
@@ -87,15 +82,14 @@ void ChaosController::serve_aimed(run::RunControl& control, std::int64_t now_ns,
             if (parked(index)) arrived.push_back(index);
         }
         std::sort(arrived.begin(), arrived.end(), [&](std::size_t a, std::size_t b) {
-            return control.stats.slots()[workers[a].slot].parked_ns.load() <
-                   control.stats.slots()[workers[b].slot].parked_ns.load();
+            return fleet.slot(a).state.parked_ns.load() < fleet.slot(b).state.parked_ns.load();
         });
         // Faults land only while producers run.
         for (auto index : arrived) {
             if (giving_up || (aimed.landed && aimed.first_only)) break;
             if (event.fault == workload::FaultKind::kill) {
                 kill_worker(control, index, event, aimed.fault.at_s, true);
-            } else if (wait_until_stopped(workers[index])) {
+            } else if (wait_until_stopped(fleet, index)) {
                 pause_worker(control, index, event, aimed.fault.at_s, true);
             } else {
                 continue;

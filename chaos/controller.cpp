@@ -28,7 +28,7 @@ using measure::percentile;
 }  // namespace
 
 std::string window_of(const measure::ConsumerSlot& slot) {
-    auto window = model::window_from_int(slot.window.load(std::memory_order_relaxed));
+    auto window = model::window_from_int(slot.state.window.load(std::memory_order_relaxed));
     return window ? std::string(model::to_string(*window)) : "unknown";
 }
 
@@ -52,8 +52,8 @@ std::size_t ChaosController::record(run::RunControl& control, double at_s, const
 std::set<std::string> ChaosController::pending_of(run::RunControl& control,
                                                   const run::Worker& worker) {
     std::set<std::string> ids;
-    for (const auto& entry : redis::xpending(control.control, control.keys.stream(), worker.group,
-                                             0, 100000, worker.name)) {
+    for (const auto& entry : redis::xpending(control.redis, control.keys.stream(), worker.group, 0,
+                                             100000, worker.name)) {
         ids.insert(entry.id);
     }
     return ids;
@@ -66,16 +66,9 @@ void ChaosController::watch(std::size_t event_index, const run::Worker& worker,
 }
 
 void ChaosController::restart_worker(run::RunControl& control, std::size_t index,
-                                     workload::FaultRestart restart, run::TimelineEvent& event) {
-    auto& worker = control.fleet.workers()[index];
-    worker.controlled = false;
-    if (restart == workload::FaultRestart::none) {
-        worker.retired = true;
-        event.data["restarted_as"] = nullptr;
-        return;
-    }
-    control.fleet.start(worker, restart == workload::FaultRestart::new_name);
-    event.data["restarted_as"] = worker.name;
+                                     workload::RestartPolicy restart, run::TimelineEvent& event) {
+    auto name = control.fleet.release(index, restart);
+    event.data["restarted_as"] = name ? nlohmann::json(*name) : nlohmann::json(nullptr);
 }
 
 ChaosController::Outcome ChaosController::run_fault(run::RunControl& control,
@@ -115,35 +108,31 @@ void ChaosController::give_up(run::RunControl& control, const ScheduledFault& fa
 }
 
 void ChaosController::end_timed_faults(run::RunControl& control, std::int64_t now_ns, bool all) {
-    auto& workers = control.fleet.workers();
     std::erase_if(paused_, [&](const Timed& pause) {
         if (!all && pause.until_ns > now_ns) return false;
-        workers[pause.worker].process.signal(SIGCONT);
-        workers[pause.worker].controlled = false;
+        control.fleet.resume(pause.worker);
         return true;
     });
     std::erase_if(slowed_, [&](const Timed& slow) {
         if (!all && slow.until_ns > now_ns) return false;
-        control.stats.slots()[workers[slow.worker].slot].control.service_override_us.store(
-            -1, std::memory_order_relaxed);
+        control.fleet.control(slow.worker).service_override_us.store(-1, std::memory_order_relaxed);
         return true;
     });
 }
 
 void ChaosController::finish_stops(run::RunControl& control, std::int64_t now_ns, bool wait_all) {
-    auto& workers = control.fleet.workers();
+    auto& fleet = control.fleet;
     std::erase_if(stopping_, [&](const Stopping& stopping) {
-        auto& worker = workers[stopping.worker];
+        const auto& worker = fleet.workers()[stopping.worker];
         auto& event = control.result.events[stopping.event_index];
-        auto status = worker.process.poll();
+        auto status = fleet.poll(stopping.worker);
         while (!status && wait_all && measure::monotonic_ns() < stopping.deadline_ns) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            status = worker.process.poll();
+            status = fleet.poll(stopping.worker);
         }
         if (!status) {
             if (now_ns < stopping.deadline_ns && !wait_all) return false;
-            worker.process.signal(SIGKILL);
-            status = worker.process.wait();
+            status = fleet.force_exit(stopping.worker);
             event.data["timed_out"] = true;
         }
         event.data["exit"] = os::describe_wait_status(*status);
@@ -157,8 +146,8 @@ void ChaosController::finish_stops(run::RunControl& control, std::int64_t now_ns
 void ChaosController::track_recoveries(run::RunControl& control, std::int64_t now_ns) {
     std::erase_if(recoveries_, [&](Recovery& recovery) {
         auto reply =
-            control.control.command({"XPENDING", control.keys.stream(), recovery.group,
-                                     *recovery.ids.begin(), *recovery.ids.rbegin(), "100000"});
+            control.redis.command({"XPENDING", control.keys.stream(), recovery.group,
+                                   *recovery.ids.begin(), *recovery.ids.rbegin(), "100000"});
         redis::ReplyView entries(reply.get());
         std::set<std::string> still;
         for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -212,7 +201,7 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
         track_recoveries(control, now);
     } catch (const RedisIoError&) {
         // Redis is restarting or unreachable for a moment: reconnect and carry on next tick.
-        control.control.reconnect({});
+        control.redis.reconnect({});
     } catch (const RedisReplyError& error) {
         // NOGROUP/no such key after a restart without persistence: what was held is gone.
         if (error.redis_message().rfind("NOGROUP", 0) != 0 &&

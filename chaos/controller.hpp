@@ -40,7 +40,7 @@ class ChaosController : public run::RunObserver {
     };
     struct Stopping {
         std::size_t worker;
-        workload::FaultRestart restart;
+        workload::RestartPolicy restart;
         std::size_t event_index;
         std::int64_t deadline_ns;
     };
@@ -88,7 +88,9 @@ class ChaosController : public run::RunObserver {
     void finish_stops(run::RunControl& control, std::int64_t now_ns, bool wait_all);
     void track_recoveries(run::RunControl& control, std::int64_t now_ns);
     void restart_worker(run::RunControl& control, std::size_t worker,
-                        workload::FaultRestart restart, run::TimelineEvent& event);
+                        workload::RestartPolicy restart, run::TimelineEvent& event);
+    std::vector<std::size_t> usable_targets(run::RunControl& control,
+                                            const workload::FaultEvent& event);
     std::set<std::string> pending_of(run::RunControl& control, const run::Worker& worker);
     std::size_t record(run::RunControl& control, double at_s, const std::string& kind,
                        const std::string& target, nlohmann::json data);
@@ -108,7 +110,9 @@ class ChaosController : public run::RunObserver {
     std::vector<Tally> tallies_;  // by chaos event (index into chaos.events)
 };
 
-// "kill", "pause"...: the window the worker is in now, per its stats slot.
+// "processing", "applied-unacked"...: the window the worker is in now, per its shared slot.
 std::string window_of(const measure::ConsumerSlot& slot);
+// The worker's index in the fleet (selectors hand workers to their predicates).
+std::size_t index_of(const run::Fleet& fleet, const run::Worker& worker);
 
 }  // namespace sh::chaos

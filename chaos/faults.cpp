@@ -16,25 +16,24 @@ constexpr std::int64_t ns_per_ms = 1'000'000;
 constexpr std::int64_t stop_grace_ns = 10'000 * ns_per_ms;
 constexpr auto relaxed = std::memory_order_relaxed;
 
-bool usable(const run::Worker& worker) {
-    return worker.process.running() && !worker.retired && !worker.controlled;
-}
-
 }  // namespace
+
+std::size_t index_of(const run::Fleet& fleet, const run::Worker& worker) {
+    return static_cast<std::size_t>(&worker - fleet.workers().data());
+}
 
 void ChaosController::kill_worker(run::RunControl& control, std::size_t index,
                                   const workload::FaultEvent& event, double at_s, bool aimed) {
-    auto& worker = control.fleet.workers()[index];
-    const auto& slot = control.stats.slots()[worker.slot];
+    const auto& worker = control.fleet.workers()[index];
+    const auto& slot = control.fleet.slot(index);
     auto pending = pending_of(control, worker);
     nlohmann::json data = {{"pending", pending.size()},
-                           {"in_flight", slot.in_flight.load(relaxed)},
+                           {"in_flight", slot.state.in_flight.load(relaxed)},
                            {"window", window_of(slot)},
-                           {"applied_unacked", slot.applied_unacked.load(relaxed)},
-                           {"acked_unapplied", slot.acked_unapplied.load(relaxed)}};
+                           {"applied_unacked", slot.state.applied_unacked.load(relaxed)},
+                           {"acked_unapplied", slot.state.acked_unapplied.load(relaxed)}};
     if (aimed) data["aimed"] = true;
-    worker.process.signal(SIGKILL);
-    worker.process.wait();
+    control.fleet.kill(index);
     auto event_index = record(control, at_s, "kill", worker.name, std::move(data));
     restart_worker(control, index, event.restart, control.result.events[event_index]);
     watch(event_index, worker, std::move(pending));
@@ -42,28 +41,31 @@ void ChaosController::kill_worker(run::RunControl& control, std::size_t index,
 
 bool ChaosController::kill(run::RunControl& control, const workload::FaultEvent& event,
                            double at_s) {
-    auto& workers = control.fleet.workers();
+    auto& fleet = control.fleet;
+    const auto& workers = fleet.workers();
     // Only a worker in the middle of a batch (entries read, not yet finished) that holds entries
     // pending. The pending list alone cannot tell: with the seed's shared consumer name it holds
     // the other instance's batch too. In the `before` mode nothing is pending: the batch is
     // acknowledged on receipt.
     auto holding = [&](const run::Worker& worker) {
-        if (control.stats.slots()[worker.slot].in_flight.load(relaxed) == 0) return false;
+        if (fleet.slot_of(worker).state.in_flight.load(relaxed) == 0) return false;
         return control.workload.groups[worker.group_index].ack == workload::AckMode::before ||
                !pending_of(control, worker).empty();
     };
     auto targets = select_targets(
         event.target, workers,
-        [&](const run::Worker& worker) { return usable(worker) && holding(worker); }, rng_);
+        [&](const run::Worker& worker) {
+            return fleet.usable(index_of(fleet, worker)) && holding(worker);
+        },
+        rng_);
     bool killed_any = false;
     for (auto index : targets) {
-        auto& worker = workers[index];
         // Freeze it, let Redis finish what it already sent, and check again: what it holds now
         // is exactly what the kill orphans.
-        worker.process.signal(SIGSTOP);
+        fleet.freeze(index);
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        if (!holding(worker)) {
-            worker.process.signal(SIGCONT);
+        if (!holding(workers[index])) {
+            fleet.thaw(index);
             continue;
         }
         kill_worker(control, index, event, at_s, false);
@@ -74,14 +76,18 @@ bool ChaosController::kill(run::RunControl& control, const workload::FaultEvent&
 
 void ChaosController::pause_worker(run::RunControl& control, std::size_t index,
                                    const workload::FaultEvent& event, double at_s, bool aimed) {
-    auto& worker = control.fleet.workers()[index];
+    const auto& worker = control.fleet.workers()[index];
     auto pending = pending_of(control, worker);
-    if (!aimed) worker.process.signal(SIGSTOP);
-    worker.controlled = true;
+    // An aimed pause finds the worker stopped already, where it parked itself.
+    if (aimed) {
+        control.fleet.hold(index);
+    } else {
+        control.fleet.pause(index);
+    }
     paused_.push_back({index, measure::monotonic_ns() + event.duration_ms * ns_per_ms});
     nlohmann::json data = {{"pending", pending.size()},
                            {"duration_ms", event.duration_ms},
-                           {"window", window_of(control.stats.slots()[worker.slot])}};
+                           {"window", window_of(control.fleet.slot(index))}};
     if (aimed) data["aimed"] = true;
     auto event_index = record(control, at_s, "pause", worker.name, std::move(data));
     watch(event_index, worker, std::move(pending));
@@ -89,21 +95,30 @@ void ChaosController::pause_worker(run::RunControl& control, std::size_t index,
 
 bool ChaosController::pause(run::RunControl& control, const workload::FaultEvent& event,
                             double at_s) {
+    const auto& fleet = control.fleet;
     auto targets = select_targets(
-        event.target, control.fleet.workers(),
+        event.target, fleet.workers(),
         [&](const run::Worker& worker) {
-            return usable(worker) && !pending_of(control, worker).empty();
+            return fleet.usable(index_of(fleet, worker)) && !pending_of(control, worker).empty();
         },
         rng_);
     for (auto index : targets) pause_worker(control, index, event, at_s, false);
     return !targets.empty();
 }
 
+std::vector<std::size_t> ChaosController::usable_targets(run::RunControl& control,
+                                                         const workload::FaultEvent& event) {
+    const auto& fleet = control.fleet;
+    return select_targets(
+        event.target, fleet.workers(),
+        [&](const run::Worker& worker) { return fleet.usable(index_of(fleet, worker)); }, rng_);
+}
+
 bool ChaosController::disconnect(run::RunControl& control, const workload::FaultEvent& event,
                                  double at_s) {
-    auto& workers = control.fleet.workers();
-    auto targets = select_targets(event.target, workers, usable, rng_);
-    auto list = control.control.command({"CLIENT", "LIST"});
+    const auto& workers = control.fleet.workers();
+    auto targets = usable_targets(control, event);
+    auto list = control.redis.command({"CLIENT", "LIST"});
     std::string clients(redis::ReplyView(list.get()).text());
     bool landed = false;
     for (auto index : targets) {
@@ -115,7 +130,7 @@ bool ChaosController::disconnect(run::RunControl& control, const workload::Fault
             if (line.find(" name=" + worker.client_name + " ") == std::string::npos) continue;
             auto id_start = line.find("id=") + 3;
             auto id = line.substr(id_start, line.find(' ', id_start) - id_start);
-            auto reply = control.control.command({"CLIENT", "KILL", "ID", id});
+            auto reply = control.redis.command({"CLIENT", "KILL", "ID", id});
             killed += static_cast<int>(redis::ReplyView(reply.get()).integer());
         }
         // A consumer caught between connections had nothing to cut: that is no disconnect.
@@ -124,24 +139,23 @@ bool ChaosController::disconnect(run::RunControl& control, const workload::Fault
         record(control, at_s, "disconnect", worker.name,
                {{"connections_killed", killed},
                 {"pending", pending_of(control, worker).size()},
-                {"window", window_of(control.stats.slots()[worker.slot])}});
+                {"window", window_of(control.fleet.slot(index))}});
     }
     return landed;
 }
 
 bool ChaosController::stop(run::RunControl& control, const workload::FaultEvent& event,
                            double at_s) {
-    auto& workers = control.fleet.workers();
-    auto targets = select_targets(event.target, workers, usable, rng_);
+    const auto& workers = control.fleet.workers();
+    auto targets = usable_targets(control, event);
     auto now = measure::monotonic_ns();
     for (auto index : targets) {
-        auto& worker = workers[index];
+        const auto& worker = workers[index];
         auto pending = pending_of(control, worker);
-        worker.process.signal(SIGTERM);
-        worker.controlled = true;
-        auto event_index = record(control, at_s, "stop", worker.name,
-                                  {{"pending_before", pending.size()},
-                                   {"window", window_of(control.stats.slots()[worker.slot])}});
+        control.fleet.stop(index);
+        auto event_index = record(
+            control, at_s, "stop", worker.name,
+            {{"pending_before", pending.size()}, {"window", window_of(control.fleet.slot(index))}});
         stopping_.push_back({index, event.restart, event_index, now + stop_grace_ns});
     }
     return !targets.empty();
@@ -149,19 +163,18 @@ bool ChaosController::stop(run::RunControl& control, const workload::FaultEvent&
 
 bool ChaosController::slow(run::RunControl& control, const workload::FaultEvent& event,
                            double at_s) {
-    auto& workers = control.fleet.workers();
-    auto targets = select_targets(event.target, workers, usable, rng_);
+    const auto& workers = control.fleet.workers();
+    auto targets = usable_targets(control, event);
     auto now = measure::monotonic_ns();
     for (auto index : targets) {
-        auto& worker = workers[index];
-        control.stats.slots()[worker.slot].control.service_override_us.store(event.service_us,
-                                                                             relaxed);
+        const auto& worker = workers[index];
+        control.fleet.control(index).service_override_us.store(event.service_us, relaxed);
         slowed_.push_back({index, now + event.duration_ms * ns_per_ms});
         record(control, at_s, "slow", worker.name,
                {{"service_us", event.service_us},
                 {"duration_ms", event.duration_ms},
                 {"pending", pending_of(control, worker).size()},
-                {"window", window_of(control.stats.slots()[worker.slot])}});
+                {"window", window_of(control.fleet.slot(index))}});
     }
     return !targets.empty();
 }
@@ -173,13 +186,13 @@ void ChaosController::restart_redis(run::RunControl& control, const workload::Fa
     // before the old server died, and producers drop what they claimed when their connection
     // breaks, so every order the new server sees is numbered at or above it.
     control.embedded->restart(event.hard, [&] {
-        control.result.restart_watermarks.push_back(control.producers.allocated());
+        control.result.restart_watermarks.push_back(control.orders_allocated());
     });
-    control.control.reconnect({});
+    control.redis.reconnect({});
     auto took_ms = (measure::monotonic_ns() - started) / ns_per_ms;
     record(control, at_s, "redis-restart", "redis",
            {{"hard", event.hard},
-            {"persistence", redis::to_string(control.workload.persistence)},
+            {"persistence", std::string(redis::to_string(control.workload.persistence))},
             {"restart_ms", took_ms},
             {"order_watermark", control.result.restart_watermarks.back()}});
     // What consumers held before a restart may be gone with the server: stop tracking it.

@@ -46,14 +46,14 @@ bool Consumer::ensure_group() {
 
 void Consumer::enter(model::ConsumerWindow window) {
     auto value = static_cast<std::int64_t>(window);
-    slot_.window.store(value, relaxed);
+    slot_.state.window.store(value, relaxed);
     auto armed = value;
     if (slot_.control.park_in_window.compare_exchange_strong(armed, -1)) {
         // The chaos controller waits for this: it kills or pauses the process right here.
-        slot_.parked_ns.store(measure::monotonic_ns());
-        slot_.parked.store(value);
+        slot_.state.parked_ns.store(measure::monotonic_ns());
+        slot_.state.parked.store(value);
         std::raise(SIGSTOP);
-        slot_.parked.store(-1);
+        slot_.state.parked.store(-1);
     }
 }
 
@@ -67,10 +67,10 @@ void Consumer::skip_foreign(const std::vector<std::string>& ids) {
 
 void Consumer::run(const std::function<bool()>& stop_requested) {
     // The slot may be a killed predecessor's: start from a clean state.
-    slot_.in_flight.store(0, relaxed);
-    slot_.applied_unacked.store(0, relaxed);
-    slot_.acked_unapplied.store(0, relaxed);
-    slot_.parked.store(-1);
+    slot_.state.in_flight.store(0, relaxed);
+    slot_.state.applied_unacked.store(0, relaxed);
+    slot_.state.acked_unapplied.store(0, relaxed);
+    slot_.state.parked.store(-1);
     enter(model::ConsumerWindow::idle);
     ensure_group();
     slot_.counters.starts.fetch_add(1, relaxed);  // the supervisor waits for this to send orders
@@ -212,7 +212,7 @@ void Consumer::count_move(DeadLetterer::Moved moved) {
 }
 
 void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recovered) {
-    slot_.in_flight.store(static_cast<std::int64_t>(entries.size()), relaxed);
+    slot_.state.in_flight.store(static_cast<std::int64_t>(entries.size()), relaxed);
     enter(model::ConsumerWindow::processing);
     std::vector<ProcessedEntry> batch;
     std::vector<std::string> deleted;
@@ -246,7 +246,7 @@ void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recov
     }
     skip_foreign(foreign);
     if (!batch.empty()) apply_batch(batch, recovered);
-    slot_.in_flight.store(0, relaxed);
+    slot_.state.in_flight.store(0, relaxed);
     enter(model::ConsumerWindow::idle);
     slot_.counters.batches.fetch_add(1, relaxed);
 }
@@ -275,12 +275,12 @@ void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recove
                 sleep_service_time(1);
                 record_latency({entry}, acknowledger_.apply(connection_, {entry}, false),
                                recovered);
-                slot_.applied_unacked.fetch_add(1, relaxed);
+                slot_.state.applied_unacked.fetch_add(1, relaxed);
                 enter(model::ConsumerWindow::applied_unacked);
                 ids.push_back(entry.id);
             }
             acknowledger_.xack(connection_, ids);
-            slot_.applied_unacked.store(0, relaxed);
+            slot_.state.applied_unacked.store(0, relaxed);
             return;
         }
         case workload::AckMode::before: {
@@ -288,13 +288,13 @@ void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recove
             std::vector<std::string> ids;
             for (const auto& entry : batch) ids.push_back(entry.id);
             acknowledger_.xack(connection_, ids);
-            slot_.acked_unapplied.store(static_cast<std::int64_t>(batch.size()), relaxed);
+            slot_.state.acked_unapplied.store(static_cast<std::int64_t>(batch.size()), relaxed);
             for (const auto& entry : batch) {
                 enter(model::ConsumerWindow::acked_unapplied);
                 sleep_service_time(1);
                 record_latency({entry}, acknowledger_.apply(connection_, {entry}, false),
                                recovered);
-                slot_.acked_unapplied.fetch_sub(1, relaxed);
+                slot_.state.acked_unapplied.fetch_sub(1, relaxed);
             }
             return;
         }

@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/consume/ack_script.hpp"
-#include "harness/consume/dead_letter.hpp"
+#include "harness/consume/acknowledger.hpp"
+#include "harness/consume/consumer_sweeper.hpp"
+#include "harness/consume/dead_letterer.hpp"
 #include "harness/consume/service_time.hpp"
 #include "harness/measure/consumer_stats.hpp"
 #include "harness/model/keys.hpp"

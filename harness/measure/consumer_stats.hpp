@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 
+#include "harness/measure/consumer_control.hpp"
 #include "harness/measure/histogram.hpp"
 
 namespace sh::measure {
@@ -37,26 +38,11 @@ struct ConsumerCounters {
     void add_to(ConsumerCounters& total) const;
 };
 
-// Written by the supervisor's chaos controller, read by the worker between orders.
-struct ConsumerControl {
-    std::atomic<std::int64_t> service_override_us{-1};  // >= 0: the `slow` fault is on
-    // >= 0: the next time the worker enters this model::ConsumerWindow it stops itself
-    // (SIGSTOP) there, so a kill or pause lands exactly in that window; -1: not armed.
-    std::atomic<std::int64_t> park_in_window{-1};
-};
-
 struct ConsumerSlot {
     ConsumerCounters counters;
     ConsumerControl control;
-    // Entries the worker has read and not finished (applied, failed or dead-lettered): lets a
-    // fault find a worker mid-processing even in the `before` mode, where nothing is pending.
-    std::atomic<std::int64_t> in_flight{0};
-    std::atomic<std::int64_t> window{0};           // model::ConsumerWindow it is in now
-    std::atomic<std::int64_t> parked{-1};          // the window it stopped itself in, or -1
-    std::atomic<std::int64_t> parked_ns{0};        // when (monotonic): the first to arrive wins
-    std::atomic<std::int64_t> applied_unacked{0};  // effects applied, batch not yet acked
-    std::atomic<std::int64_t> acked_unapplied{0};  // acknowledged, effects not yet applied
-    Histogram latency_first;                       // end to end, first delivery
+    ConsumerState state;
+    Histogram latency_first;      // end to end, first delivery
     Histogram latency_recovered;  // end to end, delivered again (claimed or replayed)
 };
 

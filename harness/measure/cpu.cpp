@@ -28,21 +28,6 @@ double process_cpu_s(pid_t pid) {
     return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-std::string info_field(redis::Connection& connection, const std::string& section,
-                       const std::string& field) {
-    auto reply = connection.command({"INFO", section});
-    std::istringstream info{std::string(redis::ReplyView(reply.get()).text())};
-    std::string line;
-    while (std::getline(info, line)) {
-        if (line.rfind(field + ":", 0) == 0) {
-            auto value = line.substr(field.size() + 1);
-            if (!value.empty() && value.back() == '\r') value.pop_back();
-            return value;
-        }
-    }
-    return {};
-}
-
 double redis_cpu_s(redis::Connection& connection) {
     auto reply = connection.command({"INFO", "cpu"});
     std::istringstream info{std::string(redis::ReplyView(reply.get()).text())};

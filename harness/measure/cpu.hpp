@@ -13,8 +13,5 @@ namespace sh::measure {
 double process_cpu_s(pid_t pid);
 // Redis's own CPU seconds (INFO cpu: used_cpu_sys + used_cpu_user, main thread and children).
 double redis_cpu_s(redis::Connection& connection);
-// An INFO field as text ("" when absent).
-std::string info_field(redis::Connection& connection, const std::string& section,
-                       const std::string& field);
 
 }  // namespace sh::measure

@@ -14,23 +14,25 @@ namespace sh::produce {
 namespace {
 
 // Intended send times of the open-loop schedule, at a fixed rate or at the rate controller's
-// current one; with neither, "now" whenever asked (as fast as possible).
+// current one; as fast as possible, "now" whenever asked.
 class Schedule {
   public:
     Schedule(const ProducerConfig& config)
-        : rate_(config.rate_per_producer),
+        : pace_(config.pace),
+          rate_(config.rate_per_producer),
           controlled_rate_(config.controlled_rate),
           poisson_(config.spec.arrival == workload::Arrival::poisson),
           next_ns_(config.start_ns),
           rng_(config.rng_seed) {}
 
-    bool open_loop() const { return rate_ > 0 || controlled_rate_ != nullptr; }
+    bool open_loop() const { return pace_ != ProducerConfig::Pace::as_fast_as_possible; }
     std::int64_t peek() const { return next_ns_; }
     std::int64_t take(std::int64_t now_ns) {
         if (!open_loop()) return now_ns;
         auto intended = next_ns_;
-        double rate =
-            controlled_rate_ != nullptr ? controlled_rate_->load(std::memory_order_relaxed) : rate_;
+        double rate = pace_ == ProducerConfig::Pace::controlled
+                          ? controlled_rate_->load(std::memory_order_relaxed)
+                          : rate_;
         // A zero rate would put the next send time at infinity (undefined as an integer): the
         // producer would then find every order due and never reach the end of its window.
         if (!(rate > 0)) throw std::logic_error("producer schedule without a rate");
@@ -40,6 +42,7 @@ class Schedule {
     }
 
   private:
+    ProducerConfig::Pace pace_;
     double rate_;
     const std::atomic<double>* controlled_rate_;
     bool poisson_;
@@ -55,7 +58,7 @@ struct InFlight {
 }  // namespace
 
 Producer::Producer(ProducerConfig config, const model::OrderAttributes& attributes,
-                   OrderSequencer& sequencer, OutcomeTable& outcomes, ProducerTotals& totals)
+                   OrderSequencer& sequencer, model::OutcomeTable& outcomes, ProducerTotals& totals)
     : config_(std::move(config)),
       attributes_(attributes),
       sequencer_(sequencer),
@@ -74,7 +77,7 @@ void Producer::run(const std::atomic<bool>& stop) {
     std::uint64_t next_seq = 0;
     std::uint64_t seq_left = 0;
     redis::CommandBuffer xadds;
-    OutcomeTable::Writer outcomes(outcomes_);
+    model::OutcomeTable::Writer outcomes(outcomes_);
 
     while (!stop.load(std::memory_order_relaxed)) {
         auto now = measure::monotonic_ns();
@@ -114,14 +117,14 @@ void Producer::run(const std::atomic<bool>& stop) {
                 auto done = measure::monotonic_ns();
                 const auto& order = in_flight[answered];
                 bool ok = !redis::ReplyView(reply.get()).is_error();
-                outcomes.record(order.seq, ok ? Outcome::ok : Outcome::failed);
+                outcomes.record(order.seq, ok ? model::Outcome::ok : model::Outcome::failed);
                 (ok ? totals_.ok : totals_.failed).fetch_add(1, std::memory_order_relaxed);
                 xadd_latency_->record(static_cast<std::uint64_t>(done - order.sent_ns) / 1000);
             }
         } catch (const RedisIoError&) {
             // No reply: each of these may or may not be in the stream.
             for (; answered < in_flight.size(); ++answered) {
-                outcomes.record(in_flight[answered].seq, Outcome::indeterminate);
+                outcomes.record(in_flight[answered].seq, model::Outcome::indeterminate);
                 totals_.indeterminate.fetch_add(1, std::memory_order_relaxed);
             }
             // Numbers claimed before the break are not sent after it: an order sent to a

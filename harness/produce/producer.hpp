@@ -10,7 +10,8 @@
 
 #include "harness/measure/histogram.hpp"
 #include "harness/model/order.hpp"
-#include "harness/produce/outcome_log.hpp"
+#include "harness/model/outcome_table.hpp"
+#include "harness/produce/order_sequencer.hpp"
 #include "harness/redis/url.hpp"
 #include "harness/workload/workload.hpp"
 
@@ -22,12 +23,16 @@ struct ProducerConfig {
     std::string stamp;  // the run's stamp, written in every entry's `run` field
     workload::ProducerSpec spec;
     std::size_t payload_bytes = 64;
-    double rate_per_producer = 0;  // orders/s for this thread; 0 = as fast as possible
-    // When set, the rate (orders/s for this thread) is read from here for every order: the
-    // max-rate controller moves it.
-    const std::atomic<double>* controlled_rate = nullptr;
-    std::int64_t start_ns = 0;  // schedule origin (monotonic)
-    std::int64_t end_ns = 0;    // no intended send time at or after this
+    enum class Pace {
+        scheduled,            // open loop at rate_per_producer
+        controlled,           // open loop at *controlled_rate, which the max-rate controller moves
+        as_fast_as_possible,  // no schedule: each pipeline as soon as the last one is answered
+    };
+    Pace pace = Pace::scheduled;
+    double rate_per_producer = 0;                          // orders/s for this thread
+    const std::atomic<double>* controlled_rate = nullptr;  // read for every order
+    std::int64_t start_ns = 0;                             // schedule origin (monotonic)
+    std::int64_t end_ns = 0;                               // no intended send time at or after this
     std::uint64_t rng_seed = 1;
     std::string client_name;
 };
@@ -42,7 +47,7 @@ struct ProducerTotals {
 class Producer {
   public:
     Producer(ProducerConfig config, const model::OrderAttributes& attributes,
-             OrderSequencer& sequencer, OutcomeTable& outcomes, ProducerTotals& totals);
+             OrderSequencer& sequencer, model::OutcomeTable& outcomes, ProducerTotals& totals);
 
     // Runs until the schedule ends, the sequencer is exhausted or stop is set. Connection loss
     // marks the in-flight orders indeterminate and reconnects; throws only when Redis stays away.
@@ -67,7 +72,7 @@ class Producer {
     ProducerConfig config_;
     const model::OrderAttributes& attributes_;
     OrderSequencer& sequencer_;
-    OutcomeTable& outcomes_;
+    model::OutcomeTable& outcomes_;
     ProducerTotals& totals_;
     std::unique_ptr<measure::Histogram> xadd_latency_;
     std::atomic<std::int64_t> next_intended_ns_{0};

@@ -30,18 +30,6 @@ std::vector<std::string> persistence_args(Persistence persistence) {
 
 }  // namespace
 
-const char* to_string(Persistence persistence) {
-    switch (persistence) {
-        case Persistence::none:
-            return "none";
-        case Persistence::aof_everysec:
-            return "aof-everysec";
-        case Persistence::aof_always:
-            return "aof-always";
-    }
-    return "?";
-}
-
 EmbeddedServer::EmbeddedServer(EmbeddedServerOptions options)
     : options_(std::move(options)), dir_("streamharness-redis") {
     if (os::find_on_path(options_.executable).empty()) {

@@ -8,11 +8,10 @@
 
 #include "harness/os/child_process.hpp"
 #include "harness/os/temp_dir.hpp"
+#include "harness/redis/persistence.hpp"
 #include "harness/redis/url.hpp"
 
 namespace sh::redis {
-
-enum class Persistence { none, aof_everysec, aof_always };
 
 struct EmbeddedServerOptions {
     Persistence persistence = Persistence::none;
@@ -48,7 +47,5 @@ class EmbeddedServer {
     int port_ = 0;
     os::ChildProcess process_;
 };
-
-const char* to_string(Persistence persistence);
 
 }  // namespace sh::redis

@@ -10,8 +10,14 @@
 
 namespace sh::run {
 
-Fleet::Fleet(FleetConfig config, const workload::Workload& workload)
-    : config_(std::move(config)), workload_(workload) {
+std::size_t Fleet::slots_for(const workload::Workload& workload) {
+    std::size_t slots = 0;
+    for (const auto& group : workload.groups) slots += static_cast<std::size_t>(group.consumers);
+    return slots;
+}
+
+Fleet::Fleet(FleetConfig config, const workload::Workload& workload, measure::StatsRegion& slots)
+    : config_(std::move(config)), workload_(workload), slots_(slots) {
     for (std::size_t g = 0; g < workload_.groups.size(); ++g) {
         const auto& group = workload_.groups[g];
         for (int i = 1; i <= group.consumers; ++i) {
@@ -71,7 +77,7 @@ void Fleet::start_all() {
 std::vector<WorkerExit> Fleet::restart_exited() {
     std::vector<WorkerExit> exits;
     for (auto& worker : workers_) {
-        if (worker.retired || worker.controlled) continue;
+        if (worker.retired || worker.held) continue;
         auto status = worker.process.poll();
         if (!status) continue;
         WorkerExit exit;
@@ -103,6 +109,86 @@ std::vector<std::string> Fleet::stop_all(std::chrono::milliseconds grace) {
         if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) killed.push_back(worker.name);
     }
     return killed;
+}
+
+bool Fleet::usable(std::size_t index) const {
+    const auto& worker = workers_[index];
+    return worker.process.running() && !worker.retired && !worker.held;
+}
+
+bool Fleet::any_in_flight() const {
+    for (const auto& worker : workers_) {
+        if (worker.process.running() &&
+            slot_of(worker).state.in_flight.load(std::memory_order_relaxed) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void Fleet::freeze(std::size_t index) {
+    workers_[index].process.signal(SIGSTOP);
+}
+
+void Fleet::thaw(std::size_t index) {
+    workers_[index].process.signal(SIGCONT);
+}
+
+void Fleet::kill(std::size_t index) {
+    auto& worker = workers_[index];
+    worker.process.signal(SIGKILL);
+    worker.process.wait();
+}
+
+void Fleet::pause(std::size_t index) {
+    workers_[index].process.signal(SIGSTOP);
+    workers_[index].held = true;
+}
+
+void Fleet::hold(std::size_t index) {
+    workers_[index].held = true;
+}
+
+void Fleet::resume(std::size_t index) {
+    workers_[index].process.signal(SIGCONT);
+    workers_[index].held = false;
+}
+
+void Fleet::stop(std::size_t index) {
+    workers_[index].process.signal(SIGTERM);
+    workers_[index].held = true;
+}
+
+std::optional<int> Fleet::poll(std::size_t index) {
+    return workers_[index].process.poll();
+}
+
+int Fleet::force_exit(std::size_t index) {
+    workers_[index].process.signal(SIGKILL);
+    return workers_[index].process.wait();
+}
+
+bool Fleet::stopped(std::size_t index) const {
+    return workers_[index].process.stopped();
+}
+
+std::optional<std::string> Fleet::release(std::size_t index, workload::RestartPolicy restart) {
+    auto& worker = workers_[index];
+    worker.held = false;
+    if (restart == workload::RestartPolicy::never) {
+        worker.retired = true;
+        return std::nullopt;
+    }
+    start(worker, restart == workload::RestartPolicy::new_name);
+    return worker.name;
+}
+
+const measure::ConsumerSlot& Fleet::slot(std::size_t index) const {
+    return slot_of(workers_[index]);
+}
+
+measure::ConsumerControl& Fleet::control(std::size_t index) {
+    return slots_.slots()[workers_[index].slot].control;
 }
 
 std::chrono::milliseconds Fleet::stop_grace() const {

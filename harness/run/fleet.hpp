@@ -1,11 +1,15 @@
-// The consumer fleet: one worker process per consumer of every group, their names and stats
-// slots, and restarting the ones that die (by a fault or on their own).
+// The consumer fleet: one worker process per consumer of every group, their names and shared
+// slots, and every rule about their lives: starting, restarting the ones that die on their
+// own, the final stop, and what a fault may do to one (freeze, pause, stop, kill, release).
+// The chaos controller decides when and to whom; the fleet decides what that means.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "harness/measure/consumer_stats.hpp"
 #include "harness/os/child_process.hpp"
 #include "harness/workload/workload.hpp"
 
@@ -31,8 +35,8 @@ struct Worker {
     std::string client_name;  // CLIENT SETNAME of its connection
     std::size_t slot = 0;     // stats slot
     os::ChildProcess process;
-    bool retired = false;     // exited and not restarted (restart policy `never`)
-    bool controlled = false;  // a fault owns its lifecycle: the fleet must not restart it
+    bool retired = false;  // exited and not restarted
+    bool held = false;     // a fault holds it (paused, stopping): the fleet must not restart it
 };
 
 // A worker that exited without being asked to.
@@ -46,7 +50,9 @@ struct WorkerExit {
 
 class Fleet {
   public:
-    Fleet(FleetConfig config, const workload::Workload& workload);
+    // slots: the shared region, one slot per consumer (slots_for(workload) of them).
+    Fleet(FleetConfig config, const workload::Workload& workload, measure::StatsRegion& slots);
+    static std::size_t slots_for(const workload::Workload& workload);
 
     void start_all();
     // Reaps workers that exited and restarts them per their group's restart policy.
@@ -58,17 +64,43 @@ class Fleet {
     // (its read's BLOCK, a batch of service times, the pause after it) plus a margin.
     std::chrono::milliseconds stop_grace() const;
 
-    std::vector<Worker>& workers() { return workers_; }
     const std::vector<Worker>& workers() const { return workers_; }
-    std::size_t slot_count() const { return workers_.size(); }
-    // Starts (or restarts) one worker; new_name gives it the next incarnation's name.
-    void start(Worker& worker, bool new_name);
+    // Running, not retired, not held by a fault: a fault may pick it.
+    bool usable(std::size_t worker) const;
+    bool running(std::size_t worker) const { return workers_[worker].process.running(); }
+    bool any_in_flight() const;  // a running worker holds a batch it has not finished
+
+    // What faults do, by index into workers().
+    void freeze(std::size_t worker);  // SIGSTOP for a look at what it holds; thaw() after
+    void thaw(std::size_t worker);
+    void kill(std::size_t worker);    // SIGKILL and reap; release() decides what comes next
+    void pause(std::size_t worker);   // SIGSTOP, held until resume()
+    void hold(std::size_t worker);    // held as it is (it stopped itself in a window)
+    void resume(std::size_t worker);  // SIGCONT, no longer held
+    void stop(std::size_t worker);    // SIGTERM, held until it exits and is released
+    std::optional<int> poll(std::size_t worker);
+    int force_exit(std::size_t worker);      // SIGKILL what did not stop in time; its wait status
+    bool stopped(std::size_t worker) const;  // stopped by a signal right now
+    // After a fault ended the process: restart it (same or next name) or retire it. Returns
+    // the name it runs under now, or nullopt when retired.
+    std::optional<std::string> release(std::size_t worker, workload::RestartPolicy restart);
+
+    // Its shared slot: where it is in its batch, and the channel a fault speaks through.
+    const measure::ConsumerSlot& slot(std::size_t worker) const;
+    measure::ConsumerControl& control(std::size_t worker);
+
+    const measure::ConsumerSlot& slot_of(const Worker& worker) const {
+        return slots_.slots()[worker.slot];
+    }
 
   private:
     std::string name_for(const Worker& worker) const;
+    // Starts (or restarts) one worker; new_name gives it the next incarnation's name.
+    void start(Worker& worker, bool new_name);
 
     FleetConfig config_;
     const workload::Workload& workload_;
+    measure::StatsRegion& slots_;
     std::vector<Worker> workers_;
 };
 

@@ -7,7 +7,7 @@ namespace sh::run {
 ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endpoint& endpoint,
                            const model::RunKeys& keys, const model::OrderAttributes& attributes)
     : sequencer_(static_cast<std::uint64_t>(workload.producers.orders)),
-      rate_controlled_(workload.producers.rate == 0),
+      rate_controlled_(workload.producers.mode == workload::RateMode::max),
       limited_by_count_(workload.producers.orders > 0),
       duration_s_(workload.duration_s) {
     const auto& spec = workload.producers;
@@ -19,7 +19,10 @@ ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endp
         config.spec = spec;
         config.payload_bytes = static_cast<std::size_t>(workload.stream.payload_bytes);
         config.rate_per_producer = spec.rate / static_cast<double>(spec.count);
-        if (rate_controlled_) config.controlled_rate = &controlled_rate_per_producer_;
+        if (rate_controlled_) {
+            config.pace = produce::ProducerConfig::Pace::controlled;
+            config.controlled_rate = &controlled_rate_per_producer_;
+        }
         config.rng_seed = workload.seed * 6364136223846793005ULL + static_cast<std::uint64_t>(i);
         config.client_name = "sh:" + keys.run_id() + ":producer:" + std::to_string(i + 1);
         producers_.push_back(std::make_unique<produce::Producer>(config, attributes, sequencer_,

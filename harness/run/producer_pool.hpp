@@ -29,7 +29,7 @@ class ProducerPool {
     const produce::ProducerTotals& totals() const { return totals_; }
     std::uint64_t allocated() const { return sequencer_.allocated(); }
     // Every order's outcome; complete once join() has returned.
-    const produce::OutcomeTable& outcomes() const { return outcomes_; }
+    const model::OutcomeTable& outcomes() const { return outcomes_; }
     void merge_xadd_latency(measure::Histogram& into) const;
     // rate 0: the rate controller sets the total rate, split evenly over the producers.
     bool rate_controlled() const { return rate_controlled_; }
@@ -41,7 +41,7 @@ class ProducerPool {
 
   private:
     produce::OrderSequencer sequencer_;
-    produce::OutcomeTable outcomes_;
+    model::OutcomeTable outcomes_;
     produce::ProducerTotals totals_;
     std::vector<std::unique_ptr<produce::Producer>> producers_;
     std::vector<std::thread> threads_;

@@ -1,9 +1,9 @@
-// Max-rate mode (producers.rate = 0): find the highest rate the consumer fleet keeps up with.
-// Every 250 ms the controller raises the producer rate by 20 % while the backlog (pending +
-// lag over all groups) stays under half a bound, and cuts it by 20 % when the backlog passes
-// the bound or the producers fall 50 ms behind their own schedule. The bound is the larger of
-// 4 batches per consumer and 50 ms worth of orders at the current rate. The run measures a
-// sustainable end-to-end rate, not how fast a backlog can pile up.
+// Max-rate mode (producers.rate 0, workload::RateMode::max): find the highest rate the consumer
+// fleet keeps up with. Every 250 ms the controller raises the producer rate by 20 % while the
+// backlog (pending + lag over all groups) stays under half a bound, and cuts it by 20 % when the
+// backlog passes the bound or the producers fall 50 ms behind their own schedule. The bound is the
+// larger of 4 batches per consumer and 50 ms worth of orders at the current rate. The run measures
+// a sustainable end-to-end rate, not how fast a backlog can pile up.
 #pragma once
 
 #include <cstdint>

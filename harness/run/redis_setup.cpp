@@ -6,6 +6,7 @@
 #include "harness/errors.hpp"
 #include "harness/measure/cpu.hpp"
 #include "harness/model/order.hpp"
+#include "harness/redis/info.hpp"
 #include "harness/redis/script.hpp"
 #include "harness/redis/streams.hpp"
 
@@ -90,17 +91,17 @@ void create_one(redis::Connection& connection, const model::RunKeys& keys, const
 }  // namespace
 
 std::int64_t evicted_keys(redis::Connection& connection) {
-    auto text = measure::info_field(connection, "stats", "evicted_keys");
+    auto text = redis::info_field(connection, "stats", "evicted_keys");
     return text.empty() ? 0 : std::stoll(text);
 }
 
 ServerFacts check_server(redis::Connection& connection, bool allow_eviction) {
     ServerFacts facts;
-    facts.version = measure::info_field(connection, "server", "redis_version");
+    facts.version = redis::info_field(connection, "server", "redis_version");
     require_version(facts.version);
-    facts.maxmemory_policy = measure::info_field(connection, "memory", "maxmemory_policy");
+    facts.maxmemory_policy = redis::info_field(connection, "memory", "maxmemory_policy");
     if (evicts(facts.maxmemory_policy) && !allow_eviction) {
-        auto maxmemory = measure::info_field(connection, "memory", "maxmemory");
+        auto maxmemory = redis::info_field(connection, "memory", "maxmemory");
         throw EnvironmentError(
             "Redis runs with maxmemory-policy " + facts.maxmemory_policy + " (maxmemory " +
             maxmemory +

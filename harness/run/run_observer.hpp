@@ -4,29 +4,27 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <functional>
 
-#include "harness/measure/consumer_stats.hpp"
 #include "harness/model/keys.hpp"
 #include "harness/redis/connection.hpp"
 #include "harness/redis/embedded_server.hpp"
 #include "harness/run/fleet.hpp"
-#include "harness/run/producer_pool.hpp"
 #include "harness/run/run_result.hpp"
 #include "harness/workload/workload.hpp"
 
 namespace sh::run {
 
+// What a fault may act on and where it records what it did.
 struct RunControl {
     const workload::Workload& workload;
     Fleet& fleet;
-    redis::Connection& control;
+    redis::Connection& redis;         // the supervisor's own connection
     redis::EmbeddedServer* embedded;  // null on an external Redis
     const model::RunKeys& keys;
-    measure::StatsRegion& stats;
-    const ProducerPool& producers;
+    std::function<std::uint64_t()> orders_allocated;  // order numbers handed out so far
     std::int64_t start_ns;
-    RunResult& result;  // events go to result.events, server restarts to result.restart_watermarks
+    RunResult& result;  // events, restart watermarks, the chaos summary and tallies
 };
 
 class RunObserver {

@@ -8,6 +8,7 @@
 #include "harness/measure/clock.hpp"
 #include "harness/measure/cpu.hpp"
 #include "harness/measure/memory.hpp"
+#include "harness/redis/info.hpp"
 #include "harness/redis/streams.hpp"
 
 namespace sh::run {
@@ -24,7 +25,7 @@ std::unique_ptr<measure::Histogram> group_latency(RunControl& control, std::size
     auto merged = std::make_unique<measure::Histogram>();
     for (const auto& worker : control.fleet.workers()) {
         if (worker.group_index != group) continue;
-        const auto& slot = control.stats.slots()[worker.slot];
+        const auto& slot = control.fleet.slot_of(worker);
         merged->merge(slot.latency_first);
         merged->merge(slot.latency_recovered);
     }
@@ -36,7 +37,7 @@ double ms(std::uint64_t us) {
 }
 
 std::int64_t memory_bytes(redis::Connection& connection) {
-    auto text = measure::info_field(connection, "memory", "used_memory");
+    auto text = redis::info_field(connection, "memory", "used_memory");
     return text.empty() ? 0 : std::stoll(text);
 }
 
@@ -54,8 +55,7 @@ Sampler::Totals Sampler::read_totals(RunControl& control, const produce::Produce
     now.produced = totals.ok.load();
     now.applied.assign(control.workload.groups.size(), 0);
     for (const auto& worker : control.fleet.workers()) {
-        now.applied[worker.group_index] +=
-            control.stats.slots()[worker.slot].counters.applied.load();
+        now.applied[worker.group_index] += control.fleet.slot_of(worker).counters.applied.load();
         if (worker.process.running()) {
             // CPU time only grows; a process that exits mid-read must not count less.
             auto& seen = worker_cpu_s_[worker.process.pid()];
@@ -69,7 +69,7 @@ Sampler::Totals Sampler::read_totals(RunControl& control, const produce::Produce
     now.harness_cpu_s = measure::process_cpu_s(getpid());
     now.supervisor_rss_bytes = measure::process_rss_bytes(getpid());
     for (const auto& [pid, cpu_s] : worker_cpu_s_) now.harness_cpu_s += cpu_s;
-    now.redis_cpu_s = measure::redis_cpu_s(control.control);
+    now.redis_cpu_s = measure::redis_cpu_s(control.redis);
     return now;
 }
 
@@ -108,7 +108,7 @@ void Sampler::take_row(RunControl& control, Totals now, bool producing) {
     row.span_s = std::max(1e-3, static_cast<double>(now.at_ns - last_.at_ns) / 1e9);
     row.t_s = static_cast<double>(now.at_ns - control.start_ns) / 1e9;
     row.load = producing;
-    auto infos = redis::xinfo_groups(control.control, control.keys.stream());
+    auto infos = redis::xinfo_groups(control.redis, control.keys.stream());
     for (std::size_t g = 0; g < group_names_.size(); ++g) {
         auto cumulative = group_latency(control, g);
         auto second = std::make_unique<measure::Histogram>();
@@ -134,8 +134,8 @@ void Sampler::take_row(RunControl& control, Totals now, bool producing) {
     row.harness_cpu = (now.harness_cpu_s - last_.harness_cpu_s) / row.span_s;
     row.supervisor_rss_mib = static_cast<double>(now.supervisor_rss_bytes) / bytes_per_mib;
     row.workers_private_mib = static_cast<double>(now.workers_private_bytes) / bytes_per_mib;
-    row.redis_memory_bytes = memory_bytes(control.control);
-    row.stream_length = redis::xlen(control.control, control.keys.stream());
+    row.redis_memory_bytes = memory_bytes(control.redis);
+    row.stream_length = redis::xlen(control.redis, control.keys.stream());
     rows_.push_back(std::move(row));
     last_ = std::move(now);
 }

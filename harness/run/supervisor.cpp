@@ -18,6 +18,7 @@
 #include "harness/os/shared_memory.hpp"
 #include "harness/os/temp_dir.hpp"
 #include "harness/redis/embedded_server.hpp"
+#include "harness/redis/info.hpp"
 #include "harness/redis/streams.hpp"
 #include "harness/run/fleet.hpp"
 #include "harness/run/producer_pool.hpp"
@@ -62,10 +63,10 @@ void require_fresh_keys(redis::Connection& connection, const model::RunKeys& key
 
 std::string describe_persistence(redis::Connection& connection, const workload::Workload& workload,
                                  bool external) {
-    if (!external) return redis::to_string(workload.persistence);
+    if (!external) return std::string(redis::to_string(workload.persistence));
     // An external server has its own configuration: report what it runs with.
-    return measure::info_field(connection, "persistence", "aof_enabled") == "1" ? "aof (external)"
-                                                                                : "none (external)";
+    return redis::info_field(connection, "persistence", "aof_enabled") == "1" ? "aof (external)"
+                                                                              : "none (external)";
 }
 
 std::string random_hex() {
@@ -79,15 +80,6 @@ struct DrainOutcome {
     bool drained = false;
     double seconds = 0;
 };
-
-// Whether a running worker still works on entries it has read: in the `before` mode they are
-// acknowledged (nothing pending) but their effects are not all applied yet.
-bool any_in_flight(const Fleet& fleet, const measure::StatsRegion& stats) {
-    return std::any_of(fleet.workers().begin(), fleet.workers().end(), [&](const Worker& worker) {
-        return worker.process.running() &&
-               stats.slots()[worker.slot].in_flight.load(std::memory_order_relaxed) > 0;
-    });
-}
 
 // Waits until no group has anything pending or unread of the run's and no worker holds work
 // in flight, keeping the fleet alive meanwhile.
@@ -126,14 +118,14 @@ DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys,
 // Orders sent before every consumer reads would measure the workers' start-up (a few hundred
 // ms under a sanitizer), not the pipeline: the run's clock starts once every worker is in its
 // loop. A worker that exits first, or none in time, is an environment problem.
-void wait_until_started(Fleet& fleet, const measure::StatsRegion& stats, const std::string& log_dir,
-                        const os::StopSignals& stop) {
+void wait_until_started(Fleet& fleet, const std::string& log_dir, const os::StopSignals& stop) {
     auto deadline = measure::monotonic_ns() + worker_start_timeout_ns;
     for (;;) {
         bool all_started = true;
-        for (auto& worker : fleet.workers()) {
-            if (stats.slots()[worker.slot].counters.starts.load() > 0) continue;
-            if (auto status = worker.process.poll()) {
+        for (std::size_t i = 0; i < fleet.workers().size(); ++i) {
+            const auto& worker = fleet.workers()[i];
+            if (fleet.slot(i).counters.starts.load() > 0) continue;
+            if (auto status = fleet.poll(i)) {
                 throw EnvironmentError("consumer " + worker.name + " exited before it started (" +
                                        os::describe_wait_status(*status) + "); see " + log_dir);
             }
@@ -147,15 +139,14 @@ void wait_until_started(Fleet& fleet, const measure::StatsRegion& stats, const s
     }
 }
 
-void collect_stats(RunResult& result, const measure::StatsRegion& stats, Fleet& fleet,
-                   const workload::Workload& workload) {
+void collect_stats(RunResult& result, const Fleet& fleet, const workload::Workload& workload) {
     result.groups.resize(workload.groups.size());
     for (std::size_t g = 0; g < workload.groups.size(); ++g) {
         result.groups[g].name = workload.groups[g].name;
     }
     std::vector<measure::ConsumerCounters> sums(workload.groups.size());
     for (auto& worker : fleet.workers()) {
-        const auto& slot = stats.slots()[worker.slot];
+        const auto& slot = fleet.slot_of(worker);
         auto& group = result.groups[worker.group_index];
         slot.counters.add_to(sums[worker.group_index]);
         group.latency_first->merge(slot.latency_first);
@@ -176,9 +167,9 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
                 const model::OrderAttributes& attributes, std::int64_t evicted_at_start) {
     const auto& outcomes = producers.outcomes();
     result.orders_allocated = producers.allocated();
-    result.produced_ok = outcomes.count(produce::Outcome::ok);
-    result.produced_failed = outcomes.count(produce::Outcome::failed);
-    result.produced_indeterminate = outcomes.count(produce::Outcome::indeterminate);
+    result.produced_ok = outcomes.count(model::Outcome::ok);
+    result.produced_failed = outcomes.count(model::Outcome::failed);
+    result.produced_indeterminate = outcomes.count(model::Outcome::indeterminate);
     result.producer_reconnects = producers.totals().reconnects.load();
     producers.merge_xadd_latency(*result.xadd_latency);
     result.xadd_latency_per_producer = producers.xadd_latency_summaries();
@@ -187,7 +178,7 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
     for (const auto& group : workload.groups) {
         ledgers.push_back(verify::read_ledger(control, keys, group));
     }
-    auto indeterminate = outcomes.list(produce::Outcome::indeterminate);
+    auto indeterminate = outcomes.list(model::Outcome::indeterminate);
     result.indeterminate = verify::resolve_indeterminate(
         outcomes, verify::find_in_stream(control, keys, indeterminate), ledgers);
     // Read after everything the verdict rests on: an eviction before this point may have taken
@@ -278,17 +269,15 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
 
     std::filesystem::create_directories(options.out_dir + "/logs");
     os::TempDir scratch("streamharness-run");
-    std::size_t consumer_count = 0;
-    for (const auto& group : workload.groups)
-        consumer_count += static_cast<std::size_t>(group.consumers);
-    auto memory = os::SharedMemory::create(measure::StatsRegion::bytes_for(consumer_count));
+    auto slot_count = Fleet::slots_for(workload);
+    auto memory = os::SharedMemory::create(measure::StatsRegion::bytes_for(slot_count));
+    auto* stats = measure::StatsRegion::initialise(memory.data(), slot_count);
     auto workload_path = (scratch.path() / "workload.json").string();
     std::ofstream(workload_path) << result.workload.dump(2);
 
     Fleet fleet({options.executable, workload_path, result.run_id, keys.stamp(), endpoint.to_url(),
                  memory.fd(), options.out_dir + "/logs", created.record().group_start_id},
-                workload);
-    auto* stats = measure::StatsRegion::initialise(memory.data(), fleet.slot_count());
+                workload, *stats);
 
     model::OrderAttributes attributes{workload.seed,
                                       static_cast<std::uint64_t>(workload.producers.users),
@@ -298,10 +287,11 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     RateController rate_controller(workload);
     ProducerPool producers(workload, endpoint, keys, attributes);
     fleet.start_all();
-    wait_until_started(fleet, *stats, options.out_dir + "/logs", stop);
+    wait_until_started(fleet, options.out_dir + "/logs", stop);
     auto run_start = measure::monotonic_ns();
-    RunControl run_control{workload, fleet,     control,   embedded.get(), keys,
-                           *stats,   producers, run_start, result};
+    RunControl run_control{workload,       fleet, control,
+                           embedded.get(), keys,  [&] { return producers.allocated(); },
+                           run_start,      result};
     ProgressDisplay progress(ProgressDisplay::mode_for(options.quiet, STDERR_FILENO), std::cerr);
     double planned_s = workload.producers.orders > 0 ? 0.0 : workload.duration_s;
     // Between polls: faults, restarting workers that died, trimming when retention is on.
@@ -351,7 +341,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
 
     auto drained = drain(
         control, keys, group_names, workload.drain_timeout_s, stop, [&] { housekeeping(false); },
-        [&] { return !any_in_flight(fleet, *stats); });
+        [&] { return !fleet.any_in_flight(); });
     result.drained = drained.drained;
     result.drain_s = drained.seconds;
     result.retention_trimmed = retention.trimmed();
@@ -367,7 +357,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     if (stop.requested())
         throw EnvironmentError("interrupted by signal " + std::to_string(stop.signal_number()));
 
-    collect_stats(result, *stats, fleet, workload);
+    collect_stats(result, fleet, workload);
     verify_run(result, control, keys, workload, producers, attributes, server.evicted_keys);
     result.cleanup_notes = created.remove();
     return result;

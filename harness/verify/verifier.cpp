@@ -22,7 +22,7 @@ void add_sample(std::vector<std::uint64_t>& sample, std::uint64_t seq) {
 
 }  // namespace
 
-IndeterminateResolution resolve_indeterminate(const produce::OutcomeTable& outcomes,
+IndeterminateResolution resolve_indeterminate(const model::OutcomeTable& outcomes,
                                               const std::vector<std::uint64_t>& found_in_stream,
                                               const std::vector<GroupLedger>& ledgers) {
     IndeterminateResolution resolution;
@@ -34,7 +34,7 @@ IndeterminateResolution resolve_indeterminate(const produce::OutcomeTable& outco
         }
     }
     std::sort(traces.begin(), traces.end());
-    for (auto seq : outcomes.list(produce::Outcome::indeterminate)) {
+    for (auto seq : outcomes.list(model::Outcome::indeterminate)) {
         bool written = std::binary_search(traces.begin(), traces.end(), seq) ||
                        std::any_of(ledgers.begin(), ledgers.end(), [&](const GroupLedger& ledger) {
                            return bit_set(ledger.applied_bitmap, seq);
@@ -52,11 +52,11 @@ nlohmann::json IndeterminateResolution::to_json() const {
     return {{"recovered", recovered.size()}, {"unknown", unknown}};
 }
 
-GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
+GroupVerdict verify_group(const model::OutcomeTable& outcomes,
                           const model::OrderAttributes& attributes, const GroupLedger& ledger,
                           const std::vector<std::uint64_t>& restart_watermarks,
                           const IndeterminateResolution& resolution) {
-    using produce::Outcome;
+    using model::Outcome;
     GroupVerdict verdict;
     verdict.lost_by_restart.assign(restart_watermarks.size(), 0);
     auto attribute_loss = [&](std::uint64_t seq) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "harness/model/order.hpp"
-#include "harness/produce/outcome_log.hpp"
+#include "harness/model/outcome_table.hpp"
 
 namespace sh::verify {
 
@@ -82,7 +82,7 @@ struct IndeterminateResolution {
 // An indeterminate order is recovered when it is in the stream (found_in_stream: order numbers
 // of the run's own entries), or when any group applied or dead-lettered it: either proves the
 // XADD was executed.
-IndeterminateResolution resolve_indeterminate(const produce::OutcomeTable& outcomes,
+IndeterminateResolution resolve_indeterminate(const model::OutcomeTable& outcomes,
                                               const std::vector<std::uint64_t>& found_in_stream,
                                               const std::vector<GroupLedger>& ledgers);
 
@@ -92,7 +92,7 @@ IndeterminateResolution resolve_indeterminate(const produce::OutcomeTable& outco
 // server ran (RunResult::restart_watermarks): orders below it went to the old server or to none,
 // orders at or above it to a later one. A lost order is attributed to the first restart whose
 // watermark is above its number.
-GroupVerdict verify_group(const produce::OutcomeTable& outcomes,
+GroupVerdict verify_group(const model::OutcomeTable& outcomes,
                           const model::OrderAttributes& attributes, const GroupLedger& ledger,
                           const std::vector<std::uint64_t>& restart_watermarks = {},
                           const IndeterminateResolution& resolution = {});

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "harness/model/consumer_window.hpp"
-#include "harness/redis/embedded_server.hpp"
+#include "harness/redis/persistence.hpp"
 
 namespace sh::workload {
 
@@ -20,7 +20,8 @@ enum class Effect { points, none };
 enum class ConsumerNaming { unique, shared };
 enum class ServiceDistribution { constant, uniform, exponential };
 enum class RetentionMode { off, safe, unsafe };
-// What the supervisor does when a worker exits without being asked to.
+// What becomes of a worker that exited: on its own (groups[].restart, written "never" for no
+// restart) or ended by a fault (chaos.events[].restart, written "none").
 enum class RestartPolicy { same_name, new_name, never };
 
 struct Retention {
@@ -37,9 +38,14 @@ struct StreamSpec {
     Retention retention;
 };
 
+// fixed: producers.rate orders/s on an open-loop schedule. max: a controller moves the rate to
+// the highest the consumer fleet keeps up with (written as producers.rate 0).
+enum class RateMode { fixed, max };
+
 struct ProducerSpec {
     std::int64_t count = 1;  // producer threads
-    double rate = 1000;      // orders/s over all producers; 0 = as fast as possible
+    RateMode mode = RateMode::fixed;
+    double rate = 1000;  // orders/s over all producers (mode fixed)
     Arrival arrival = Arrival::constant;
     std::int64_t orders = 0;  // stop after this many orders in total; 0 = run for duration_s
     std::int64_t pipeline = 16;
@@ -117,8 +123,6 @@ struct Gates {
 };
 
 enum class FaultKind { kill, pause, disconnect, stop, slow, redis_restart };
-// After a kill or stop: the same consumer name, the next incarnation's name, or no restart.
-enum class FaultRestart { same_name, new_name, none };
 
 // One line of the chaos schedule: a fault at a time or every N seconds (DESIGN §6).
 struct FaultEvent {
@@ -127,11 +131,11 @@ struct FaultEvent {
     std::optional<double> at_s;     // once, at this time after the start
     std::optional<double> every_s;  // repeatedly, from start_s
     double start_s = 0;
-    double until_s = 0;                // 0: until the producers stop
-    double jitter_s = 0;               // +- uniform, from the chaos seed
-    std::int64_t duration_ms = 1000;   // pause and slow
-    std::int64_t service_us = 100000;  // slow: the service time per order meanwhile
-    FaultRestart restart = FaultRestart::same_name;
+    double until_s = 0;                                // 0: until the producers stop
+    double jitter_s = 0;                               // +- uniform, from the chaos seed
+    std::int64_t duration_ms = 1000;                   // pause and slow
+    std::int64_t service_us = 100000;                  // slow: the service time per order meanwhile
+    RestartPolicy restart = RestartPolicy::same_name;  // after a kill or stop
     bool hard = true;  // redis-restart: SIGKILL (true) or SHUTDOWN-like SIGTERM (false)
     // kill and pause: land only while the target is in this window of its batch (none: any).
     std::optional<model::ConsumerWindow> window;

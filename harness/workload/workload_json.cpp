@@ -44,9 +44,11 @@ const char* to_string(AckMode mode) {
 
 namespace {
 
-const Choices<Persistence> persistence_names{{"none", Persistence::none},
-                                             {"aof-everysec", Persistence::aof_everysec},
-                                             {"aof-always", Persistence::aof_always}};
+const Choices<Persistence> persistence_names = [] {
+    Choices<Persistence> choices;
+    for (const auto& [name, value] : redis::persistence_names) choices.emplace_back(name, value);
+    return choices;
+}();
 const Choices<Arrival> arrival_names{{"constant", Arrival::constant},
                                      {"poisson", Arrival::poisson}};
 const Choices<AckMode> ack_names{
@@ -67,9 +69,10 @@ const Choices<FaultKind> fault_names{{"kill", FaultKind::kill},
                                      {"stop", FaultKind::stop},
                                      {"slow", FaultKind::slow},
                                      {"redis-restart", FaultKind::redis_restart}};
-const Choices<FaultRestart> fault_restart_names{{"same-name", FaultRestart::same_name},
-                                                {"new-name", FaultRestart::new_name},
-                                                {"none", FaultRestart::none}};
+// The same choices, spelled "none" for a fault's target.
+const Choices<RestartPolicy> fault_restart_names{{"same-name", RestartPolicy::same_name},
+                                                 {"new-name", RestartPolicy::new_name},
+                                                 {"none", RestartPolicy::never}};
 // "any" is the absence of a window: the fault lands wherever the target is.
 const Choices<int> window_names{
     {"any", -1},
@@ -99,6 +102,7 @@ void read_stream(ObjectReader& reader, StreamSpec& stream) {
 void read_producers(ObjectReader& reader, ProducerSpec& producers) {
     reader.integer("count", producers.count, 1, 256);
     reader.number("rate", producers.rate, 0, 10'000'000);
+    producers.mode = producers.rate == 0 ? RateMode::max : RateMode::fixed;
     reader.choice("arrival", producers.arrival, arrival_names);
     reader.integer("orders", producers.orders, 0, max_count);
     reader.integer("pipeline", producers.pipeline, 1, 10000);
@@ -335,7 +339,7 @@ json to_json(const Workload& workload) {
             {"interval_ms", workload.stream.retention.interval_ms}}}}},
         {"producers",
          {{"count", workload.producers.count},
-          {"rate", workload.producers.rate},
+          {"rate", workload.producers.mode == RateMode::max ? 0.0 : workload.producers.rate},
           {"arrival", name_of(arrival_names, workload.producers.arrival)},
           {"orders", workload.producers.orders},
           {"pipeline", workload.producers.pipeline},

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/consume/ack_script.hpp"
+#include "harness/consume/acknowledger.hpp"
 #include "harness/model/order.hpp"
 
 namespace {

@@ -7,13 +7,14 @@
 #include <tuple>
 #include <vector>
 
-#include "harness/produce/outcome_log.hpp"
+#include "harness/model/outcome_table.hpp"
+#include "harness/produce/order_sequencer.hpp"
 
 namespace {
 
+using sh::model::Outcome;
+using sh::model::OutcomeTable;
 using sh::produce::OrderSequencer;
-using sh::produce::Outcome;
-using sh::produce::OutcomeTable;
 
 constexpr std::uint64_t orders = 8'000'000;
 constexpr std::uint64_t block = 16;  // a producer's pipeline depth in workloads/orders.json

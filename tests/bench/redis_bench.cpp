@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/consume/ack_script.hpp"
+#include "harness/consume/acknowledger.hpp"
 #include "harness/model/keys.hpp"
 #include "harness/model/order.hpp"
 #include "harness/redis/connection.hpp"

@@ -15,12 +15,12 @@
 
 #include "harness/measure/memory.hpp"
 #include "harness/model/order.hpp"
-#include "harness/produce/outcome_log.hpp"
+#include "harness/model/outcome_table.hpp"
 #include "harness/verify/verifier.hpp"
 
 namespace {
 
-using sh::produce::Outcome;
+using sh::model::Outcome;
 
 constexpr std::uint64_t orders = 10'000'000;
 constexpr double bytes_per_mib = 1024.0 * 1024.0;
@@ -40,7 +40,7 @@ bool reset_peak_rss() {
 }
 
 struct VerifyInputs {
-    sh::produce::OutcomeTable outcomes;
+    sh::model::OutcomeTable outcomes;
     sh::model::OrderAttributes attributes{1, 1000, 0.0003};  // ~3000 poison orders
     std::vector<sh::verify::GroupLedger> ledgers;
 };
@@ -87,7 +87,7 @@ void BM_VerifyGroups10M(benchmark::State& state) {
     const double rss_start_mib = proc_status_mib("VmRSS");
     VerifyInputs inputs;
     {
-        sh::produce::OutcomeTable::Writer writer(inputs.outcomes);
+        sh::model::OutcomeTable::Writer writer(inputs.outcomes);
         for (std::uint64_t seq = 0; seq < orders; ++seq) {
             writer.record(seq, seq % 100'000 == 99'999 ? Outcome::indeterminate : Outcome::ok);
         }

@@ -1,6 +1,6 @@
 // The capacity search's logic over scripted step outcomes; the integration suite runs it for
 // real against redis-server.
-#include "harness/run/capacity.hpp"
+#include "harness/cli/capacity.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 namespace {
 
 using nlohmann::json;
-using sh::run::CapacityOptions;
+using sh::cli::CapacityOptions;
 
 // A run report with just what judge_step reads.
 json step_report(double achieved, double p99_ms, std::int64_t lag, std::uint64_t lost,
@@ -47,7 +47,7 @@ struct ScriptedSystem {
 
 json search(const CapacityOptions& options, ScriptedSystem& system,
             std::vector<json>* seen = nullptr) {
-    return sh::run::search_capacity(
+    return sh::cli::search_capacity(
         options, [&](double rate, std::size_t) { return system.run(rate); },
         [&](const json& step) {
             if (seen != nullptr) seen->push_back(step);
@@ -56,7 +56,7 @@ json search(const CapacityOptions& options, ScriptedSystem& system,
 
 TEST(CapacityJudge, PassesAStepThatMeetsEverySloPart) {
     CapacityOptions options;
-    auto step = sh::run::judge_step(step_report(990, 8, 20, 0), 1000, options);
+    auto step = sh::cli::judge_step(step_report(990, 8, 20, 0), 1000, options);
     EXPECT_TRUE(step["passed"]);
     EXPECT_EQ(step["worst_p99_ms"], 8.0);
     EXPECT_EQ(step["p99_ms"]["score"], 4.0);
@@ -67,7 +67,7 @@ TEST(CapacityJudge, NamesEveryMissedPart) {
     CapacityOptions options;
     options.max_p99_ms = 10;
     options.max_lag = 100;
-    auto step = sh::run::judge_step(step_report(800, 12.5, 101, 2, false), 1000, options);
+    auto step = sh::cli::judge_step(step_report(800, 12.5, 101, 2, false), 1000, options);
     EXPECT_FALSE(step["passed"]);
     auto reason = step["reason"].get<std::string>();
     EXPECT_NE(reason.find("p99 12.5 ms > 10 ms"), std::string::npos) << reason;
@@ -105,7 +105,7 @@ TEST(CapacitySearch, AnAnswerThatFailsItsConfirmationIsNotReported) {
     // confirmation fails (noise), so the search goes on between 2000 and 3000.
     ScriptedSystem system{3400, {}};
     std::vector<json> steps;
-    auto result = sh::run::search_capacity(
+    auto result = sh::cli::search_capacity(
         options,
         [&](double rate, std::size_t) {
             auto runs_before = std::count(system.offered.begin(), system.offered.end(), rate);
@@ -236,7 +236,7 @@ struct ScriptedFleet {
 };
 
 json search_fleet(const CapacityOptions& options, ScriptedFleet& fleet) {
-    return sh::run::search_consumers(
+    return sh::cli::search_consumers(
         options, [&](int consumers, std::size_t) { return fleet.run(consumers); },
         [](const json&) {});
 }

@@ -1,15 +1,17 @@
 // The per-order outcome record: two bits an order, written by several producer threads at once.
+#include "harness/model/outcome_table.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <thread>
 #include <vector>
 
-#include "harness/produce/outcome_log.hpp"
+#include "harness/produce/order_sequencer.hpp"
 
+using sh::model::Outcome;
+using sh::model::OutcomeTable;
 using sh::produce::OrderSequencer;
-using sh::produce::Outcome;
-using sh::produce::OutcomeTable;
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include "harness/verify/gates.hpp"
 
 using sh::model::OrderAttributes;
-using sh::produce::Outcome;
-using sh::produce::OutcomeTable;
+using sh::model::Outcome;
+using sh::model::OutcomeTable;
 using sh::verify::evaluate_gates;
 using sh::verify::GateResult;
 using sh::verify::GroupLedger;

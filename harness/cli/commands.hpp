@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "harness/cli/capacity.hpp"
 #include "harness/os/stop_signals.hpp"
-#include "harness/run/capacity.hpp"
 #include "reports/compare.hpp"
 
-namespace sh::run {
+namespace sh::cli {
 
 inline constexpr const char* tool_version = "0.1.0";
 
@@ -60,4 +60,4 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
 // Prints report fields by dotted path: strings bare, everything else as JSON.
 int show_command(const std::string& report_path, const std::vector<std::string>& paths);
 
-}  // namespace sh::run
+}  // namespace sh::cli

@@ -1,4 +1,5 @@
-// What producers know about every order they tried to send (DESIGN §3): the verifier's truth.
+// What the producers know about every order they tried to send (DESIGN §3): the record the
+// verifier holds Redis against.
 #pragma once
 
 #include <atomic>
@@ -8,29 +9,13 @@
 #include <utility>
 #include <vector>
 
-namespace sh::produce {
+namespace sh::model {
 
 enum class Outcome : std::uint8_t {
     unsent = 0,         // sequence number allocated but never sent (end of run)
     ok = 1,             // XADD returned an ID
     failed = 2,         // Redis returned an error: the order is not in the stream
     indeterminate = 3,  // the connection broke before the reply: it may or may not be there
-};
-
-// Hands out dense sequence numbers in blocks, up to an optional limit.
-class OrderSequencer {
-  public:
-    explicit OrderSequencer(std::uint64_t limit) : limit_(limit) {}
-    // Claims up to `wanted` numbers; returns [first, first+count), count 0 when exhausted.
-    std::pair<std::uint64_t, std::uint64_t> claim(std::uint64_t wanted);
-    std::uint64_t allocated() const {
-        auto next = next_.load();
-        return limit_ != 0 && next > limit_ ? limit_ : next;
-    }
-
-  private:
-    std::atomic<std::uint64_t> next_{0};
-    std::uint64_t limit_;  // 0 = unlimited
 };
 
 // Every order's outcome, two bits each, indexed by sequence number: the only thing the harness
@@ -90,4 +75,4 @@ class OutcomeTable {
     std::uint64_t size_ = 0;
 };
 
-}  // namespace sh::produce
+}  // namespace sh::model

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <iostream>
 
+#include "harness/cli/commands.hpp"
+#include "harness/cli/produce_only.hpp"
 #include "harness/errors.hpp"
 #include "harness/redis/url.hpp"
-#include "harness/run/commands.hpp"
-#include "harness/run/produce_only.hpp"
 #include "harness/run/worker.hpp"
 
 namespace {
@@ -23,7 +23,7 @@ std::string own_executable() {
 }
 
 // Options shared by `run` and `capacity`.
-void add_run_options(CLI::App* command, sh::run::RunSettings& settings) {
+void add_run_options(CLI::App* command, sh::cli::RunSettings& settings) {
     command->add_option("workload", settings.workload_path,
                         "workload JSON file (default: workloads/orders.json, the seed scenario)");
     command->add_option("--redis", settings.redis_url,
@@ -49,10 +49,10 @@ double fraction_option(const std::string& text, const char* flag) {
 
 int main(int argc, char** argv) {
     CLI::App app{"streamharness: reliability and load testing for Redis Streams consumer groups"};
-    app.set_version_flag("--version", sh::run::tool_version);
+    app.set_version_flag("--version", sh::cli::tool_version);
     app.require_subcommand(1);
 
-    sh::run::RunSettings run;
+    sh::cli::RunSettings run;
     int repeat = 1;
     auto* run_cmd = app.add_subcommand("run", "run a workload and verify it");
     add_run_options(run_cmd, run);
@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
         "report", "re-render report.html and junit.xml (or capacity.html) next to a JSON report");
     report_cmd->add_option("report", report_file, "report.json or capacity.json")->required();
 
-    sh::run::CompareSettings compare;
+    sh::cli::CompareSettings compare;
     auto* compare_cmd = app.add_subcommand(
         "compare", "compare two reports; exit 1 when NEW regressed beyond the tolerances");
     compare_cmd->add_option("base", compare.base_path, "BASE report.json")->required();
@@ -90,8 +90,8 @@ int main(int argc, char** argv) {
                           "compare reports of differently named workloads");
     compare_cmd->add_flag("--json", compare.json_output, "print the comparison as JSON");
 
-    sh::run::RunSettings capacity;
-    sh::run::CapacityOptions capacity_options;
+    sh::cli::RunSettings capacity;
+    sh::cli::CapacityOptions capacity_options;
     double step_duration_s = 10;
     std::string search = "bisect";
     std::string resolution = "5%";
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(2, 1000));
 
     std::string produce_url;
-    sh::run::ProduceOnlyOptions produce;
+    sh::cli::ProduceOnlyOptions produce;
     auto* produce_cmd = app.add_subcommand(
         "produce",
         "XADD orders as fast as possible (no consumers) and print the throughput as JSON");
@@ -192,30 +192,30 @@ int main(int argc, char** argv) {
     std::optional<sh::os::StopSignals> stop;
     try {
         if (*worker_cmd) return sh::run::run_worker(worker);
-        if (*show_cmd) return sh::run::show_command(show_file, show_paths);
-        if (*report_cmd) return sh::run::report_command(report_file);
-        if (*compare_cmd) return sh::run::compare_command(compare);
+        if (*show_cmd) return sh::cli::show_command(show_file, show_paths);
+        if (*report_cmd) return sh::cli::report_command(report_file);
+        if (*compare_cmd) return sh::cli::compare_command(compare);
         if (*produce_cmd) {
             try {
                 produce.endpoint = sh::redis::parse_url(produce_url);
             } catch (const std::invalid_argument& error) {
                 throw sh::WorkloadError({std::string("--redis: ") + error.what()});
             }
-            std::cout << sh::run::produce_only(produce).dump(2) << "\n";
+            std::cout << sh::cli::produce_only(produce).dump(2) << "\n";
             return 0;
         }
         stop.emplace();  // from here on Ctrl-C stops runs cleanly instead of killing us
         if (*capacity_cmd) {
             capacity.executable = own_executable();
-            using Search = sh::run::CapacityOptions::Search;
+            using Search = sh::cli::CapacityOptions::Search;
             capacity_options.search = search == "step"        ? Search::step
                                       : search == "consumers" ? Search::consumers
                                                               : Search::bisect;
             capacity_options.resolution = fraction_option(resolution, "--resolution");
-            return sh::run::capacity_command(capacity, capacity_options, step_duration_s, *stop);
+            return sh::cli::capacity_command(capacity, capacity_options, step_duration_s, *stop);
         }
         run.executable = own_executable();
-        return sh::run::run_command(run, repeat, *stop);
+        return sh::cli::run_command(run, repeat, *stop);
     } catch (const sh::WorkloadError& error) {
         std::cerr << "streamharness: " << error.what() << "\n";
         return static_cast<int>(sh::ExitCode::usage);

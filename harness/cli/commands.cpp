@@ -1,4 +1,4 @@
-#include "harness/run/commands.hpp"
+#include "harness/cli/commands.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -11,11 +11,12 @@
 #include "harness/run/supervisor.hpp"
 #include "harness/workload/workload_json.hpp"
 #include "reports/aggregate.hpp"
+#include "reports/capacity_summary.hpp"
 #include "reports/html_report.hpp"
 #include "reports/json_report.hpp"
 #include "reports/junit_report.hpp"
 
-namespace sh::run {
+namespace sh::cli {
 
 using nlohmann::json;
 
@@ -61,7 +62,7 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
     auto overrides = settings.overrides;
     overrides.insert(overrides.end(), extra.begin(), extra.end());
     auto workload = workload::load_workload(workload_or_default(settings.workload_path), overrides);
-    RunOptions options;
+    run::RunOptions options;
     if (!settings.redis_url.empty()) options.redis_url = settings.redis_url;
     options.run_id = run_id;
     options.out_dir = out_dir;
@@ -71,14 +72,14 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
     options.quiet = settings.quiet;
     chaos::ChaosController chaos;
     if (!workload.chaos.events.empty()) options.observer = &chaos;
-    auto result = execute_run(workload, options, stop);
+    auto result = run::execute_run(workload, options, stop);
     auto report = reports::build_report(result, tool_version);
     auto path = write_all_reports(report, out_dir);
     return {std::move(report), path};
 }
 
 std::string base_run_id(const RunSettings& settings) {
-    return settings.run_id.empty() ? generate_run_id() : settings.run_id;
+    return settings.run_id.empty() ? run::generate_run_id() : settings.run_id;
 }
 
 std::string out_dir_for(const RunSettings& settings, const std::string& run_id) {
@@ -205,18 +206,7 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
     json steps_so_far = json::array();
     auto print_step = [&](const json& step) {
         steps_so_far.push_back(step);
-        if (step.contains("consumers")) {
-            std::cout << "step " << step["consumers"].get<int>() << " consumers per group at ";
-        } else {
-            std::cout << "step ";
-        }
-        std::cout << step["rate"].get<double>() << " orders/s: "
-                  << (step["passed"].get<bool>() ? "meets the SLO"
-                                                 : "misses: " + step["reason"].get<std::string>())
-                  << " (produced " << static_cast<long long>(step["achieved_per_s"].get<double>())
-                  << "/s, p99 " << step["worst_p99_ms"].get<double>() << " ms, max lag "
-                  << step["max_lag"].get<std::int64_t>() << ")\n"
-                  << std::flush;
+        std::cout << reports::capacity_step_line(step) << std::flush;
     };
     auto write_capacity = [&](json capacity) {
         capacity["schema_version"] = reports::schema_version;
@@ -244,38 +234,10 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
         throw;
     }
     auto [path, html] = write_capacity(capacity);
-    const auto& answer = capacity["answer"]["rate"];
-    if (!capacity["stopped"].is_null()) {
-        std::cout << "capacity: " << capacity["stopped"].get<std::string>() << "\n";
-    } else if (capacity["search"] == "consumers") {
-        const auto& consumers = capacity["answer"]["consumers"];
-        std::cout << "capacity: ";
-        if (consumers.is_null()) {
-            std::cout << "not even " << options.max_consumers << " consumers per group meet";
-        } else {
-            std::cout << consumers.get<int>() << " consumers per group meet";
-        }
-        std::cout << " the SLO at " << options_used.consumers_rate
-                  << " orders/s (p99 <= " << options.max_p99_ms << " ms, lag <= " << options.max_lag
-                  << ", lost <= " << options.max_lost << ")"
-                  << (consumers.is_null() ? "" : ", confirmed by a second run") << "\n";
-        std::cout << "report: " << path.string() << "\nchart: " << html.string() << "\n";
-        return consumers.is_null() ? 1 : 0;
-    } else if (answer.is_null()) {
-        std::cout << "capacity: not even " << options.min_rate << " orders/s meets the SLO\n";
-    } else {
-        std::cout << "capacity: " << (capacity["answer"]["at_ceiling"].get<bool>() ? ">= " : "")
-                  << answer.get<double>()
-                  << " orders/s meets the SLO (p99 <= " << options.max_p99_ms
-                  << " ms, lag <= " << options.max_lag << ", lost <= " << options.max_lost
-                  << "), confirmed by a second run";
-        if (capacity["answer"]["at_ceiling"].get<bool>()) {
-            std::cout << "; that is --max-rate: no step failed, the knee is above it";
-        }
-        std::cout << "\n";
-    }
-    std::cout << "report: " << path.string() << "\nchart: " << html.string() << "\n";
-    return answer.is_null() ? 1 : 0;
+    std::cout << reports::capacity_summary(capacity, path, html);
+    bool answered = capacity["search"] == "consumers" ? !capacity["answer"]["consumers"].is_null()
+                                                      : !capacity["answer"]["rate"].is_null();
+    return answered && capacity["stopped"].is_null() ? 0 : 1;
 }
 
 int show_command(const std::string& report_path, const std::vector<std::string>& paths) {
@@ -293,4 +255,4 @@ int show_command(const std::string& report_path, const std::vector<std::string>&
     return 0;
 }
 
-}  // namespace sh::run
+}  // namespace sh::cli

@@ -1,4 +1,4 @@
-#include "harness/run/produce_only.hpp"
+#include "harness/cli/produce_only.hpp"
 
 #include <memory>
 #include <thread>
@@ -7,12 +7,12 @@
 #include "harness/measure/clock.hpp"
 #include "harness/produce/producer.hpp"
 
-namespace sh::run {
+namespace sh::cli {
 
 nlohmann::json produce_only(const ProduceOnlyOptions& options) {
     model::OrderAttributes attributes;
     produce::OrderSequencer sequencer(options.orders);
-    produce::OutcomeTable outcomes;  // recorded as in a run: the comparison includes its cost
+    model::OutcomeTable outcomes;  // recorded as in a run: the comparison includes its cost
     produce::ProducerTotals totals;
     std::vector<std::unique_ptr<produce::Producer>> producers;
     for (int i = 0; i < options.connections; ++i) {
@@ -22,7 +22,7 @@ nlohmann::json produce_only(const ProduceOnlyOptions& options) {
         config.stamp = "produce";
         config.spec.pipeline = options.pipeline;
         config.payload_bytes = options.payload_bytes;
-        config.rate_per_producer = 0;  // no schedule: as fast as the connection goes
+        config.pace = produce::ProducerConfig::Pace::as_fast_as_possible;
         config.client_name = "sh:produce:" + std::to_string(i + 1);
         producers.push_back(
             std::make_unique<produce::Producer>(config, attributes, sequencer, outcomes, totals));
@@ -50,4 +50,4 @@ nlohmann::json produce_only(const ProduceOnlyOptions& options) {
             {"xadd_latency", latency.summary_ms()}};
 }
 
-}  // namespace sh::run
+}  // namespace sh::cli

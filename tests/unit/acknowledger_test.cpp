@@ -1,5 +1,5 @@
 // The ack script's argument layout: what the Lua side indexes as ARGV[6 + 4k ...].
-#include "harness/consume/ack_script.hpp"
+#include "harness/consume/acknowledger.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "harness/consume/ack_script.hpp"
+#include "harness/consume/acknowledger.hpp"
 
 #include <stdexcept>
 

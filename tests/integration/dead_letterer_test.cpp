@@ -2,7 +2,7 @@
 // once to the group's dead-letter stream (its fields after the record's own) and is
 // acknowledged, an entry that is not pending or not the run's is never copied or deleted, and
 // the sweeper removes only consumers that hold nothing and have idled long enough, never itself.
-#include "harness/consume/dead_letter.hpp"
+#include "harness/consume/dead_letterer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/consume/consumer_sweeper.hpp"
 #include "harness/model/keys.hpp"
 #include "harness/redis/streams.hpp"
 #include "tests/support/redis_fixture.hpp"

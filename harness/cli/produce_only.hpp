@@ -9,7 +9,7 @@
 
 #include "harness/redis/url.hpp"
 
-namespace sh::run {
+namespace sh::cli {
 
 struct ProduceOnlyOptions {
     redis::Endpoint endpoint;
@@ -23,4 +23,4 @@ struct ProduceOnlyOptions {
 // Produces the orders and returns {orders, ok, seconds, orders_per_s, xadd_latency}.
 nlohmann::json produce_only(const ProduceOnlyOptions& options);
 
-}  // namespace sh::run
+}  // namespace sh::cli

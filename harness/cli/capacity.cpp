@@ -1,4 +1,4 @@
-#include "harness/run/capacity.hpp"
+#include "harness/cli/capacity.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 
 #include "harness/errors.hpp"
 
-namespace sh::run {
+namespace sh::cli {
 
 using nlohmann::json;
 
@@ -374,4 +374,4 @@ json search_consumers(const CapacityOptions& options, const ConsumerStepRunner& 
     return ConsumerSearch(options, run_with, on_step).run();
 }
 
-}  // namespace sh::run
+}  // namespace sh::cli

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace sh::run {
+namespace sh::cli {
 
 struct CapacityOptions {
     // bisect/step vary the producer rate; consumers varies the consumers per group at a fixed
@@ -61,4 +61,4 @@ using ConsumerStepRunner = std::function<nlohmann::json(int consumers, std::size
 nlohmann::json search_consumers(const CapacityOptions& options, const ConsumerStepRunner& run_with,
                                 const StepListener& on_step);
 
-}  // namespace sh::run
+}  // namespace sh::cli

@@ -1,17 +1,8 @@
-#include "harness/produce/outcome_log.hpp"
+#include "harness/model/outcome_table.hpp"
 
 #include <algorithm>
 
-namespace sh::produce {
-
-std::pair<std::uint64_t, std::uint64_t> OrderSequencer::claim(std::uint64_t wanted) {
-    auto first = next_.fetch_add(wanted);
-    if (limit_ == 0) return {first, wanted};
-    if (first >= limit_) {
-        return {limit_, 0};
-    }
-    return {first, std::min(wanted, limit_ - first)};
-}
+namespace sh::model {
 
 void OutcomeTable::Writer::record(std::uint64_t seq, Outcome outcome) {
     auto index = seq >> chunk_shift;
@@ -71,4 +62,4 @@ std::size_t OutcomeTable::memory_bytes() const {
            chunks_.capacity() * sizeof(chunks_[0]);
 }
 
-}  // namespace sh::produce
+}  // namespace sh::model
