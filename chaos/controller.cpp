@@ -44,8 +44,8 @@ void ChaosController::check(const workload::Workload& workload, bool embedded_re
 }
 
 std::size_t ChaosController::record(run::RunControl& control, double at_s, const std::string& kind,
-                                    const std::string& target, nlohmann::json data) {
-    control.result.events.push_back({at_s, kind, target, "", std::move(data)});
+                                    const std::string& target, run::EventFacts facts) {
+    control.result.events.push_back({at_s, kind, target, "", std::move(facts)});
     return control.result.events.size() - 1;
 }
 
@@ -68,7 +68,7 @@ void ChaosController::watch(std::size_t event_index, const run::Worker& worker,
 void ChaosController::restart_worker(run::RunControl& control, std::size_t index,
                                      workload::RestartPolicy restart, run::TimelineEvent& event) {
     auto name = control.fleet.release(index, restart);
-    event.data["restarted_as"] = name ? nlohmann::json(*name) : nlohmann::json(nullptr);
+    event.facts.restarted_as = name;
 }
 
 ChaosController::Outcome ChaosController::run_fault(run::RunControl& control,
@@ -104,7 +104,9 @@ void ChaosController::give_up(run::RunControl& control, const ScheduledFault& fa
                               const std::string& why) {
     const auto& event = control.workload.chaos.events[fault.event];
     ++tallies_[fault.event].skipped;
-    record(control, fault.at_s, workload::to_string(event.fault), event.target, {{"skipped", why}});
+    run::EventFacts facts;
+    facts.skipped = why;
+    record(control, fault.at_s, workload::to_string(event.fault), event.target, std::move(facts));
 }
 
 void ChaosController::end_timed_faults(run::RunControl& control, std::int64_t now_ns, bool all) {
@@ -133,11 +135,11 @@ void ChaosController::finish_stops(run::RunControl& control, std::int64_t now_ns
         if (!status) {
             if (now_ns < stopping.deadline_ns && !wait_all) return false;
             status = fleet.force_exit(stopping.worker);
-            event.data["timed_out"] = true;
+            event.facts.timed_out = true;
         }
-        event.data["exit"] = os::describe_wait_status(*status);
+        event.facts.exit = os::describe_wait_status(*status);
         // A clean stop acknowledged its batch: nothing of it may be delivered again.
-        event.data["pending_after"] = pending_of(control, worker).size();
+        event.facts.pending_after = static_cast<std::int64_t>(pending_of(control, worker).size());
         restart_worker(control, stopping.worker, stopping.restart, event);
         return true;
     });
@@ -159,7 +161,7 @@ void ChaosController::track_recoveries(run::RunControl& control, std::int64_t no
             return false;
         }
         auto ms = static_cast<double>(now_ns - recovery.since_ns) / 1e6;
-        control.result.events[recovery.event_index].data["recovery_ms"] = ms;
+        control.result.events[recovery.event_index].facts.recovery_ms = ms;
         recovery_ms_.push_back(ms);
         return true;
     });
@@ -170,7 +172,12 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
     if (!scheduled_) {
         schedule_ = expand_schedule(control.workload.chaos, control.workload.duration_s);
         rng_.seed(control.workload.chaos.seed);
-        control.result.chaos["schedule"] = schedule_to_json(schedule_, control.workload.chaos);
+        control.result.chaos.emplace();
+        for (const auto& fault : schedule_) {
+            const auto& event = control.workload.chaos.events[fault.event];
+            control.result.chaos->schedule.push_back(
+                {fault.at_s, workload::to_string(event.fault), event.target});
+        }
         tallies_.assign(control.workload.chaos.events.size(), {});
         for (const auto& fault : schedule_) ++tallies_[fault.event].scheduled;
         scheduled_ = true;
@@ -219,50 +226,27 @@ void ChaosController::finish(run::RunControl& control) {
     finish_stops(control, now, true);
     track_recoveries(control, measure::monotonic_ns());
     for (const auto& recovery : recoveries_) {
-        control.result.events[recovery.event_index].data["unrecovered"] = recovery.ids.size();
+        control.result.events[recovery.event_index].facts.unrecovered = recovery.ids.size();
     }
-    nlohmann::json counts = nlohmann::json::object();
-    std::size_t kills_with_pending = 0;
+    auto& outcome = control.result.chaos ? *control.result.chaos : control.result.chaos.emplace();
     for (const auto& event : control.result.events) {
         // Only the faults themselves: a worker that died by itself is not one.
-        if (event.data.contains("skipped") || event.kind == "worker-exit") continue;
-        counts[event.kind] = counts.value(event.kind, 0) + 1;
-        if (event.kind == "kill" && event.data.value("pending", 0) > 0) ++kills_with_pending;
+        if (event.facts.skipped || event.kind == "worker-exit") continue;
+        ++outcome.faults[event.kind];
+        if (event.kind == "kill" && event.facts.pending.value_or(0) > 0) {
+            ++outcome.kills_with_pending;
+        }
     }
-    // Per event, and summed per kind for people; the gates judge each event.
-    nlohmann::json landing = nlohmann::json::object();
-    nlohmann::json per_event = nlohmann::json::array();
     for (std::size_t i = 0; i < tallies_.size(); ++i) {
         const auto& tally = tallies_[i];
         const auto& event = control.workload.chaos.events[i];
-        std::string kind = workload::to_string(event.fault);
-        // Faults due after the producers stopped never came due.
-        auto not_reached =
-            tally.scheduled - std::min(tally.scheduled, tally.landed + tally.skipped);
-        nlohmann::json counts_of_event = {{"scheduled", tally.scheduled},
-                                          {"landed", tally.landed},
-                                          {"skipped", tally.skipped},
-                                          {"not_reached", not_reached}};
-        per_event.push_back(counts_of_event);
-        per_event.back()["event"] = i;
-        per_event.back()["fault"] = kind;
-        per_event.back()["target"] = event.target;
-        auto& sum = landing[kind];
-        if (sum.is_null()) sum = nlohmann::json::object();
-        for (const auto& [name, value] : counts_of_event.items()) {
-            sum[name] = sum.value(name, 0) + value.get<std::uint64_t>();
-        }
-        control.result.faults.push_back({i, kind, tally.scheduled, tally.landed, tally.skipped});
+        control.result.faults.push_back({i, workload::to_string(event.fault), tally.scheduled,
+                                         tally.landed, tally.skipped, event.target});
     }
-    control.result.chaos["summary"] = {
-        {"faults", counts},
-        {"landing", landing},
-        {"landing_per_event", per_event},
-        {"kills_with_pending", kills_with_pending},
-        {"recovered", recovery_ms_.size()},
-        {"unrecovered", recoveries_.size()},
-        {"recovery_ms",
-         {{"p50", percentile(recovery_ms_, 50)}, {"max", percentile(recovery_ms_, 100)}}}};
+    outcome.recovered = recovery_ms_.size();
+    outcome.unrecovered = recoveries_.size();
+    outcome.recovery_p50_ms = percentile(recovery_ms_, 50);
+    outcome.recovery_max_ms = percentile(recovery_ms_, 100);
 }
 
 }  // namespace sh::chaos

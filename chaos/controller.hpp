@@ -93,7 +93,7 @@ class ChaosController : public run::RunObserver {
                                             const workload::FaultEvent& event);
     std::set<std::string> pending_of(run::RunControl& control, const run::Worker& worker);
     std::size_t record(run::RunControl& control, double at_s, const std::string& kind,
-                       const std::string& target, nlohmann::json data);
+                       const std::string& target, run::EventFacts facts);
     void watch(std::size_t event_index, const run::Worker& worker, std::set<std::string> ids);
 
     std::vector<ScheduledFault> schedule_;

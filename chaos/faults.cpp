@@ -27,14 +27,15 @@ void ChaosController::kill_worker(run::RunControl& control, std::size_t index,
     const auto& worker = control.fleet.workers()[index];
     const auto& slot = control.fleet.slot(index);
     auto pending = pending_of(control, worker);
-    nlohmann::json data = {{"pending", pending.size()},
-                           {"in_flight", slot.state.in_flight.load(relaxed)},
-                           {"window", window_of(slot)},
-                           {"applied_unacked", slot.state.applied_unacked.load(relaxed)},
-                           {"acked_unapplied", slot.state.acked_unapplied.load(relaxed)}};
-    if (aimed) data["aimed"] = true;
+    run::EventFacts facts;
+    facts.pending = static_cast<std::int64_t>(pending.size());
+    facts.in_flight = slot.state.in_flight.load(relaxed);
+    facts.window = window_of(slot);
+    facts.applied_unacked = slot.state.applied_unacked.load(relaxed);
+    facts.acked_unapplied = slot.state.acked_unapplied.load(relaxed);
+    if (aimed) facts.aimed = true;
     control.fleet.kill(index);
-    auto event_index = record(control, at_s, "kill", worker.name, std::move(data));
+    auto event_index = record(control, at_s, "kill", worker.name, std::move(facts));
     restart_worker(control, index, event.restart, control.result.events[event_index]);
     watch(event_index, worker, std::move(pending));
 }
@@ -85,11 +86,12 @@ void ChaosController::pause_worker(run::RunControl& control, std::size_t index,
         control.fleet.pause(index);
     }
     paused_.push_back({index, measure::monotonic_ns() + event.duration_ms * ns_per_ms});
-    nlohmann::json data = {{"pending", pending.size()},
-                           {"duration_ms", event.duration_ms},
-                           {"window", window_of(control.fleet.slot(index))}};
-    if (aimed) data["aimed"] = true;
-    auto event_index = record(control, at_s, "pause", worker.name, std::move(data));
+    run::EventFacts facts;
+    facts.pending = static_cast<std::int64_t>(pending.size());
+    facts.duration_ms = event.duration_ms;
+    facts.window = window_of(control.fleet.slot(index));
+    if (aimed) facts.aimed = true;
+    auto event_index = record(control, at_s, "pause", worker.name, std::move(facts));
     watch(event_index, worker, std::move(pending));
 }
 
@@ -136,10 +138,11 @@ bool ChaosController::disconnect(run::RunControl& control, const workload::Fault
         // A consumer caught between connections had nothing to cut: that is no disconnect.
         if (killed == 0) continue;
         landed = true;
-        record(control, at_s, "disconnect", worker.name,
-               {{"connections_killed", killed},
-                {"pending", pending_of(control, worker).size()},
-                {"window", window_of(control.fleet.slot(index))}});
+        run::EventFacts facts;
+        facts.connections_killed = killed;
+        facts.pending = static_cast<std::int64_t>(pending_of(control, worker).size());
+        facts.window = window_of(control.fleet.slot(index));
+        record(control, at_s, "disconnect", worker.name, std::move(facts));
     }
     return landed;
 }
@@ -153,9 +156,10 @@ bool ChaosController::stop(run::RunControl& control, const workload::FaultEvent&
         const auto& worker = workers[index];
         auto pending = pending_of(control, worker);
         control.fleet.stop(index);
-        auto event_index = record(
-            control, at_s, "stop", worker.name,
-            {{"pending_before", pending.size()}, {"window", window_of(control.fleet.slot(index))}});
+        run::EventFacts facts;
+        facts.pending_before = static_cast<std::int64_t>(pending.size());
+        facts.window = window_of(control.fleet.slot(index));
+        auto event_index = record(control, at_s, "stop", worker.name, std::move(facts));
         stopping_.push_back({index, event.restart, event_index, now + stop_grace_ns});
     }
     return !targets.empty();
@@ -170,11 +174,12 @@ bool ChaosController::slow(run::RunControl& control, const workload::FaultEvent&
         const auto& worker = workers[index];
         control.fleet.control(index).service_override_us.store(event.service_us, relaxed);
         slowed_.push_back({index, now + event.duration_ms * ns_per_ms});
-        record(control, at_s, "slow", worker.name,
-               {{"service_us", event.service_us},
-                {"duration_ms", event.duration_ms},
-                {"pending", pending_of(control, worker).size()},
-                {"window", window_of(control.fleet.slot(index))}});
+        run::EventFacts facts;
+        facts.service_us = event.service_us;
+        facts.duration_ms = event.duration_ms;
+        facts.pending = static_cast<std::int64_t>(pending_of(control, worker).size());
+        facts.window = window_of(control.fleet.slot(index));
+        record(control, at_s, "slow", worker.name, std::move(facts));
     }
     return !targets.empty();
 }
@@ -190,11 +195,12 @@ void ChaosController::restart_redis(run::RunControl& control, const workload::Fa
     });
     control.redis.reconnect({});
     auto took_ms = (measure::monotonic_ns() - started) / ns_per_ms;
-    record(control, at_s, "redis-restart", "redis",
-           {{"hard", event.hard},
-            {"persistence", std::string(redis::to_string(control.workload.persistence))},
-            {"restart_ms", took_ms},
-            {"order_watermark", control.result.restart_watermarks.back()}});
+    run::EventFacts facts;
+    facts.hard = event.hard;
+    facts.persistence = std::string(redis::to_string(control.workload.persistence));
+    facts.restart_ms = took_ms;
+    facts.order_watermark = control.result.restart_watermarks.back();
+    record(control, at_s, "redis-restart", "redis", std::move(facts));
     // What consumers held before a restart may be gone with the server: stop tracking it.
     recoveries_.clear();
 }

@@ -1,7 +1,6 @@
 #include "chaos/schedule.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <random>
 
 namespace sh::chaos {
@@ -29,18 +28,6 @@ std::vector<ScheduledFault> expand_schedule(const workload::ChaosSpec& spec, dou
         schedule.begin(), schedule.end(),
         [](const ScheduledFault& a, const ScheduledFault& b) { return a.at_s < b.at_s; });
     return schedule;
-}
-
-nlohmann::json schedule_to_json(const std::vector<ScheduledFault>& schedule,
-                                const workload::ChaosSpec& spec) {
-    auto list = nlohmann::json::array();
-    for (const auto& fault : schedule) {
-        const auto& event = spec.events[fault.event];
-        list.push_back({{"at_s", fault.at_s},
-                        {"fault", workload::to_string(event.fault)},
-                        {"target", event.target}});
-    }
-    return list;
 }
 
 }  // namespace sh::chaos

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstddef>
-#include <nlohmann/json_fwd.hpp>
 #include <vector>
 
 #include "harness/workload/workload.hpp"
@@ -17,8 +16,5 @@ struct ScheduledFault {
 
 // Expands every event up to its until_s (or run_s, when the producers stop).
 std::vector<ScheduledFault> expand_schedule(const workload::ChaosSpec& spec, double run_s);
-
-nlohmann::json schedule_to_json(const std::vector<ScheduledFault>& schedule,
-                                const workload::ChaosSpec& spec);
 
 }  // namespace sh::chaos

@@ -7,6 +7,7 @@
 
 #include "harness/measure/histogram.hpp"
 #include "harness/measure/percentile.hpp"
+#include "reports/report_json.hpp"
 
 namespace sh::reports {
 
@@ -200,9 +201,9 @@ GroupParts aggregate_group(const std::vector<json>& reports, const json& runs,
              {"applied_per_s",
               mean_of(reports, json::json_pointer("/summary/groups/" + group + "/applied_per_s"))},
              {"latency",
-              {{"end_to_end", all->summary_ms()},
-               {"first_delivery", first_delivery->summary_ms()},
-               {"recovered", recovered->summary_ms()}}}},
+              {{"end_to_end", latency_json(all->summary())},
+               {"first_delivery", latency_json(first_delivery->summary())},
+               {"recovered", latency_json(recovered->summary())}}}},
             verdict,
             {{"first_delivery", first_delivery->to_json()}, {"recovered", recovered->to_json()}},
             {{"applied_per_s",
@@ -263,7 +264,7 @@ json aggregate_reports(const std::vector<json>& reports, const std::vector<std::
         {"environment", first["environment"]},
         {"summary",
          {{"produced", produced_summary(reports)},
-          {"xadd_latency", xadd->summary_ms()},
+          {"xadd_latency", latency_json(xadd->summary())},
           {"bottleneck", bottleneck},
           {"max_rate", max_rate_summary(reports)},
           {"groups", groups}}},

@@ -15,8 +15,9 @@
 
 #include "harness/errors.hpp"
 #include "reports/html_page.hpp"
-#include "reports/json_report.hpp"
+#include "reports/report_json.hpp"
 #include "reports/run_charts.hpp"
+#include "reports/run_summary.hpp"
 #include "reports/svg_chart.hpp"
 
 namespace sh::reports {

@@ -5,7 +5,8 @@
 #include <sstream>
 
 #include "harness/errors.hpp"
-#include "reports/json_report.hpp"
+#include "reports/report_json.hpp"
+#include "reports/run_summary.hpp"
 
 namespace sh::reports {
 

@@ -13,8 +13,9 @@
 #include "reports/aggregate.hpp"
 #include "reports/capacity_summary.hpp"
 #include "reports/html_report.hpp"
-#include "reports/json_report.hpp"
 #include "reports/junit_report.hpp"
+#include "reports/report_json.hpp"
+#include "reports/run_summary.hpp"
 
 namespace sh::cli {
 
@@ -73,7 +74,7 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
     chaos::ChaosController chaos;
     if (!workload.chaos.events.empty()) options.observer = &chaos;
     auto result = run::execute_run(workload, options, stop);
-    auto report = reports::build_report(result, tool_version);
+    auto report = reports::to_json(result, tool_version);
     auto path = write_all_reports(report, out_dir);
     return {std::move(report), path};
 }

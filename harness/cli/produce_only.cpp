@@ -6,6 +6,7 @@
 
 #include "harness/measure/clock.hpp"
 #include "harness/produce/producer.hpp"
+#include "reports/report_json.hpp"
 
 namespace sh::cli {
 
@@ -47,7 +48,7 @@ nlohmann::json produce_only(const ProduceOnlyOptions& options) {
             {"connections", options.connections},
             {"pipeline", options.pipeline},
             {"payload_bytes", options.payload_bytes},
-            {"xadd_latency", latency.summary_ms()}};
+            {"xadd_latency", reports::latency_json(latency.summary())}};
 }
 
 }  // namespace sh::cli

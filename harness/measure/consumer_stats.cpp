@@ -1,53 +1,28 @@
 #include "harness/measure/consumer_stats.hpp"
 
 #include <new>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
 
 namespace sh::measure {
 
-namespace {
-constexpr auto relaxed = std::memory_order_relaxed;
-
-// Counters is ConsumerCounters or const ConsumerCounters.
-template <typename Counters, typename Visit>
-void each_counter(Counters& c, Visit visit) {
-    visit("read", c.read);
-    visit("replayed", c.replayed);
-    visit("claimed", c.claimed);
-    visit("applied", c.applied);
-    visit("duplicates", c.duplicates);
-    visit("deduplicated", c.deduplicated);
-    visit("ack_not_owned", c.ack_not_owned);
-    visit("failures", c.failures);
-    visit("dead_lettered", c.dead_lettered);
-    visit("malformed", c.malformed);
-    visit("deleted_entries", c.deleted_entries);
-    visit("consumers_removed", c.consumers_removed);
-    visit("batches", c.batches);
-    visit("reconnects", c.reconnects);
-    visit("errors", c.errors);
-    visit("starts", c.starts);
-    visit("group_recreated", c.group_recreated);
-    visit("foreign_skipped", c.foreign_skipped);
-}
-}  // namespace
-
-nlohmann::json ConsumerCounters::to_json() const {
-    nlohmann::json result = nlohmann::json::object();
-    each_counter(*this,
-                 [&](const char* name, const auto& value) { result[name] = value.load(relaxed); });
-    return result;
-}
-
-void ConsumerCounters::add_to(ConsumerCounters& total) const {
-    // Both sides have the same fields: walk them in step.
-    std::vector<std::uint64_t> mine;
-    each_counter(*this,
-                 [&](const char*, const auto& value) { mine.push_back(value.load(relaxed)); });
+CounterValues& CounterValues::operator+=(const CounterValues& other) {
+    std::vector<std::uint64_t> theirs;
+    each_counter(other, [&](const char*, std::uint64_t value) { theirs.push_back(value); });
     std::size_t i = 0;
-    each_counter(total, [&](const char*, auto& value) { value.fetch_add(mine[i++], relaxed); });
+    each_counter(*this, [&](const char*, std::uint64_t& value) { value += theirs[i++]; });
+    return *this;
+}
+
+CounterValues ConsumerCounters::values() const {
+    CounterValues values;
+    std::vector<std::uint64_t> mine;
+    each_counter(*this, [&](const char*, const std::atomic<std::uint64_t>& counter) {
+        mine.push_back(counter.load(std::memory_order_relaxed));
+    });
+    std::size_t i = 0;
+    each_counter(values, [&](const char*, std::uint64_t& value) { value = mine[i++]; });
+    return values;
 }
 
 StatsRegion* StatsRegion::initialise(void* memory, std::size_t slots) {

@@ -4,12 +4,58 @@
 
 #include <atomic>
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
 
 #include "harness/measure/consumer_control.hpp"
 #include "harness/measure/histogram.hpp"
 
 namespace sh::measure {
+
+// A consumer's counters (or their sum over a group) as plain numbers, once the run is over.
+struct CounterValues {
+    std::uint64_t read = 0;
+    std::uint64_t replayed = 0;
+    std::uint64_t claimed = 0;
+    std::uint64_t applied = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t deduplicated = 0;
+    std::uint64_t ack_not_owned = 0;
+    std::uint64_t failures = 0;
+    std::uint64_t dead_lettered = 0;
+    std::uint64_t malformed = 0;
+    std::uint64_t deleted_entries = 0;
+    std::uint64_t consumers_removed = 0;
+    std::uint64_t batches = 0;
+    std::uint64_t reconnects = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t starts = 0;
+    std::uint64_t group_recreated = 0;
+    std::uint64_t foreign_skipped = 0;
+
+    CounterValues& operator+=(const CounterValues& other);
+};
+
+// Every counter with its name, in one order: counters and their snapshots alike.
+template <typename Counters, typename Visit>
+void each_counter(Counters& c, Visit visit) {
+    visit("read", c.read);
+    visit("replayed", c.replayed);
+    visit("claimed", c.claimed);
+    visit("applied", c.applied);
+    visit("duplicates", c.duplicates);
+    visit("deduplicated", c.deduplicated);
+    visit("ack_not_owned", c.ack_not_owned);
+    visit("failures", c.failures);
+    visit("dead_lettered", c.dead_lettered);
+    visit("malformed", c.malformed);
+    visit("deleted_entries", c.deleted_entries);
+    visit("consumers_removed", c.consumers_removed);
+    visit("batches", c.batches);
+    visit("reconnects", c.reconnects);
+    visit("errors", c.errors);
+    visit("starts", c.starts);
+    visit("group_recreated", c.group_recreated);
+    visit("foreign_skipped", c.foreign_skipped);
+}
 
 struct ConsumerCounters {
     std::atomic<std::uint64_t> read{0};           // entries delivered by XREADGROUP ">"
@@ -34,8 +80,7 @@ struct ConsumerCounters {
     std::atomic<std::uint64_t> foreign_skipped{0};
     std::atomic<std::int64_t> pid{0};
 
-    nlohmann::json to_json() const;
-    void add_to(ConsumerCounters& total) const;
+    CounterValues values() const;
 };
 
 struct ConsumerSlot {

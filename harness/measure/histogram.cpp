@@ -105,15 +105,9 @@ void Histogram::merge_json(const nlohmann::json& serialised) {
     raise_max(max_, serialised.at("max").get<std::uint64_t>());
 }
 
-nlohmann::json Histogram::summary_ms() const {
-    auto ms = [](std::uint64_t us) { return static_cast<double>(us) / 1000.0; };
-    return {{"count", count()},
-            {"mean_ms", mean() / 1000.0},
-            {"p50_ms", ms(percentile(50))},
-            {"p90_ms", ms(percentile(90))},
-            {"p99_ms", ms(percentile(99))},
-            {"p99_9_ms", ms(percentile(99.9))},
-            {"max_ms", ms(max())}};
+LatencySummary Histogram::summary() const {
+    return {count(),        mean(),           percentile(50), percentile(90),
+            percentile(99), percentile(99.9), max()};
 }
 
 }  // namespace sh::measure

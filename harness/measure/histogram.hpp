@@ -19,6 +19,17 @@ constexpr std::size_t histogram_index_of(std::uint64_t value_us) {
     return (static_cast<std::size_t>(shift) << histogram_sub_bucket_bits) + (value_us >> shift);
 }
 
+// The usual figures of a histogram, in microseconds (percentiles as highest_equivalent).
+struct LatencySummary {
+    std::uint64_t count = 0;
+    double mean_us = 0;
+    std::uint64_t p50_us = 0;
+    std::uint64_t p90_us = 0;
+    std::uint64_t p99_us = 0;
+    std::uint64_t p99_9_us = 0;
+    std::uint64_t max_us = 0;
+};
+
 class Histogram {
   public:
     static constexpr int sub_bucket_bits = histogram_sub_bucket_bits;
@@ -52,8 +63,7 @@ class Histogram {
     nlohmann::json to_json() const;
     // Adds the counts of a serialised histogram; throws std::invalid_argument on a mismatch.
     void merge_json(const nlohmann::json& serialised);
-    // p50/p90/p99/p99.9/max/mean/count in milliseconds, for summaries.
-    nlohmann::json summary_ms() const;
+    LatencySummary summary() const;
 
   private:
     std::array<std::atomic<std::uint64_t>, bucket_count> counts_{};

@@ -74,10 +74,13 @@ void ProducerPool::merge_xadd_latency(measure::Histogram& into) const {
 
 namespace sh::run {
 
-nlohmann::json ProducerPool::xadd_latency_summaries() const {
-    auto list = nlohmann::json::array();
-    for (const auto& producer : producers_) list.push_back(producer->xadd_latency().summary_ms());
-    return list;
+std::vector<std::unique_ptr<measure::Histogram>> ProducerPool::xadd_latencies() const {
+    std::vector<std::unique_ptr<measure::Histogram>> latencies;
+    for (const auto& producer : producers_) {
+        latencies.push_back(std::make_unique<measure::Histogram>());
+        latencies.back()->merge(producer->xadd_latency());
+    }
+    return latencies;
 }
 
 }  // namespace sh::run

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <exception>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
@@ -36,8 +35,8 @@ class ProducerPool {
     double total_rate() const;
     void set_total_rate(double orders_per_s);
     std::int64_t max_behind_ns() const;
-    // One latency summary per producer thread.
-    nlohmann::json xadd_latency_summaries() const;
+    // Each producer thread's XADD latency, copied out.
+    std::vector<std::unique_ptr<measure::Histogram>> xadd_latencies() const;
 
   private:
     produce::OrderSequencer sequencer_;

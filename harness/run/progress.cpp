@@ -12,9 +12,13 @@ namespace {
 constexpr std::int64_t refresh_interval_ns = 250'000'000;
 constexpr std::int64_t periodic_interval_ns = 5'000'000'000;
 
-std::string rounded(const nlohmann::json& value) {
-    if (!value.is_number()) return "-";
-    return std::to_string(std::llround(value.get<double>()));
+std::string rounded(std::optional<double> value) {
+    if (!value) return "-";
+    return std::to_string(std::llround(*value));
+}
+
+std::optional<double> as_double(const std::optional<std::int64_t>& value) {
+    return value ? std::optional<double>(static_cast<double>(*value)) : std::nullopt;
 }
 
 }  // namespace
@@ -26,13 +30,14 @@ std::string format_progress(const ProgressState& state) {
     line << "[" << state.elapsed_s << "s";
     if (state.total_s > 0) line << "/" << std::llround(state.total_s) << "s";
     line << (state.producing ? " load" : " drain") << "]";
-    const auto& row = state.latest_row;
-    if (row.is_object()) {
-        line << " produced " << rounded(row["produced_per_s"]) << "/s";
-        for (const auto& [group, numbers] : row["groups"].items()) {
-            line << " | " << group << " " << rounded(numbers["applied_per_s"]) << "/s lag "
-                 << rounded(numbers.value("lag", nlohmann::json())) << " pending "
-                 << rounded(numbers.value("pending", nlohmann::json()));
+    if (const auto& row = state.latest_row) {
+        auto per_s = [&](std::uint64_t count) { return static_cast<double>(count) / row->span_s; };
+        line << " produced " << rounded(per_s(row->produced)) << "/s";
+        for (std::size_t g = 0; g < row->groups.size() && g < state.group_names.size(); ++g) {
+            const auto& group = row->groups[g];
+            line << " | " << state.group_names[g] << " " << rounded(per_s(group.applied))
+                 << "/s lag " << rounded(as_double(group.lag)) << " pending "
+                 << rounded(as_double(group.pending));
         }
     } else {
         line << " starting";

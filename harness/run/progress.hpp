@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
+
+#include "harness/run/timeline.hpp"
 
 namespace sh::run {
 
@@ -18,7 +21,8 @@ struct ProgressState {
     double total_s = 0;  // the load phase's planned length; 0 when it ends by order count
     bool producing = true;
     std::size_t faults = 0;
-    nlohmann::json latest_row;  // a timeline row, or null before the first second is sampled
+    std::optional<TimelineRow> latest_row;  // none before the first second is sampled
+    std::vector<std::string> group_names;   // the row's groups, in order
 };
 
 // "[12.3s/20s load] produced 3001/s | score 2998/s lag 0 pending 12 | ... | faults 4"

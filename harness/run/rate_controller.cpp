@@ -57,28 +57,16 @@ void RateController::tick(redis::Connection& connection, const std::string& stre
     steps_.push_back({at_s, rate, backlog, static_cast<double>(behind) / 1e6});
 }
 
-nlohmann::json RateController::summary(const nlohmann::json& timeline) const {
+MaxRateSummary RateController::summary(const std::vector<TimelineRow>& timeline) const {
     std::vector<double> produced;
     for (const auto& row : timeline) {
-        if (row["phase"] == "load") produced.push_back(row["produced_per_s"].get<double>());
+        if (row.load) produced.push_back(static_cast<double>(row.produced) / row.span_s);
     }
     double sustained = 0;
     std::size_t half = produced.size() / 2;
     for (std::size_t i = half; i < produced.size(); ++i) sustained += produced[i];
     if (produced.size() > half) sustained /= static_cast<double>(produced.size() - half);
-    auto steps = nlohmann::json::array();
-    for (const auto& step : steps_) {
-        steps.push_back({{"t_s", step.t_s},
-                         {"rate", step.rate},
-                         {"backlog", step.backlog},
-                         {"producer_behind_ms", step.producer_behind_ms}});
-    }
-    return {{"sustained_orders_per_s", sustained},
-            {"final_rate", last_rate_},
-            {"raises", raises_},
-            {"cuts", cuts_},
-            {"backlog_bound", backlog_bound_},
-            {"steps", steps}};
+    return {sustained, last_rate_, raises_, cuts_, backlog_bound_, steps_};
 }
 
 }  // namespace sh::run

@@ -7,11 +7,11 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "harness/redis/connection.hpp"
 #include "harness/run/producer_pool.hpp"
+#include "harness/run/timeline.hpp"
 #include "harness/workload/workload.hpp"
 
 namespace sh::run {
@@ -27,7 +27,7 @@ class RateController {
               std::int64_t now_ns, double at_s);
     // Final rate, cuts, and the sustained rate: produced/s over the second half of the load
     // rows of the timeline.
-    nlohmann::json summary(const nlohmann::json& timeline) const;
+    MaxRateSummary summary(const std::vector<TimelineRow>& timeline) const;
 
   private:
     std::vector<std::string> groups_;  // the run's own: a shared stream has others' groups too
@@ -36,13 +36,7 @@ class RateController {
     double last_rate_ = 0;
     int raises_ = 0;
     int cuts_ = 0;
-    struct Step {  // kept as numbers: four a second for the whole run
-        double t_s;
-        double rate;
-        std::int64_t backlog;
-        double producer_behind_ms;
-    };
-    std::vector<Step> steps_;
+    std::vector<RateStep> steps_;  // four a second for the whole run
 };
 
 }  // namespace sh::run

@@ -1,32 +1,77 @@
-// Everything a run produced, handed from the supervisor to the report writers.
+// Everything a run produced, typed, handed from the supervisor to the report writers
+// (reports/report_json.cpp maps it to report.json and back; nothing here knows JSON).
 #pragma once
 
+#include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/measure/consumer_stats.hpp"
 #include "harness/measure/histogram.hpp"
+#include "harness/run/timeline.hpp"
 #include "harness/verify/gates.hpp"
 #include "harness/verify/verifier.hpp"
+#include "harness/workload/workload.hpp"
 
 namespace sh::run {
+
+// Where the run ran: the server, and what the run created or found on it.
+struct Environment {
+    std::string redis_version;
+    std::string redis;        // "embedded", or the URL with its password redacted
+    std::string persistence;  // the embedded server's, or what an external one runs with
+    std::string maxmemory_policy;
+    unsigned host_cores = 0;
+    std::string stream_key;
+    std::string entry_stamp;
+    bool stream_created = false;
+    std::string group_start_id;
+};
 
 struct ConsumerResult {
     std::string group;
     std::string name;
-    nlohmann::json counters;
+    measure::CounterValues counters;
 };
 
 struct GroupResult {
     std::string name;
     verify::GroupVerdict verdict;
-    nlohmann::json counters;  // summed over the group's consumers
+    measure::CounterValues counters;  // summed over the group's consumers
     std::unique_ptr<measure::Histogram> latency_first = std::make_unique<measure::Histogram>();
     std::unique_ptr<measure::Histogram> latency_recovered = std::make_unique<measure::Histogram>();
     std::unique_ptr<measure::Histogram> latency_all = std::make_unique<measure::Histogram>();
     double applied_per_s = 0;
+};
+
+// What a fault (or a worker's own exit) did, as far as it applies to its kind: absent facts
+// are not written.
+struct EventFacts {
+    std::optional<std::string> skipped;  // why it did not happen (then nothing else is set)
+    std::optional<std::string> window;   // where in its batch the target was
+    std::optional<bool> aimed;           // it waited for the target to enter that window
+    std::optional<std::int64_t> pending;
+    std::optional<std::int64_t> pending_before;  // stop: pending when asked to stop
+    std::optional<std::int64_t> pending_after;   // stop: still pending once it exited
+    std::optional<std::int64_t> in_flight;
+    std::optional<std::int64_t> applied_unacked;
+    std::optional<std::int64_t> acked_unapplied;
+    std::optional<std::int64_t> duration_ms;  // pause, slow
+    std::optional<std::int64_t> service_us;   // slow
+    std::optional<std::int64_t> connections_killed;
+    std::optional<std::string> exit;  // stop: how the process ended
+    std::optional<bool> timed_out;    // stop: killed after its grace
+    // kill, stop: the name it runs under after, or null (std::nullopt inside) when retired.
+    std::optional<std::optional<std::string>> restarted_as;
+    std::optional<double> recovery_ms;         // until everything it held was acknowledged
+    std::optional<std::uint64_t> unrecovered;  // held entries never acknowledged
+    // redis-restart
+    std::optional<bool> hard;
+    std::optional<std::string> persistence;
+    std::optional<std::int64_t> restart_ms;
+    std::optional<std::uint64_t> order_watermark;
 };
 
 struct TimelineEvent {
@@ -34,7 +79,24 @@ struct TimelineEvent {
     std::string kind;    // "worker-exit", "kill", "pause", ...
     std::string target;  // consumer name
     std::string detail;
-    nlohmann::json data = nlohmann::json::object();  // what the target held, recovery time...
+    EventFacts facts;
+};
+
+struct ScheduledFaultRecord {
+    double at_s = 0;
+    std::string fault;
+    std::string target;
+};
+
+// The chaos controller's summary of what it did.
+struct ChaosOutcome {
+    std::vector<ScheduledFaultRecord> schedule;
+    std::map<std::string, std::uint64_t> faults;  // faults that happened, per kind
+    std::size_t kills_with_pending = 0;
+    std::size_t recovered = 0;    // faults whose held entries were all acknowledged again
+    std::size_t unrecovered = 0;  // faults with held entries still pending at the end
+    double recovery_p50_ms = 0;
+    double recovery_max_ms = 0;
 };
 
 // The fleet's stop at the end of the run: how long workers had to finish the batch in hand,
@@ -46,9 +108,9 @@ struct FinalStop {
 
 struct RunResult {
     std::string run_id;
-    std::string started_at;   // ISO 8601 UTC
-    nlohmann::json workload;  // effective
-    nlohmann::json environment;
+    std::string started_at;  // ISO 8601 UTC
+    workload::Workload workload;
+    Environment environment;
     std::uint64_t orders_allocated = 0;
     std::uint64_t produced_ok = 0;
     std::uint64_t produced_failed = 0;
@@ -59,12 +121,13 @@ struct RunResult {
     double producing_s = 0;
     double drain_s = 0;
     bool drained = false;
-    std::int64_t retention_trimmed = 0;  // stream entries deleted by the retention setting
-    nlohmann::json timeline = nlohmann::json::array();  // one row per second
-    nlohmann::json bottleneck = nlohmann::json::object();
-    nlohmann::json memory = nlohmann::json::object();  // resident memory over the steady phase
-    nlohmann::json max_rate;                           // null unless producers.rate = 0
-    nlohmann::json xadd_latency_per_producer = nlohmann::json::array();
+    std::int64_t retention_trimmed = 0;    // stream entries deleted by the retention setting
+    std::vector<std::string> group_names;  // in workload order: the timeline's groups
+    std::vector<TimelineRow> timeline;     // one row per second
+    Bottleneck bottleneck;
+    MemorySummary memory;
+    std::optional<MaxRateSummary> max_rate;  // producers in max-rate mode only
+    std::vector<std::unique_ptr<measure::Histogram>> xadd_latency_per_producer;
     std::unique_ptr<measure::Histogram> xadd_latency = std::make_unique<measure::Histogram>();
     std::vector<GroupResult> groups;
     std::vector<ConsumerResult> consumers;
@@ -73,8 +136,8 @@ struct RunResult {
     // order the old server acknowledged is numbered below it, every one sent to the new server
     // at or above it.
     std::vector<std::uint64_t> restart_watermarks;
-    nlohmann::json chaos = nlohmann::json::object();  // schedule and fault summary
-    std::vector<verify::FaultTally> faults;           // per scheduled kind, for the gates
+    std::optional<ChaosOutcome> chaos;       // when the workload has faults
+    std::vector<verify::FaultTally> faults;  // per chaos event, for the gates
     FinalStop final_stop;
     // What the cleanup of an external Redis could not remove, and why.
     std::vector<std::string> cleanup_notes;

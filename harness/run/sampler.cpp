@@ -104,7 +104,7 @@ void Sampler::finish(RunControl& control, const produce::ProducerTotals& totals)
 }
 
 void Sampler::take_row(RunControl& control, Totals now, bool producing) {
-    Row row;
+    TimelineRow row;
     row.span_s = std::max(1e-3, static_cast<double>(now.at_ns - last_.at_ns) / 1e9);
     row.t_s = static_cast<double>(now.at_ns - control.start_ns) / 1e9;
     row.load = producing;
@@ -115,7 +115,7 @@ void Sampler::take_row(RunControl& control, Totals now, bool producing) {
         second->merge(*cumulative);
         second->subtract(*last_latency_[g]);
         last_latency_[g] = std::move(cumulative);
-        GroupRow group;
+        TimelineGroupRow group;
         group.applied = now.applied[g] - last_.applied[g];
         group.p50_ms = ms(second->percentile(50));
         group.p99_ms = ms(second->percentile(99));
@@ -140,58 +140,17 @@ void Sampler::take_row(RunControl& control, Totals now, bool producing) {
     last_ = std::move(now);
 }
 
-nlohmann::json Sampler::row_json(const Row& row) const {
-    nlohmann::json groups = nlohmann::json::object();
-    for (std::size_t g = 0; g < row.groups.size(); ++g) {
-        const auto& group = row.groups[g];
-        nlohmann::json json = {{"applied", group.applied},
-                               {"applied_per_s", static_cast<double>(group.applied) / row.span_s},
-                               {"p50_ms", group.p50_ms},
-                               {"p99_ms", group.p99_ms}};
-        if (group.pending) {
-            json["pending"] = *group.pending;
-            json["lag"] = group.lag ? nlohmann::json(*group.lag) : nlohmann::json(nullptr);
-        }
-        groups[group_names_[g]] = std::move(json);
-    }
-    return {
-        {"t_s", row.t_s},
-        {"span_s", row.span_s},
-        {"phase", row.load ? "load" : "drain"},
-        {"produced", row.produced},
-        {"produced_per_s", static_cast<double>(row.produced) / row.span_s},
-        {"groups", groups},
-        {"redis_cpu", row.redis_cpu},
-        {"harness_cpu", row.harness_cpu},
-        {"supervisor_rss_mib", row.supervisor_rss_mib},
-        {"workers_private_mib", row.workers_private_mib},
-        {"redis_memory_bytes", row.redis_memory_bytes},
-        {"stream_length", row.stream_length},
-        {"faults", row.faults},
-    };
-}
-
-nlohmann::json Sampler::timeline() const {
-    auto rows = nlohmann::json::array();
-    for (const auto& row : rows_) rows.push_back(row_json(row));
-    return rows;
-}
-
-nlohmann::json Sampler::latest_row() const {
-    return rows_.empty() ? nlohmann::json() : row_json(rows_.back());
-}
-
-std::vector<const Sampler::Row*> Sampler::load_rows(double warm_up_s) const {
-    std::vector<const Row*> rows;
+std::vector<const TimelineRow*> Sampler::load_rows(double warm_up_s) const {
+    std::vector<const TimelineRow*> rows;
     for (const auto& row : rows_) {
         if (row.load && row.t_s >= warm_up_s) rows.push_back(&row);
     }
     return rows;
 }
 
-nlohmann::json Sampler::bottleneck(unsigned host_cores) const {
+Bottleneck Sampler::bottleneck(unsigned host_cores) const {
     auto steady = load_rows(steady_skip_s);
-    if (steady.empty()) return {{"steady_rows", 0}, {"saturated", "unknown (run too short)"}};
+    if (steady.empty()) return {0, "unknown (run too short)", {}, {}, {}, {}};
     double redis = 0;
     double harness = 0;
     for (const auto* row : steady) {
@@ -207,24 +166,22 @@ nlohmann::json Sampler::bottleneck(unsigned host_cores) const {
                           : harness_share >= saturated
                               ? "harness"
                               : "neither (the offered load is below capacity)";
-    return {{"steady_rows", steady.size()}, {"redis_cpu_busy", redis},
-            {"harness_cpu_cores", harness}, {"harness_share_of_remaining_cores", harness_share},
-            {"host_cores", host_cores},     {"saturated", verdict}};
+    return {steady.size(), verdict, redis, harness, harness_share, host_cores};
 }
 
 namespace {
 
 // Resident memory at the first and last of `rows`, and its peak over them.
 template <typename Rows, typename Field>
-nlohmann::json rss_span(const Rows& rows, Field field) {
+ResidentSpan rss_span(const Rows& rows, Field field) {
     double peak = 0;
     for (const auto* row : rows) peak = std::max(peak, row->*field);
-    return {{"after_warm_up", rows.front()->*field}, {"end", rows.back()->*field}, {"max", peak}};
+    return {rows.front()->*field, rows.back()->*field, peak};
 }
 
 }  // namespace
 
-nlohmann::json Sampler::memory() const {
+MemorySummary Sampler::memory() const {
     double load_end_s = 0;
     for (const auto& row : rows_) {
         if (row.load) load_end_s = row.t_s;
@@ -232,23 +189,25 @@ nlohmann::json Sampler::memory() const {
     // Warm-up (allocator arenas, connection buffers, histogram pages touched for the first
     // time) is over after a tenth of the load phase, and no earlier than the steady phase.
     auto rows = load_rows(std::max(steady_skip_s, 0.1 * load_end_s));
-    if (rows.size() < 2) return {{"steady_rows", rows.size()}, {"note", "run too short"}};
+    MemorySummary memory;
+    memory.steady_rows = rows.size();
+    if (rows.size() < 2) return memory;
     std::uint64_t orders = 0;
     for (std::size_t i = 1; i < rows.size(); ++i) orders += rows[i]->produced;
     double growth_mib = rows.back()->supervisor_rss_mib - rows.front()->supervisor_rss_mib;
     double seconds = rows.back()->t_s - rows.front()->t_s;
-    return {
-        {"steady_rows", rows.size()},
-        {"warm_up_s", rows.front()->t_s},
-        {"supervisor_rss_mib", rss_span(rows, &Row::supervisor_rss_mib)},
-        {"workers_private_mib", rss_span(rows, &Row::workers_private_mib)},
-        {"supervisor_growth_mib", growth_mib},
-        {"orders_after_warm_up", orders},
-        {"supervisor_growth_bytes_per_order",
-         orders > 0 ? nlohmann::json(growth_mib * bytes_per_mib / static_cast<double>(orders))
-                    : nlohmann::json(nullptr)},
-        {"supervisor_growth_kib_per_s", growth_mib * 1024.0 / seconds},
-    };
+    memory.too_short = false;
+    memory.warm_up_s = rows.front()->t_s;
+    memory.supervisor_rss_mib = rss_span(rows, &TimelineRow::supervisor_rss_mib);
+    memory.workers_private_mib = rss_span(rows, &TimelineRow::workers_private_mib);
+    memory.supervisor_growth_mib = growth_mib;
+    memory.orders_after_warm_up = orders;
+    if (orders > 0) {
+        memory.supervisor_growth_bytes_per_order =
+            growth_mib * bytes_per_mib / static_cast<double>(orders);
+    }
+    memory.supervisor_growth_kib_per_s = growth_mib * 1024.0 / seconds;
+    return memory;
 }
 
 }  // namespace sh::run

@@ -8,13 +8,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
 #include "harness/measure/histogram.hpp"
 #include "harness/produce/producer.hpp"
 #include "harness/run/run_observer.hpp"
+#include "harness/run/timeline.hpp"
 
 namespace sh::run {
 
@@ -30,42 +30,17 @@ class Sampler {
     // run's totals.
     void finish(RunControl& control, const produce::ProducerTotals& totals);
 
-    nlohmann::json timeline() const;
-    // The last row taken, or null before the first second has passed.
-    nlohmann::json latest_row() const;
+    const std::vector<TimelineRow>& rows() const { return rows_; }
+    // The last row taken, or none before the first second has passed.
+    const TimelineRow* latest_row() const { return rows_.empty() ? nullptr : &rows_.back(); }
     // Over the steady phase (load rows without the first two seconds): Redis's busy fraction,
     // the harness's CPU, and which side saturated.
-    nlohmann::json bottleneck(unsigned host_cores) const;
+    Bottleneck bottleneck(unsigned host_cores) const;
     // Over the same steady phase: the supervisor's and the workers' resident memory after
     // warm-up and at the end, and the supervisor's growth per order produced in between.
-    nlohmann::json memory() const;
+    MemorySummary memory() const;
 
   private:
-    // A row as numbers (about 250 bytes; as JSON it would be 3 KB, and a day-long soak keeps
-    // 86,400 of them): turned into JSON only for the report and the progress line.
-    struct GroupRow {
-        std::uint64_t applied = 0;
-        double p50_ms = 0;
-        double p99_ms = 0;
-        std::optional<std::int64_t> pending;  // absent when XINFO GROUPS did not list the group
-        std::optional<std::int64_t> lag;      // also absent when Redis cannot tell
-    };
-    struct Row {
-        double t_s = 0;
-        double span_s = 0;
-        bool load = false;
-        std::uint64_t produced = 0;
-        double redis_cpu = 0;
-        double harness_cpu = 0;
-        double supervisor_rss_mib = 0;
-        double workers_private_mib = 0;
-        std::int64_t redis_memory_bytes = 0;
-        std::int64_t stream_length = 0;
-        int faults = 0;
-        std::vector<GroupRow> groups;
-    };
-    nlohmann::json row_json(const Row& row) const;
-
     struct Totals {
         std::int64_t at_ns = 0;
         std::uint64_t produced = 0;
@@ -80,14 +55,16 @@ class Sampler {
     Totals read_totals(RunControl& control, const produce::ProducerTotals& totals);
     void take_row(RunControl& control, Totals now, bool producing);
     // The load rows from warm_up_s on.
-    std::vector<const Row*> load_rows(double warm_up_s) const;
+    std::vector<const TimelineRow*> load_rows(double warm_up_s) const;
 
     std::map<pid_t, double> worker_cpu_s_;  // every worker process seen: CPU seconds used
     std::int64_t next_ns_ = 0;
     Totals last_;
     std::vector<std::unique_ptr<measure::Histogram>> last_latency_;
     std::vector<std::string> group_names_;
-    std::vector<Row> rows_;
+    // About 250 bytes a row (as JSON it would be 3 KB, and a day-long soak keeps 86,400 of
+    // them): turned into JSON only for the report.
+    std::vector<TimelineRow> rows_;
 };
 
 }  // namespace sh::run

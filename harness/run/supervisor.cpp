@@ -144,18 +144,16 @@ void collect_stats(RunResult& result, const Fleet& fleet, const workload::Worklo
     for (std::size_t g = 0; g < workload.groups.size(); ++g) {
         result.groups[g].name = workload.groups[g].name;
     }
-    std::vector<measure::ConsumerCounters> sums(workload.groups.size());
-    for (auto& worker : fleet.workers()) {
+    for (const auto& worker : fleet.workers()) {
         const auto& slot = fleet.slot_of(worker);
         auto& group = result.groups[worker.group_index];
-        slot.counters.add_to(sums[worker.group_index]);
+        group.counters += slot.counters.values();
         group.latency_first->merge(slot.latency_first);
         group.latency_recovered->merge(slot.latency_recovered);
-        result.consumers.push_back({worker.group, worker.name, slot.counters.to_json()});
+        result.consumers.push_back({worker.group, worker.name, slot.counters.values()});
     }
     for (std::size_t g = 0; g < workload.groups.size(); ++g) {
         auto& group = result.groups[g];
-        group.counters = sums[g].to_json();
         group.latency_all->merge(*group.latency_first);
         group.latency_all->merge(*group.latency_recovered);
     }
@@ -172,7 +170,7 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
     result.produced_indeterminate = outcomes.count(model::Outcome::indeterminate);
     result.producer_reconnects = producers.totals().reconnects.load();
     producers.merge_xadd_latency(*result.xadd_latency);
-    result.xadd_latency_per_producer = producers.xadd_latency_summaries();
+    result.xadd_latency_per_producer = producers.xadd_latencies();
 
     std::vector<verify::GroupLedger> ledgers;
     for (const auto& group : workload.groups) {
@@ -221,7 +219,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     RunResult result;
     result.run_id = options.run_id.empty() ? generate_run_id() : options.run_id;
     result.started_at = utc_now("%Y-%m-%dT%H:%M:%SZ");
-    result.workload = workload::to_json(workload);
+    result.workload = workload;
+    for (const auto& group : workload.groups) result.group_names.push_back(group.name);
 
     if (options.observer != nullptr) options.observer->check(workload, !options.redis_url);
     std::unique_ptr<redis::EmbeddedServer> embedded;
@@ -255,17 +254,15 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     // BUSYGROUP). A wrong key type surfaces here as WRONGTYPE.
     create_run_groups(control, keys, group_names, created.record());
 
-    result.environment = {
-        {"redis_version", server.version},
-        {"redis", options.redis_url ? endpoint.redacted() : "embedded"},
-        {"persistence", describe_persistence(control, workload, options.redis_url.has_value())},
-        {"maxmemory_policy", server.maxmemory_policy},
-        {"host_cores", std::thread::hardware_concurrency()},
-        {"stream_key", keys.stream()},
-        {"entry_stamp", keys.stamp()},
-        {"stream_created", created.record().stream},
-        {"group_start_id", created.record().group_start_id},
-    };
+    result.environment = {server.version,
+                          options.redis_url ? endpoint.redacted() : "embedded",
+                          describe_persistence(control, workload, options.redis_url.has_value()),
+                          server.maxmemory_policy,
+                          std::thread::hardware_concurrency(),
+                          keys.stream(),
+                          keys.stamp(),
+                          created.record().stream,
+                          created.record().group_start_id};
 
     std::filesystem::create_directories(options.out_dir + "/logs");
     os::TempDir scratch("streamharness-run");
@@ -273,7 +270,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     auto memory = os::SharedMemory::create(measure::StatsRegion::bytes_for(slot_count));
     auto* stats = measure::StatsRegion::initialise(memory.data(), slot_count);
     auto workload_path = (scratch.path() / "workload.json").string();
-    std::ofstream(workload_path) << result.workload.dump(2);
+    std::ofstream(workload_path) << workload::to_json(workload).dump(2);
 
     Fleet fleet({options.executable, workload_path, result.run_id, keys.stamp(), endpoint.to_url(),
                  memory.fd(), options.out_dir + "/logs", created.record().group_start_id},
@@ -319,13 +316,14 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         } catch (const RedisReplyError&) {
             // No stream for a moment after a Redis restart without persistence: trim later.
         }
-        auto faults =
-            std::count_if(result.events.begin(), result.events.end(), [](const auto& event) {
-                return event.kind != "worker-exit" && !event.data.contains("skipped");
-            });
-        progress.update(measure::monotonic_ns(),
-                        {seconds_since(run_start), planned_s, producing,
-                         static_cast<std::size_t>(faults), sampler.latest_row()});
+        auto faults = std::count_if(
+            result.events.begin(), result.events.end(),
+            [](const auto& event) { return event.kind != "worker-exit" && !event.facts.skipped; });
+        progress.update(
+            measure::monotonic_ns(),
+            {seconds_since(run_start), planned_s, producing, static_cast<std::size_t>(faults),
+             sampler.latest_row() ? std::optional(*sampler.latest_row()) : std::nullopt,
+             result.group_names});
     };
     if (producers.rate_controlled()) rate_controller.start(producers);
     // Faults due at 0 s take hold (a fault aimed at a window is armed) before the first order.
@@ -346,11 +344,11 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     result.drain_s = drained.seconds;
     result.retention_trimmed = retention.trimmed();
     sampler.finish(run_control, producers.totals());
-    result.timeline = sampler.timeline();
+    result.timeline = sampler.rows();
     if (producers.rate_controlled()) result.max_rate = rate_controller.summary(result.timeline);
     result.bottleneck = sampler.bottleneck(std::thread::hardware_concurrency());
     result.memory = sampler.memory();
-    result.memory["outcome_record_bytes"] = producers.outcomes().memory_bytes();
+    result.memory.outcome_record_bytes = producers.outcomes().memory_bytes();
     if (options.observer != nullptr) options.observer->finish(run_control);
     result.final_stop.grace_s = static_cast<double>(fleet.stop_grace().count()) / 1000.0;
     result.final_stop.killed = fleet.stop_all(fleet.stop_grace());

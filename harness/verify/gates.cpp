@@ -1,18 +1,8 @@
 #include "harness/verify/gates.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 namespace sh::verify {
-
-nlohmann::json GateResult::to_json() const {
-    nlohmann::json result = {
-        {"gate", gate}, {"limit", limit}, {"actual", actual}, {"passed", passed}};
-    if (!group.empty()) result["group"] = group;
-    if (!fault.empty()) result["fault"] = fault;
-    if (event >= 0) result["event"] = event;
-    return result;
-}
 
 namespace {
 

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +25,7 @@ struct FaultTally {
     std::uint64_t scheduled = 0;
     std::uint64_t landed = 0;
     std::uint64_t skipped = 0;
+    std::string target;  // its target selector
 };
 
 struct RunFacts {
@@ -44,8 +44,6 @@ struct GateResult {
     double limit = 0;
     double actual = 0;
     bool passed = true;
-
-    nlohmann::json to_json() const;
 };
 
 std::vector<GateResult> evaluate_gates(const workload::Gates& gates,

@@ -1,7 +1,6 @@
 #include "harness/verify/verifier.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 namespace sh::verify {
 
@@ -46,10 +45,6 @@ IndeterminateResolution resolve_indeterminate(const model::OutcomeTable& outcome
         }
     }
     return resolution;
-}
-
-nlohmann::json IndeterminateResolution::to_json() const {
-    return {{"recovered", recovered.size()}, {"unknown", unknown}};
 }
 
 GroupVerdict verify_group(const model::OutcomeTable& outcomes,
@@ -146,40 +141,6 @@ GroupVerdict verify_group(const model::OutcomeTable& outcomes,
         verdict.points_consistent = points_expected == ledger.points_total;
     }
     return verdict;
-}
-
-nlohmann::json GroupVerdict::to_json() const {
-    return {{"group", group},
-            {"produced_ok", produced_ok},
-            {"recovered", recovered},
-            {"applied", applied},
-            {"applied_ok", applied_ok},
-            {"applied_indeterminate", applied_indeterminate},
-            {"lost", lost},
-            {"lost_recovered", lost_recovered},
-            {"lost_sample", lost_sample},
-            {"lost_by_restart", lost_by_restart},
-            {"lost_unattributed", lost_unattributed},
-            {"duplicated", duplicated},
-            {"extra_applications", extra_applications},
-            {"duplicated_sample", duplicated_sample},
-            {"unexpected", unexpected},
-            {"dead_lettered", dead_lettered},
-            {"dead_lettered_poison", dead_lettered_poison},
-            {"dead_lettered_healthy", dead_lettered_healthy},
-            {"applied_and_dead_lettered", applied_and_dead_lettered},
-            {"dead_lettered_unattributed", dead_lettered_unattributed},
-            {"dead_letter_reasons", dead_letter_reasons},
-            {"poison_not_dead_lettered", poison_not_dead_lettered},
-            {"poison_applied", poison_applied},
-            {"pending_left", pending_left},
-            {"lag_left", lag_left},
-            {"shares", shares},
-            {"points",
-             {{"checked", points_checked},
-              {"expected", points_expected},
-              {"actual", points_actual},
-              {"consistent", points_consistent}}}};
 }
 
 }  // namespace sh::verify

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -68,15 +67,12 @@ struct GroupVerdict {
     std::int64_t points_actual = 0;
     bool points_consistent = true;
     std::unordered_map<std::string, std::int64_t> shares;  // consumer -> orders applied
-
-    nlohmann::json to_json() const;
 };
 
 // What became of the orders whose XADD reply was lost, once every group has drained.
 struct IndeterminateResolution {
     std::vector<std::uint64_t> recovered;  // sorted: found in the stream or in a group's ledger
     std::uint64_t unknown = 0;             // found nowhere: maybe never written, maybe lost
-    nlohmann::json to_json() const;
 };
 
 // An indeterminate order is recovered when it is in the stream (found_in_stream: order numbers

@@ -20,6 +20,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/measure/histogram.hpp"
+#include "reports/report_json.hpp"
 
 using nlohmann::json;
 using sh::measure::Histogram;
@@ -162,7 +163,9 @@ json synthetic_report() {
         {"drain", {{"drained", true}, {"seconds", 0.25}}},
         {"bottleneck", {{"steady_rows", 0}, {"saturated", "unknown (run too short)"}}},
         {"max_rate", nullptr},
-        {"groups", {{"score", {{"latency", {{"end_to_end", first->summary_ms()}}}}}}}};
+        {"groups",
+         {{"score",
+           {{"latency", {{"end_to_end", sh::reports::latency_json(first->summary())}}}}}}}};
     return report;
 }
 

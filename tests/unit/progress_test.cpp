@@ -17,11 +17,13 @@ ProgressState state_at(double elapsed_s) {
     state.elapsed_s = elapsed_s;
     state.total_s = 20;
     state.faults = 3;
-    state.latest_row = {
-        {"produced_per_s", 3001.4},
-        {"groups",
-         {{"push", {{"applied_per_s", 2999.6}, {"lag", 4}, {"pending", 12}}},
-          {"score", {{"applied_per_s", 3000.2}, {"lag", nullptr}, {"pending", 0}}}}}};
+    // Ten seconds' worth of counts in one row: 3001.4 produced a second, and so on.
+    sh::run::TimelineRow row;
+    row.span_s = 10;
+    row.produced = 30014;
+    row.groups = {{29996, 0, 0, 12, 4}, {30002, 0, 0, 0, std::nullopt}};
+    state.latest_row = row;
+    state.group_names = {"push", "score"};
     return state;
 }
 
