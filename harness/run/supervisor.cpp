@@ -296,9 +296,12 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
         if (options.observer != nullptr) options.observer->tick(run_control, producing);
         for (const auto& exit : fleet.restart_exited()) {
             result.events.push_back(
-                {seconds_since(run_start), "worker-exit", exit.name,
+                {seconds_since(run_start),
+                 "worker-exit",
+                 exit.name,
                  exit.how +
-                     (exit.restarted ? "; restarted as " + exit.restarted_as : "; not restarted")});
+                     (exit.restarted ? "; restarted as " + exit.restarted_as : "; not restarted"),
+                 {}});
         }
         sampler.tick(run_control, producers.totals(), producing);
         if (producing && producers.rate_controlled()) {
