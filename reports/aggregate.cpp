@@ -8,6 +8,8 @@
 #include "harness/measure/histogram.hpp"
 #include "harness/measure/percentile.hpp"
 #include "reports/report_json.hpp"
+#include "reports/report_keys.hpp"
+#include "reports/report_path.hpp"
 
 namespace sh::reports {
 
@@ -16,21 +18,22 @@ using nlohmann::json;
 namespace {
 
 std::unique_ptr<measure::Histogram> merged_histogram(const std::vector<json>& reports,
-                                                     const json::json_pointer& where) {
+                                                     const Path& where) {
     auto merged = std::make_unique<measure::Histogram>();
     for (const auto& report : reports) {
-        if (report.contains(where)) merged->merge_json(report.at(where));
+        if (const auto* serialised = find_path(report, where)) merged->merge_json(*serialised);
     }
     return merged;
 }
 
 // The mean over the runs that measured it; null when none did (a missing measurement is not 0).
-json mean_of(const std::vector<json>& reports, const json::json_pointer& where) {
+json mean_of(const std::vector<json>& reports, const Path& where) {
     double sum = 0;
     int count = 0;
     for (const auto& report : reports) {
-        if (!report.contains(where) || !report.at(where).is_number()) continue;
-        sum += report.at(where).get<double>();
+        const auto* value = find_path(report, where);
+        if (value == nullptr || !value->is_number()) continue;
+        sum += value->get<double>();
         ++count;
     }
     if (count == 0) return nullptr;
@@ -74,24 +77,24 @@ json sum_fields(const json& total, const json& more) {
 json worst_gates(const std::vector<json>& reports) {
     json gates = json::array();
     for (const auto& report : reports) {
-        for (const auto& gate : report["gates"]) {
+        for (const auto& gate : report[key::gates]) {
             auto same = std::find_if(gates.begin(), gates.end(), [&](const json& kept) {
-                return kept["gate"] == gate["gate"] &&
-                       kept.value("group", "") == gate.value("group", "") &&
-                       kept.value("fault", "") == gate.value("fault", "") &&
-                       kept.value("event", -1) == gate.value("event", -1);
+                return kept[key::gate] == gate[key::gate] &&
+                       kept.value(key::group, "") == gate.value(key::group, "") &&
+                       kept.value(key::fault, "") == gate.value(key::fault, "") &&
+                       kept.value(key::event, -1) == gate.value(key::event, -1);
             });
             if (same == gates.end()) {
                 gates.push_back(gate);
-            } else if ((*same)["passed"].get<bool>() && !gate["passed"].get<bool>()) {
+            } else if ((*same)[key::passed].get<bool>() && !gate[key::passed].get<bool>()) {
                 *same = gate;
-            } else if ((*same)["passed"] == gate["passed"]) {
+            } else if ((*same)[key::passed] == gate[key::passed]) {
                 // Among equals keep the farthest from the limit in the failing direction.
-                bool lower_is_worse = gate["gate"].get<std::string>().starts_with("min_") ||
-                                      gate["gate"] == "drained" ||
-                                      gate["gate"] == "points_consistent";
-                double kept = (*same)["actual"].get<double>();
-                double actual = gate["actual"].get<double>();
+                bool lower_is_worse = gate[key::gate].get<std::string>().starts_with("min_") ||
+                                      gate[key::gate] == key::drained ||
+                                      gate[key::gate] == "points_consistent";
+                double kept = (*same)[key::actual].get<double>();
+                double actual = gate[key::actual].get<double>();
                 if (lower_is_worse ? actual < kept : actual > kept) *same = gate;
             }
         }
@@ -106,76 +109,78 @@ json recovery_summary(const std::vector<json>& reports) {
     std::uint64_t unrecovered = 0;
     bool any_chaos = false;
     for (const auto& report : reports) {
-        const auto& summary = report["chaos"].value("summary", json());
+        const auto& summary = report[key::chaos].value(key::summary, json());
         if (summary.is_null()) continue;
         any_chaos = true;
-        for (const auto& [kind, count] : summary["faults"].items()) {
+        for (const auto& [kind, count] : summary[key::faults].items()) {
             faults[kind] = faults.value(kind, 0) + count.get<int>();
         }
-        kills_with_pending += summary.value("kills_with_pending", std::uint64_t{0});
-        unrecovered += summary.value("unrecovered", std::uint64_t{0});
-        for (const auto& event : report["events"]) {
-            if (event.contains("recovery_ms")) recovery_ms.push_back(event["recovery_ms"]);
+        kills_with_pending += summary.value(key::kills_with_pending, std::uint64_t{0});
+        unrecovered += summary.value(key::unrecovered, std::uint64_t{0});
+        for (const auto& event : report[key::events]) {
+            if (event.contains(key::recovery_ms)) recovery_ms.push_back(event[key::recovery_ms]);
         }
     }
     if (!any_chaos) return json::object();
-    return {{"summary",
-             {{"faults", faults},
-              {"kills_with_pending", kills_with_pending},
-              {"recovered", recovery_ms.size()},
-              {"unrecovered", unrecovered},
-              {"recovery_ms",
-               {{"p50", measure::percentile(recovery_ms, 50)},
-                {"max", measure::percentile(recovery_ms, 100)}}}}}};
+    return {{key::summary,
+             {{key::faults, faults},
+              {key::kills_with_pending, kills_with_pending},
+              {key::recovered, recovery_ms.size()},
+              {key::unrecovered, unrecovered},
+              {key::recovery_ms,
+               {{key::p50, measure::percentile(recovery_ms, 50)},
+                {key::max, measure::percentile(recovery_ms, 100)}}}}}};
 }
 
 // Max-rate runs (producers.rate 0) report what they sustained; null when the runs had no
 // max_rate. The mean over runs, so compare can gate on it like on ok_per_s.
 json max_rate_summary(const std::vector<json>& reports) {
-    auto sustained = mean_of(reports, "/summary/max_rate/sustained_orders_per_s"_json_pointer);
+    auto sustained = mean_of(reports, {key::summary, key::max_rate, key::sustained_orders_per_s});
     if (sustained.is_null()) return nullptr;
-    return {{"sustained_orders_per_s", sustained},
-            {"final_rate", mean_of(reports, "/summary/max_rate/final_rate"_json_pointer)}};
+    return {{key::sustained_orders_per_s, sustained},
+            {key::final_rate, mean_of(reports, {key::summary, key::max_rate, key::final_rate})}};
 }
 
 // The headline numbers of one run, and which run was best and worst for each.
 json run_line(const json& report, const std::string& path) {
-    const auto& summary = report["summary"];
-    json line = {{"run_id", report["run_id"]},
-                 {"report", path},
-                 {"verdict", report["verdict"]},
-                 {"ok_per_s", summary["produced"]["ok_per_s"]},
-                 {"redis_cpu_busy", summary["bottleneck"].value("redis_cpu_busy", json())},
-                 {"groups", json::object()}};
-    const auto& max_rate = summary.value("max_rate", json());
+    const auto& summary = report[key::summary];
+    json line = {{key::run_id, report[key::run_id]},
+                 {key::report, path},
+                 {key::verdict, report[key::verdict]},
+                 {key::ok_per_s, summary[key::produced][key::ok_per_s]},
+                 {key::redis_cpu_busy, summary[key::bottleneck].value(key::redis_cpu_busy, json())},
+                 {key::groups, json::object()}};
+    const auto& max_rate = summary.value(key::max_rate, json());
     if (max_rate.is_object())
-        line["sustained_orders_per_s"] = max_rate.value("sustained_orders_per_s", json());
-    for (const auto& [group, totals] : summary["groups"].items()) {
-        line["groups"][group] = {{"applied_per_s", totals["applied_per_s"]},
-                                 {"p50_ms", totals["latency"]["end_to_end"]["p50_ms"]},
-                                 {"p99_ms", totals["latency"]["end_to_end"]["p99_ms"]}};
+        line[key::sustained_orders_per_s] = max_rate.value(key::sustained_orders_per_s, json());
+    for (const auto& [group, totals] : summary[key::groups].items()) {
+        line[key::groups][group] = {
+            {key::applied_per_s, totals[key::applied_per_s]},
+            {key::p50_ms, totals[key::latency][key::end_to_end][key::p50_ms]},
+            {key::p99_ms, totals[key::latency][key::end_to_end][key::p99_ms]}};
     }
     return line;
 }
 
-json best_and_worst(const json& runs, const json::json_pointer& metric, bool higher_is_better) {
+json best_and_worst(const json& runs, const Path& metric, bool higher_is_better) {
     const json* best = nullptr;
     const json* worst = nullptr;
+    auto value_in = [&](const json& run) { return find_path(run, metric)->get<double>(); };
     for (const auto& run : runs) {
-        if (!run.contains(metric) || !run.at(metric).is_number()) continue;
-        double value = run.at(metric).get<double>();
+        const auto* found = find_path(run, metric);
+        if (found == nullptr || !found->is_number()) continue;
+        double value = found->get<double>();
         auto better = [&](const json* than) {
-            return higher_is_better ? value > than->at(metric).get<double>()
-                                    : value < than->at(metric).get<double>();
+            return higher_is_better ? value > value_in(*than) : value < value_in(*than);
         };
         if (best == nullptr || better(best)) best = &run;
         if (worst == nullptr || !better(worst)) worst = &run;
     }
     if (best == nullptr) return nullptr;
-    return {{"best", best->at(metric)},
-            {"best_run", (*best)["run_id"]},
-            {"worst", worst->at(metric)},
-            {"worst_run", (*worst)["run_id"]}};
+    return {{key::best, value_in(*best)},
+            {key::best_run, (*best)[key::run_id]},
+            {key::worst, value_in(*worst)},
+            {key::worst_run, (*worst)[key::run_id]}};
 }
 
 // What the aggregate says per group: its summary, verification, histograms and extremes.
@@ -188,36 +193,37 @@ struct GroupParts {
 
 GroupParts aggregate_group(const std::vector<json>& reports, const json& runs,
                            const std::string& group) {
-    auto base = "/histograms/groups/" + group;
-    auto first_delivery = merged_histogram(reports, json::json_pointer(base + "/first_delivery"));
-    auto recovered = merged_histogram(reports, json::json_pointer(base + "/recovered"));
+    auto first_delivery =
+        merged_histogram(reports, {key::histograms, key::groups, group, key::first_delivery});
+    auto recovered =
+        merged_histogram(reports, {key::histograms, key::groups, group, key::recovered});
     auto all = std::make_unique<measure::Histogram>();
     all->merge(*first_delivery);
     all->merge(*recovered);
     json verdict;
-    for (const auto& report : reports) verdict = sum_fields(verdict, report["verification"][group]);
-    auto per_group = "/groups/" + group;
-    return {{{"applied", verdict.value("applied", std::uint64_t{0})},
-             {"applied_per_s",
-              mean_of(reports, json::json_pointer("/summary/groups/" + group + "/applied_per_s"))},
-             {"latency",
-              {{"end_to_end", latency_json(all->summary())},
-               {"first_delivery", latency_json(first_delivery->summary())},
-               {"recovered", latency_json(recovered->summary())}}}},
-            verdict,
-            {{"first_delivery", first_delivery->to_json()}, {"recovered", recovered->to_json()}},
-            {{"applied_per_s",
-              best_and_worst(runs, json::json_pointer(per_group + "/applied_per_s"), true)},
-             {"p50_ms", best_and_worst(runs, json::json_pointer(per_group + "/p50_ms"), false)},
-             {"p99_ms", best_and_worst(runs, json::json_pointer(per_group + "/p99_ms"), false)}}};
+    for (const auto& report : reports)
+        verdict = sum_fields(verdict, report[key::verification][group]);
+    return {
+        {{key::applied, verdict.value(key::applied, std::uint64_t{0})},
+         {key::applied_per_s,
+          mean_of(reports, {key::summary, key::groups, group, key::applied_per_s})},
+         {key::latency,
+          {{key::end_to_end, latency_json(all->summary())},
+           {key::first_delivery, latency_json(first_delivery->summary())},
+           {key::recovered, latency_json(recovered->summary())}}}},
+        verdict,
+        {{key::first_delivery, first_delivery->to_json()}, {key::recovered, recovered->to_json()}},
+        {{key::applied_per_s, best_and_worst(runs, {key::groups, group, key::applied_per_s}, true)},
+         {key::p50_ms, best_and_worst(runs, {key::groups, group, key::p50_ms}, false)},
+         {key::p99_ms, best_and_worst(runs, {key::groups, group, key::p99_ms}, false)}}};
 }
 
 json produced_summary(const std::vector<json>& reports) {
     json produced = nullptr;
     for (const auto& report : reports)
-        produced = sum_fields(produced, report["summary"]["produced"]);
-    produced["ok_per_s"] = mean_of(reports, "/summary/produced/ok_per_s"_json_pointer);
-    produced["producing_s"] = mean_of(reports, "/summary/produced/producing_s"_json_pointer);
+        produced = sum_fields(produced, report[key::summary][key::produced]);
+    produced[key::ok_per_s] = mean_of(reports, {key::summary, key::produced, key::ok_per_s});
+    produced[key::producing_s] = mean_of(reports, {key::summary, key::produced, key::producing_s});
     return produced;
 }
 
@@ -233,49 +239,50 @@ json aggregate_reports(const std::vector<json>& reports, const std::vector<std::
 
     json groups = json::object();
     json verification = json::object();
-    auto xadd = merged_histogram(reports, "/histograms/xadd"_json_pointer);
-    json histograms = {{"xadd", xadd->to_json()}, {"groups", json::object()}};
-    json extremes = {{"ok_per_s", best_and_worst(runs, "/ok_per_s"_json_pointer, true)},
-                     {"sustained_orders_per_s",
-                      best_and_worst(runs, "/sustained_orders_per_s"_json_pointer, true)},
-                     {"groups", json::object()}};
-    for (const auto& [group, ignored] : first["summary"]["groups"].items()) {
+    auto xadd = merged_histogram(reports, {key::histograms, key::xadd});
+    json histograms = {{key::xadd, xadd->to_json()}, {key::groups, json::object()}};
+    json extremes = {
+        {key::ok_per_s, best_and_worst(runs, {key::ok_per_s}, true)},
+        {key::sustained_orders_per_s, best_and_worst(runs, {key::sustained_orders_per_s}, true)},
+        {key::groups, json::object()}};
+    for (const auto& [group, ignored] : first[key::summary][key::groups].items()) {
         auto parts = aggregate_group(reports, runs, group);
         groups[group] = std::move(parts.summary);
         verification[group] = std::move(parts.verification);
-        histograms["groups"][group] = std::move(parts.histograms);
-        extremes["groups"][group] = std::move(parts.extremes);
+        histograms[key::groups][group] = std::move(parts.histograms);
+        extremes[key::groups][group] = std::move(parts.extremes);
     }
 
-    json bottleneck = {
-        {"redis_cpu_busy", mean_of(reports, "/summary/bottleneck/redis_cpu_busy"_json_pointer)},
-        {"harness_cpu_cores",
-         mean_of(reports, "/summary/bottleneck/harness_cpu_cores"_json_pointer)},
-        {"saturated", "per run, see repeat.runs"}};
-    bool passed = std::all_of(reports.begin(), reports.end(),
-                              [](const json& report) { return report["verdict"] == "pass"; });
+    json bottleneck = {{key::redis_cpu_busy,
+                        mean_of(reports, {key::summary, key::bottleneck, key::redis_cpu_busy})},
+                       {key::harness_cpu_cores,
+                        mean_of(reports, {key::summary, key::bottleneck, key::harness_cpu_cores})},
+                       {key::saturated, "per run, see repeat.runs"}};
+    bool passed = std::all_of(reports.begin(), reports.end(), [](const json& report) {
+        return report[key::verdict] == value::pass;
+    });
     return {
-        {"schema_version", first["schema_version"]},
-        {"tool", first["tool"]},
-        {"kind", "aggregate"},
-        {"run_id", aggregate_id},
-        {"started_at", first["started_at"]},
-        {"workload", first["workload"]},
-        {"environment", first["environment"]},
-        {"summary",
-         {{"produced", produced_summary(reports)},
-          {"xadd_latency", latency_json(xadd->summary())},
-          {"bottleneck", bottleneck},
-          {"max_rate", max_rate_summary(reports)},
-          {"groups", groups}}},
-        {"verification", verification},
-        {"gates", worst_gates(reports)},
-        {"timeline", json::array()},
-        {"events", json::array()},
-        {"chaos", recovery_summary(reports)},
-        {"histograms", histograms},
-        {"repeat", {{"count", reports.size()}, {"runs", runs}, {"extremes", extremes}}},
-        {"verdict", passed ? "pass" : "fail"},
+        {key::schema_version, first[key::schema_version]},
+        {key::tool, first[key::tool]},
+        {key::kind, value::aggregate},
+        {key::run_id, aggregate_id},
+        {key::started_at, first[key::started_at]},
+        {key::workload, first[key::workload]},
+        {key::environment, first[key::environment]},
+        {key::summary,
+         {{key::produced, produced_summary(reports)},
+          {key::xadd_latency, latency_json(xadd->summary())},
+          {key::bottleneck, bottleneck},
+          {key::max_rate, max_rate_summary(reports)},
+          {key::groups, groups}}},
+        {key::verification, verification},
+        {key::gates, worst_gates(reports)},
+        {key::timeline, json::array()},
+        {key::events, json::array()},
+        {key::chaos, recovery_summary(reports)},
+        {key::histograms, histograms},
+        {key::repeat, {{key::count, reports.size()}, {key::runs, runs}, {key::extremes, extremes}}},
+        {key::verdict, passed ? value::pass : value::fail},
     };
 }
 

@@ -8,6 +8,7 @@
 #include "harness/errors.hpp"
 #include "reports/html_page.hpp"
 #include "reports/html_report.hpp"
+#include "reports/report_keys.hpp"
 #include "reports/svg_chart.hpp"
 
 namespace sh::reports {
@@ -22,8 +23,8 @@ constexpr const char* pass_colour = "#2e7d32";
 constexpr const char* fail_colour = "#c62828";
 
 void require_capacity_report(const json& capacity) {
-    if (!capacity.is_object() ||
-        (member(capacity, "kind") != "capacity" && !member(capacity, "steps").is_array())) {
+    if (!capacity.is_object() || (member(capacity, key::kind) != value::capacity &&
+                                  !member(capacity, key::steps).is_array())) {
         throw WorkloadError(
             {"capacity: not a streamharness capacity result (no kind \"capacity\" or steps)"});
     }
@@ -39,17 +40,17 @@ struct Varied {
 };
 
 Varied varied_by(const json& capacity) {
-    if (member(capacity, "search") == "consumers") {
-        return {"consumers", "consumers per group", "consumers", "last_failing_consumers",
-                "first_passing_consumers"};
+    if (member(capacity, key::search) == key::consumers) {
+        return {key::consumers, "consumers per group", key::consumers, key::last_failing_consumers,
+                key::first_passing_consumers};
     }
-    return {"rate", "offered rate (orders/s)", "orders/s", "last_passing_rate",
-            "first_failing_rate"};
+    return {key::rate, "offered rate (orders/s)", "orders/s", key::last_passing_rate,
+            key::first_failing_rate};
 }
 
 std::vector<const json*> steps_by(const json& capacity, const std::string& key) {
     std::vector<const json*> steps;
-    const auto& all = member(capacity, "steps");
+    const auto& all = member(capacity, key::steps);
     if (!all.is_array()) return steps;
     for (const auto& step : all) {
         if (number_of(member(step, key))) steps.push_back(&step);
@@ -73,19 +74,19 @@ Chart capacity_chart(const json& capacity, std::string id, std::string title, st
     for (const auto* step : steps_by(capacity, varied.key)) {
         Point point{(*step)[varied.key].get<double>(), number_of(member(*step, field))};
         curve.points.push_back(point);
-        (member(*step, "passed") == true ? passed : failed).points.push_back(point);
+        (member(*step, key::passed) == true ? passed : failed).points.push_back(point);
     }
     if (curve.points.empty()) chart.notes.push_back("No steps measured.");
     chart.series = {std::move(curve), std::move(passed), std::move(failed)};
-    if (auto limit = number_of(member_path(capacity, {"slo", slo_field}))) {
+    if (auto limit = number_of(member_path(capacity, {key::slo, slo_field}))) {
         chart.guides.push_back({*limit, "SLO " + slo_field + " " + readable_number(*limit)});
     }
-    const auto& knee = member(capacity, "knee");
+    const auto& knee = member(capacity, key::knee);
     auto low = number_of(member(knee, varied.knee_low));
     auto high = number_of(member(knee, varied.knee_high));
-    if (low && high) chart.bands.push_back({*low, *high, "knee"});
-    if (auto answer = number_of(member_path(capacity, {"answer", varied.key}))) {
-        chart.markers.push_back({*answer, "answer",
+    if (low && high) chart.bands.push_back({*low, *high, key::knee});
+    if (auto answer = number_of(member_path(capacity, {key::answer, varied.key}))) {
+        chart.markers.push_back({*answer, key::answer,
                                  "answer: " + readable_number(*answer) + " " + varied.unit,
                                  pass_colour});
     }
@@ -93,25 +94,25 @@ Chart capacity_chart(const json& capacity, std::string id, std::string title, st
 }
 
 std::string answer_html(const json& capacity) {
-    const auto& answer = member(capacity, "answer");
+    const auto& answer = member(capacity, key::answer);
     auto varied = varied_by(capacity);
     auto rate = number_of(member(answer, varied.key));
-    bool at_ceiling = member(answer, "at_ceiling") == true;
-    const auto& stopped = member(capacity, "stopped");
-    std::string found = varied.key == "consumers"
-                            ? readable_number(rate.value_or(0)) + " consumers per group at " +
-                                  readable_number(number_of(member(capacity, "rate")).value_or(0)) +
-                                  " orders/s"
-                            : "Sustainable rate: " + std::string(at_ceiling ? "at least " : "") +
-                                  readable_number(rate.value_or(0)) + " orders/s";
-    std::string text = rate                        ? found
-                       : stopped.is_string()       ? "No answer: the search stopped"
-                       : varied.key == "consumers" ? "No consumer count met the SLO"
-                                                   : "No rate met the SLO";
+    bool at_ceiling = member(answer, key::at_ceiling) == true;
+    const auto& stopped = member(capacity, key::stopped);
+    std::string found =
+        varied.key == key::consumers
+            ? readable_number(rate.value_or(0)) + " consumers per group at " +
+                  readable_number(number_of(member(capacity, key::rate)).value_or(0)) + " orders/s"
+            : "Sustainable rate: " + std::string(at_ceiling ? "at least " : "") +
+                  readable_number(rate.value_or(0)) + " orders/s";
+    std::string text = rate                           ? found
+                       : stopped.is_string()          ? "No answer: the search stopped"
+                       : varied.key == key::consumers ? "No consumer count met the SLO"
+                                                      : "No rate met the SLO";
     std::string html = element("div", {{"class", "answer-box"}}, escape_html(text)) + "\n";
     if (rate) {
-        html += note(member(answer, "confirmed") == true ? "confirmed by a repeat run"
-                                                         : "not confirmed by a repeat run");
+        html += note(member(answer, key::confirmed) == true ? "confirmed by a repeat run"
+                                                            : "not confirmed by a repeat run");
     }
     if (at_ceiling) html += note("the highest rate tried (--max-rate): no step failed");
     if (stopped.is_string()) html += note(stopped.get<std::string>());
@@ -119,12 +120,13 @@ std::string answer_html(const json& capacity) {
 }
 
 std::string steps_table(const json& capacity) {
-    const auto& steps = member(capacity, "steps");
+    const auto& steps = member(capacity, key::steps);
     if (!steps.is_array() || steps.empty()) return note("No steps measured.");
     auto key = varied_by(capacity).key;
-    auto answer = number_of(member_path(capacity, {"answer", key}));
+    auto answer = number_of(member_path(capacity, {key::answer, key}));
     std::vector<std::string> columns{
-        key, "passed", "reason", "achieved_per_s", "worst_p99_ms", "max_lag", "lost"};
+        key,          key::passed, key::reason, key::achieved_per_s, key::worst_p99_ms,
+        key::max_lag, key::lost};
     for (const auto& step : steps) {
         if (!step.is_object()) continue;
         for (const auto& [key, value] : step.items()) {
@@ -136,9 +138,9 @@ std::string steps_table(const json& capacity) {
         const auto& step = steps[i];
         bool is_answer = answer && number_of(member(step, key)) == answer;
         Row row{{std::to_string(i + 1), is_answer ? "&#9733; answer" : ""},
-                is_answer                         ? "answer"
-                : member(step, "passed") == false ? "step-failed"
-                                                  : ""};
+                is_answer                            ? key::answer
+                : member(step, key::passed) == false ? "step-failed"
+                                                     : ""};
         for (const auto& column : columns) row.cells.push_back(cell_html(member(step, column)));
         rows.push_back(std::move(row));
     }
@@ -148,10 +150,10 @@ std::string steps_table(const json& capacity) {
 
 std::string capacity_facts(const json& capacity) {
     json facts = json::object();
-    for (const auto* key : {"search_id", "search", "rate", "step_duration_s"}) {
+    for (const auto* key : {"search_id", key::search, key::rate, "step_duration_s"}) {
         if (capacity.contains(key)) facts[key] = capacity[key];
     }
-    for (const auto* key : {"slo", "knee"}) {
+    for (const auto* key : {key::slo, key::knee}) {
         for (const auto& [name, value] : member(capacity, key).items()) {
             facts[std::string(key) + "." + name] = value;
         }
@@ -163,19 +165,19 @@ std::string capacity_facts(const json& capacity) {
 
 std::string render_capacity_html(const json& capacity) {
     require_capacity_report(capacity);
-    auto by = varied_by(capacity).key == "consumers" ? std::string(" by consumers per group")
-                                                     : std::string(" by rate");
+    auto by = varied_by(capacity).key == key::consumers ? std::string(" by consumers per group")
+                                                        : std::string(" by rate");
     auto p99 =
         capacity_chart(capacity, "capacity-p99", "Worst p99 latency" + by,
-                       "worst p99 (ms, log scale)", "worst_p99_ms", "max_p99_ms", Scale::log);
+                       "worst p99 (ms, log scale)", key::worst_p99_ms, key::max_p99_ms, Scale::log);
     auto lag = capacity_chart(capacity, "capacity-lag", "Max lag" + by, "max lag (entries)",
-                              "max_lag", "max_lag", Scale::linear);
-    auto workload = text_of(member_path(capacity, {"workload", "name"}), "unnamed");
+                              key::max_lag, key::max_lag, Scale::linear);
+    auto workload = text_of(member_path(capacity, {key::workload, key::name}), "unnamed");
     auto body = element("h1", {}, "streamharness capacity search: " + escape_html(workload)) +
                 "\n" + answer_html(capacity) + capacity_facts(capacity) +
                 section("charts", "Steps" + by, render_chart(p99) + render_chart(lag)) +
-                section("steps", "Steps (in search order)", steps_table(capacity)) +
-                section("workload", "Workload", pre_json(member(capacity, "workload"))) +
+                section(key::steps, "Steps (in search order)", steps_table(capacity)) +
+                section(key::workload, "Workload", pre_json(member(capacity, key::workload))) +
                 report_data_script(charts_data({&p99, &lag}));
     return page("streamharness capacity: " + workload, body);
 }

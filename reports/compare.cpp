@@ -11,6 +11,8 @@
 #include "harness/errors.hpp"
 #include "harness/measure/histogram.hpp"
 #include "reports/compare_tolerances.hpp"
+#include "reports/report_keys.hpp"
+#include "reports/report_path.hpp"
 
 namespace sh::reports {
 
@@ -19,8 +21,6 @@ using nlohmann::json;
 namespace {
 
 // ---------------------------------------------------------------------------- reading reports
-
-using JsonPath = std::vector<std::string>;
 
 // One of the two reports, with the role that names it in errors.
 struct Side {
@@ -33,31 +33,14 @@ struct Pair {
     Side candidate;
 };
 
-std::string dotted(const JsonPath& path) {
-    std::string text;
-    for (const auto& key : path) text += (text.empty() ? "" : ".") + key;
-    return text;
-}
-
-const json* find_path(const json& root, const JsonPath& path) {
-    const json* node = &root;
-    for (const auto& key : path) {
-        if (!node->is_object()) return nullptr;
-        auto found = node->find(key);
-        if (found == node->end()) return nullptr;
-        node = &*found;
-    }
-    return node;
-}
-
 // The number at `path`, or null where the report has none (a group it did not run, no
 // bottleneck on a short run): such a row becomes "n/a".
-json number_at(const json& report, const JsonPath& path) {
+json number_at(const json& report, const Path& path) {
     const json* value = find_path(report, path);
     return value != nullptr && value->is_number() ? *value : json(nullptr);
 }
 
-json text_at(const json& report, const JsonPath& path) {
+json text_at(const json& report, const Path& path) {
     const json* value = find_path(report, path);
     return value != nullptr && value->is_string() ? *value : json(nullptr);
 }
@@ -65,7 +48,8 @@ json text_at(const json& report, const JsonPath& path) {
 std::vector<std::string> report_problems(const Side& side) {
     if (!side.report.is_object()) return {side.role + " report: not a JSON object"};
     std::vector<std::string> problems;
-    for (const char* field : {"schema_version", "run_id", "workload", "summary", "histograms"}) {
+    for (const char* field :
+         {key::schema_version, key::run_id, key::workload, key::summary, key::histograms}) {
         if (!side.report.contains(field)) {
             problems.push_back(side.role + " report: " + field +
                                " missing (not a streamharness report)");
@@ -75,7 +59,7 @@ std::vector<std::string> report_problems(const Side& side) {
 }
 
 std::string workload_name(const json& report) {
-    auto name = text_at(report, {"workload", "name"});
+    auto name = text_at(report, {key::workload, key::name});
     return name.is_null() ? "unnamed" : name.get<std::string>();
 }
 
@@ -109,8 +93,8 @@ void collect_differences(const json& base, const json& candidate, const std::str
 // Dotted paths, as --set takes them, where the effective workloads differ.
 json workload_differences(const Pair& pair) {
     json paths = json::array();
-    collect_differences(pair.base.report.at("workload"), pair.candidate.report.at("workload"), "",
-                        paths);
+    collect_differences(pair.base.report.at(key::workload), pair.candidate.report.at(key::workload),
+                        "", paths);
     return paths;
 }
 
@@ -121,15 +105,15 @@ std::vector<std::string> group_names(const Pair& pair) {
         if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
     };
     for (const Side* side : {&pair.base, &pair.candidate}) {
-        if (const json* groups = find_path(side->report, {"workload", "groups"});
+        if (const json* groups = find_path(side->report, {key::workload, key::groups});
             groups != nullptr && groups->is_array()) {
             for (const auto& group : *groups) {
-                auto name = text_at(group, {"name"});
+                auto name = text_at(group, {key::name});
                 if (!name.is_null()) add(name.get<std::string>());
             }
         }
-        for (const JsonPath& path :
-             {JsonPath{"summary", "groups"}, JsonPath{"histograms", "groups"}}) {
+        for (const Path& path :
+             {Path{key::summary, key::groups}, Path{key::histograms, key::groups}}) {
             const json* results = find_path(side->report, path);
             if (results == nullptr || !results->is_object()) continue;
             for (const auto& item : results->items()) add(item.key());
@@ -142,7 +126,7 @@ using HistogramPtr = std::unique_ptr<measure::Histogram>;
 
 // The merge of the serialised histograms at `paths`; null when one is missing, so the row shows
 // n/a instead of a latency made of part of the deliveries.
-HistogramPtr merged_histogram(const Side& side, const std::vector<JsonPath>& paths) {
+HistogramPtr merged_histogram(const Side& side, const std::vector<Path>& paths) {
     auto merged = std::make_unique<measure::Histogram>();
     for (const auto& path : paths) {
         const json* serialised = find_path(side.report, path);
@@ -161,7 +145,7 @@ struct HistogramPair {
     HistogramPtr candidate;
 };
 
-HistogramPair histograms_of(const Pair& pair, const std::vector<JsonPath>& paths) {
+HistogramPair histograms_of(const Pair& pair, const std::vector<Path>& paths) {
     return {merged_histogram(pair.base, paths), merged_histogram(pair.candidate, paths)};
 }
 
@@ -231,8 +215,8 @@ json judged_row(const std::string& metric, const json& group, const json& base,
                signed_limit(judgement), status_of(base, candidate, judgement));
 }
 
-json number_row(const Pair& pair, const std::string& metric, const json& group,
-                const JsonPath& path, const Judgement& judgement) {
+json number_row(const Pair& pair, const std::string& metric, const json& group, const Path& path,
+                const Judgement& judgement) {
     return judged_row(metric, group, number_at(pair.base.report, path),
                       number_at(pair.candidate.report, path), judgement);
 }
@@ -245,25 +229,25 @@ json percentile_row(const std::string& metric, const json& group, const Histogra
 
 // Correctness is the reports' own gates' business: only pass → fail regresses.
 json verdict_row(const Pair& pair) {
-    auto base = text_at(pair.base.report, {"verdict"});
-    auto candidate = text_at(pair.candidate.report, {"verdict"});
-    std::string status = base.is_null() || candidate.is_null()   ? "n/a"
-                         : base == "pass" && candidate != "pass" ? "regressed"
-                         : base != "pass" && candidate == "pass" ? "improved"
-                                                                 : "ok";
-    return row("verdict", nullptr, base, candidate, nullptr, nullptr, status);
+    auto base = text_at(pair.base.report, {key::verdict});
+    auto candidate = text_at(pair.candidate.report, {key::verdict});
+    std::string status = base.is_null() || candidate.is_null()             ? "n/a"
+                         : base == value::pass && candidate != value::pass ? "regressed"
+                         : base != value::pass && candidate == value::pass ? "improved"
+                                                                           : "ok";
+    return row(key::verdict, nullptr, base, candidate, nullptr, nullptr, status);
 }
 
 // Only when a report ran chaos; gated only when both did (a row missing a side is n/a).
 void append_recovery_rows(json& rows, const Pair& pair, const CompareTolerances& tolerances) {
-    JsonPath recovery{"chaos", "summary", "recovery_ms"};
+    Path recovery{key::chaos, key::summary, key::recovery_ms};
     if (find_path(pair.base.report, recovery) == nullptr &&
         find_path(pair.candidate.report, recovery) == nullptr) {
         return;
     }
     Judgement judgement{Better::lower, tolerances.max_recovery_rise,
                         tolerances.min_latency_delta_ms};
-    for (const char* statistic : {"p50", "max"}) {
+    for (const char* statistic : {key::p50, key::max}) {
         auto path = recovery;
         path.push_back(statistic);
         rows.push_back(number_row(pair, std::string("recovery_") + statistic + "_ms", nullptr, path,
@@ -273,12 +257,14 @@ void append_recovery_rows(json& rows, const Pair& pair, const CompareTolerances&
 
 void append_run_rows(json& rows, const Pair& pair, const CompareTolerances& tolerances) {
     rows.push_back(verdict_row(pair));
-    rows.push_back(number_row(pair, "produced_per_s", nullptr, {"summary", "produced", "ok_per_s"},
+    rows.push_back(number_row(pair, key::produced_per_s, nullptr,
+                              {key::summary, key::produced, key::ok_per_s},
                               {Better::higher, tolerances.max_throughput_drop}));
-    rows.push_back(percentile_row(
-        "xadd_p99_ms", nullptr, histograms_of(pair, {{"histograms", "xadd"}}), 99, informational));
-    rows.push_back(number_row(pair, "redis_cpu_busy", nullptr,
-                              {"summary", "bottleneck", "redis_cpu_busy"},
+    rows.push_back(percentile_row("xadd_p99_ms", nullptr,
+                                  histograms_of(pair, {{key::histograms, key::xadd}}), 99,
+                                  informational));
+    rows.push_back(number_row(pair, key::redis_cpu_busy, nullptr,
+                              {key::summary, key::bottleneck, key::redis_cpu_busy},
                               {Better::lower, tolerances.max_redis_cpu_rise}));
     append_recovery_rows(rows, pair, tolerances);
 }
@@ -290,22 +276,22 @@ struct EndToEndPercentile {
 };
 
 constexpr std::array<EndToEndPercentile, 5> end_to_end_percentiles{{
-    {"p50_ms", 50, &CompareTolerances::max_p50_rise},
-    {"p90_ms", 90, nullptr},
-    {"p99_ms", 99, &CompareTolerances::max_p99_rise},
-    {"p99_9_ms", 99.9, nullptr},
-    {"max_ms", 100, nullptr},
+    {key::p50_ms, 50, &CompareTolerances::max_p50_rise},
+    {key::p90_ms, 90, nullptr},
+    {key::p99_ms, 99, &CompareTolerances::max_p99_rise},
+    {key::p99_9_ms, 99.9, nullptr},
+    {key::max_ms, 100, nullptr},
 }};
 
 void append_group_rows(json& rows, const Pair& pair, const std::string& group,
                        const CompareTolerances& tolerances) {
-    rows.push_back(number_row(pair, "applied_per_s", group,
-                              {"summary", "groups", group, "applied_per_s"},
+    rows.push_back(number_row(pair, key::applied_per_s, group,
+                              {key::summary, key::groups, group, key::applied_per_s},
                               {Better::higher, tolerances.max_throughput_drop}));
     // Every applied order is a first delivery or a recovered one: merging both gives true
     // end-to-end percentiles, also over the runs of an aggregate.
-    JsonPath first{"histograms", "groups", group, "first_delivery"};
-    JsonPath recovered{"histograms", "groups", group, "recovered"};
+    Path first{key::histograms, key::groups, group, key::first_delivery};
+    Path recovered{key::histograms, key::groups, group, key::recovered};
     auto end_to_end = histograms_of(pair, {first, recovered});
     for (const auto& [metric, percent, tolerance] : end_to_end_percentiles) {
         Judgement judgement{Better::lower, tolerance ? tolerances.*tolerance : std::nullopt,
@@ -314,9 +300,9 @@ void append_group_rows(json& rows, const Pair& pair, const std::string& group,
     }
     rows.push_back(percentile_row("recovered_p99_ms", group, histograms_of(pair, {recovered}), 99,
                                   informational));
-    for (const char* count : {"lost", "duplicated"}) {
+    for (const char* count : {key::lost, key::duplicated}) {
         rows.push_back(
-            number_row(pair, count, group, {"verification", group, count}, informational));
+            number_row(pair, count, group, {key::verification, group, count}, informational));
     }
 }
 
@@ -366,10 +352,11 @@ std::string regression_message(const json& row) {
 }
 
 json identity(const json& report) {
-    json side = {{"run_id", report.at("run_id")},
-                 {"verdict", text_at(report, {"verdict"})},
+    json side = {{"run_id", report.at(key::run_id)},
+                 {"verdict", text_at(report, {key::verdict})},
                  {"workload", workload_name(report)}};
-    if (auto runs = number_at(report, {"repeat", "count"}); !runs.is_null()) side["runs"] = runs;
+    if (auto runs = number_at(report, {key::repeat, key::count}); !runs.is_null())
+        side["runs"] = runs;
     return side;
 }
 

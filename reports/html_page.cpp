@@ -115,24 +115,6 @@ std::string cell_html(const json& value) {
     return escape_html(json_text(value));
 }
 
-const json& member(const json& parent, std::string_view key) {
-    static const json absent;
-    if (!parent.is_object()) return absent;
-    auto found = parent.find(key);
-    return found == parent.end() ? absent : *found;
-}
-
-const json& member_path(const json& root, std::initializer_list<std::string_view> keys) {
-    const json* node = &root;
-    for (auto key : keys) node = &member(*node, key);
-    return *node;
-}
-
-std::optional<double> number_of(const json& value) {
-    if (!value.is_number() || !std::isfinite(value.get<double>())) return std::nullopt;
-    return value.get<double>();
-}
-
 std::string text_of(const json& value, std::string fallback) {
     if (value.is_string()) return value.get<std::string>();
     return value.is_null() ? fallback : json_text(value);

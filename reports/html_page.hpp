@@ -1,7 +1,7 @@
 // The building blocks both HTML pages (run report, capacity report) share: escaping, number
-// formatting, JSON access, tables, sections, the page skeleton with its CSS, and the embedded
-// report-data script. Text from a report is escaped in one place, element(), since group names
-// and targets are user input. Knows nothing of charts or of what a report contains.
+// formatting, text of report values, tables, sections, the page skeleton with its CSS, and the
+// embedded report-data script. Text from a report is escaped in one place, element(), since group
+// names and targets are user input. Knows nothing of charts or of what a report contains.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +13,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "reports/report_path.hpp"
 
 namespace sh::reports::html {
 
@@ -37,12 +39,8 @@ std::string format_number(int decimals, double value);
 std::string readable_number(double value);
 
 // ---------------------------------------------------------------------------------------------
-// JSON access: a missing member reads as null, never throws
+// Reading the report: member(), member_path(), number_of() (report_path.hpp), and text to show
 
-const nlohmann::json& member(const nlohmann::json& parent, std::string_view key);
-const nlohmann::json& member_path(const nlohmann::json& root,
-                                  std::initializer_list<std::string_view> keys);
-std::optional<double> number_of(const nlohmann::json& value);
 std::string text_of(const nlohmann::json& value, std::string fallback = "");
 
 template <typename List>

@@ -16,6 +16,7 @@
 #include "harness/errors.hpp"
 #include "reports/html_page.hpp"
 #include "reports/report_json.hpp"
+#include "reports/report_keys.hpp"
 #include "reports/run_charts.hpp"
 #include "reports/run_summary.hpp"
 #include "reports/svg_chart.hpp"
@@ -32,7 +33,7 @@ using namespace html;
 // Run report: the header, gates and tables
 
 void require_run_report(const json& report) {
-    if (!report.is_object() || !report.contains("run_id") || !report.contains("summary")) {
+    if (!report.is_object() || !report.contains(key::run_id) || !report.contains(key::summary)) {
         throw WorkloadError({"report: not a streamharness run report (no run_id or summary)"});
     }
 }
@@ -43,15 +44,16 @@ std::vector<std::string> group_names(const json& report) {
     auto add = [&](const std::string& name) {
         if (!contains(names, name)) names.push_back(name);
     };
-    const auto& workload_groups = member_path(report, {"workload", "groups"});
+    const auto& workload_groups = member_path(report, {key::workload, key::groups});
     if (workload_groups.is_array()) {
         for (const auto& group : workload_groups) {
-            if (member(group, "name").is_string()) add(member(group, "name").get<std::string>());
+            if (member(group, key::name).is_string())
+                add(member(group, key::name).get<std::string>());
         }
     }
     for (const auto* source :
-         {&member(report, "verification"), &member_path(report, {"summary", "groups"}),
-          &member_path(report, {"histograms", "groups"})}) {
+         {&member(report, key::verification), &member_path(report, {key::summary, key::groups}),
+          &member_path(report, {key::histograms, key::groups})}) {
         if (!source->is_object()) continue;
         for (const auto& [name, value] : source->items()) add(name);
     }
@@ -59,26 +61,27 @@ std::vector<std::string> group_names(const json& report) {
 }
 
 std::string verdict_html(const json& report) {
-    auto verdict = text_of(member(report, "verdict"), "unknown");
-    bool known = verdict == "pass" || verdict == "fail";
-    std::string text = verdict == "pass" ? "PASS" : verdict == "fail" ? "FAIL" : verdict;
+    auto verdict = text_of(member(report, key::verdict), "unknown");
+    bool known = verdict == value::pass || verdict == value::fail;
+    std::string text = verdict == value::pass ? "PASS" : verdict == value::fail ? "FAIL" : verdict;
     return element("div", {{"class", "verdict " + (known ? verdict : "unknown")}},
                    escape_html(text)) +
            "\n";
 }
 
 std::string facts_html(const json& report) {
-    const auto& produced = member_path(report, {"summary", "produced"});
+    const auto& produced = member_path(report, {key::summary, key::produced});
     auto count = [&](std::string_view key) { return cell_html(member(produced, key)); };
     std::vector<std::pair<std::string, std::string>> facts{
-        {"run", cell_html(member(report, "run_id"))},
-        {"workload", cell_html(member_path(report, {"workload", "name"}))},
-        {"started", cell_html(member(report, "started_at"))},
-        {"tool", cell_html(member_path(report, {"tool", "version"}))},
-        {"produced", count("ok") + " ok, " + count("failed") + " failed, " +
-                         count("indeterminate") + " indeterminate (" + count("ok_per_s") +
+        {"run", cell_html(member(report, key::run_id))},
+        {"workload", cell_html(member_path(report, {key::workload, key::name}))},
+        {"started", cell_html(member(report, key::started_at))},
+        {"tool", cell_html(member_path(report, {key::tool, key::version}))},
+        {"produced", count(key::ok) + " ok, " + count(key::failed) + " failed, " +
+                         count(key::indeterminate) + " indeterminate (" + count(key::ok_per_s) +
                          " orders/s)"}};
-    if (member(report, "kind").is_string()) facts.push_back({"kind", cell_html(report["kind"])});
+    if (member(report, key::kind).is_string())
+        facts.push_back({"kind", cell_html(report[key::kind])});
     std::string html;
     for (const auto& [name, value] : facts)
         html += element("div", {}, element("b", {}, name) + " " + value);
@@ -89,28 +92,28 @@ std::string gates_table(const json& gates) {
     if (!gates.is_array() || gates.empty()) return note("No gates in this report.");
     std::vector<Row> rows;
     for (const auto& gate : gates) {
-        bool passed = member(gate, "passed") == true;
+        bool passed = member(gate, key::passed) == true;
         // A gate applies to a group, to a fault kind (min_faults_landed), or to the run.
-        auto scope =
-            member(gate, "group").is_null() ? member(gate, "fault") : member(gate, "group");
-        rows.push_back(
-            {{cell_html(member(gate, "gate")), cell_html(scope), cell_html(member(gate, "actual")),
-              cell_html(member(gate, "limit")), passed ? "pass" : "FAIL"},
-             passed ? "" : "fail"});
+        auto scope = member(gate, key::group).is_null() ? member(gate, key::fault)
+                                                        : member(gate, key::group);
+        rows.push_back({{cell_html(member(gate, key::gate)), cell_html(scope),
+                         cell_html(member(gate, key::actual)), cell_html(member(gate, key::limit)),
+                         passed ? "pass" : "FAIL"},
+                        passed ? "" : "fail"});
     }
     return table_html({"gate", "applies to", "actual", "limit", "result"}, rows);
 }
 
 std::string overview_section(const json& report) {
     return element("h1", {}, "streamharness run report") + "\n" + verdict_html(report) +
-           facts_html(report) + section("gates", "Gates", gates_table(member(report, "gates")));
+           facts_html(report) + section("gates", "Gates", gates_table(member(report, key::gates)));
 }
 
 bool is_bad_count(std::string_view key, const json& value) {
-    static constexpr std::string_view must_be_zero[] = {"lost",          "duplicated",
-                                                        "unexpected",    "pending_left",
-                                                        "lag_left",      "poison_not_dead_lettered",
-                                                        "poison_applied"};
+    static constexpr std::string_view must_be_zero[] = {
+        key::lost,          key::duplicated, key::unexpected,
+        key::pending_left,  key::lag_left,   key::poison_not_dead_lettered,
+        key::poison_applied};
     auto number = number_of(value);
     return number && *number > 0 && contains(must_be_zero, key);
 }
@@ -124,7 +127,7 @@ std::string verification_section(const json& verification, const std::vector<std
         if (!verdict.is_object()) continue;
         columns.push_back(group);
         for (const auto& [key, value] : verdict.items()) {
-            if (key != "group" && !contains(keys, key)) keys.push_back(key);
+            if (key != key::group && !contains(keys, key)) keys.push_back(key);
         }
     }
     if (columns.empty()) return section("verification", "Verification", note("No verification."));
@@ -144,11 +147,12 @@ std::string verification_section(const json& verification, const std::vector<std
 }
 
 std::string events_table(const json& events) {
-    static constexpr std::string_view columns[] = {"at_s",      "kind",        "target", "pending",
-                                                   "in_flight", "recovery_ms", "detail"};
+    static constexpr std::string_view columns[] = {key::at_s,    key::kind,      key::target,
+                                                   key::pending, key::in_flight, key::recovery_ms,
+                                                   key::detail};
     std::vector<Row> rows;
     for (const auto& event : events) {
-        Row row{{}, event.contains("skipped") ? "skipped" : ""};
+        Row row{{}, event.contains(key::skipped) ? "skipped" : ""};
         json other = json::object();
         for (auto column : columns) row.cells.push_back(cell_html(member(event, column)));
         for (const auto& [key, value] : event.items()) {
@@ -164,9 +168,9 @@ std::string events_table(const json& events) {
 
 std::string chaos_section(const json& report) {
     std::string html;
-    const auto& summary = member_path(report, {"chaos", "summary"});
+    const auto& summary = member_path(report, {key::chaos, key::summary});
     if (summary.is_object()) html += heading("Summary") + key_value_table(summary);
-    const auto& events = member(report, "events");
+    const auto& events = member(report, key::events);
     html += events.is_array() && !events.empty() ? heading("Events") + events_table(events)
                                                  : note("No fault events in this run.");
     return section("chaos", "Chaos timeline", html);
@@ -175,32 +179,32 @@ std::string chaos_section(const json& report) {
 std::string latency_summary_table(const json& report, const std::vector<std::string>& groups) {
     std::vector<json> summaries;  // each with "latency": its label
     for (const auto& group : groups) {
-        const auto& latency = member_path(report, {"summary", "groups", group, "latency"});
-        for (const auto* kind : {"end_to_end", "first_delivery", "recovered"}) {
+        const auto& latency = member_path(report, {key::summary, key::groups, group, key::latency});
+        for (const auto* kind : {key::end_to_end, key::first_delivery, key::recovered}) {
             if (!member(latency, kind).is_object()) continue;
             summaries.push_back(latency[kind]);
-            summaries.back()["latency"] = group + " " + kind;
+            summaries.back()[key::latency] = group + " " + kind;
         }
     }
-    const auto& xadd = member_path(report, {"summary", "xadd_latency"});
+    const auto& xadd = member_path(report, {key::summary, key::xadd_latency});
     if (xadd.is_object()) {
         summaries.push_back(xadd);
-        summaries.back()["latency"] = "producers xadd";
+        summaries.back()[key::latency] = "producers xadd";
     }
     if (summaries.empty()) return note("No latency summaries in this report.");
     std::vector<const json*> rows;
     for (const auto& summary : summaries) rows.push_back(&summary);
-    return objects_table(
-        rows, {"latency", "count", "mean_ms", "p50_ms", "p90_ms", "p99_ms", "p99_9_ms", "max_ms"});
+    return objects_table(rows, {key::latency, key::count, key::mean_ms, key::p50_ms, key::p90_ms,
+                                key::p99_ms, key::p99_9_ms, key::max_ms});
 }
 
 std::string summary_section(const json& report, const std::vector<std::string>& groups) {
-    const auto& summary = member(report, "summary");
+    const auto& summary = member(report, key::summary);
     std::string html;
     for (auto [key, title] :
-         {std::pair{"bottleneck", "Bottleneck"}, std::pair{"memory", "Harness memory"},
-          std::pair{"max_rate", "Max rate"}, std::pair{"drain", "Drain"},
-          std::pair{"retention", "Retention"}}) {
+         {std::pair{key::bottleneck, "Bottleneck"}, std::pair{key::memory, "Harness memory"},
+          std::pair{key::max_rate, "Max rate"}, std::pair{key::drain, "Drain"},
+          std::pair{key::retention, "Retention"}}) {
         const auto& part = member(summary, key);
         if (part.is_object() && !part.empty()) html += heading(title) + key_value_table(part);
     }
@@ -212,20 +216,20 @@ std::string summary_section(const json& report, const std::vector<std::string>& 
 std::string repeat_section(const json& repeat) {
     if (!repeat.is_object()) return "";
     std::string html;
-    const auto& runs = member(repeat, "runs");
+    const auto& runs = member(repeat, key::runs);
     if (runs.is_array()) {
         std::vector<const json*> rows;
         for (const auto& run : runs) rows.push_back(&run);
-        html += heading("Runs") + objects_table(rows, {"run_id", "verdict", "ok_per_s"});
+        html += heading("Runs") + objects_table(rows, {key::run_id, key::verdict, key::ok_per_s});
     }
-    const auto& extremes = member(repeat, "extremes");
+    const auto& extremes = member(repeat, key::extremes);
     if (!extremes.is_null()) html += heading("Best and worst run") + pre_json(extremes);
     return section("repeat", "Repeated runs", html);
 }
 
 std::string environment_section(const json& report) {
-    return section("environment", "Environment", pre_json(member(report, "environment"))) +
-           section("workload", "Effective workload", pre_json(member(report, "workload")));
+    return section("environment", "Environment", pre_json(member(report, key::environment))) +
+           section("workload", "Effective workload", pre_json(member(report, key::workload)));
 }
 
 std::string charts_sections(const RunCharts& charts) {
@@ -237,7 +241,7 @@ std::string charts_sections(const RunCharts& charts) {
 }
 
 bool is_aggregate(const json& report) {
-    return member(report, "kind") == "aggregate";
+    return member(report, key::kind) == value::aggregate;
 }
 
 // Each run's report.html, beside its report.json. --repeat writes the aggregate in the directory
@@ -246,9 +250,10 @@ std::vector<std::pair<std::string, std::string>> run_pages(const json& runs) {
     std::vector<std::pair<std::string, std::string>> pages;  // run id, link
     std::vector<std::filesystem::path> run_dirs;
     for (const auto& run : runs) {
-        if (!member(run, "report").is_string()) continue;
-        run_dirs.push_back(std::filesystem::path(run["report"].get<std::string>()).parent_path());
-        pages.push_back({text_of(member(run, "run_id"), "run"), ""});
+        if (!member(run, key::report).is_string()) continue;
+        run_dirs.push_back(
+            std::filesystem::path(run[key::report].get<std::string>()).parent_path());
+        pages.push_back({text_of(member(run, key::run_id), "run"), ""});
     }
     bool shared_parent =
         std::all_of(run_dirs.begin(), run_dirs.end(), [&](const std::filesystem::path& dir) {
@@ -267,7 +272,7 @@ std::vector<std::pair<std::string, std::string>> run_pages(const json& runs) {
 // empty charts, the way to each run's, and the latency curves of the merged histograms.
 std::string aggregate_charts_sections(const json& report, const RunCharts& charts) {
     std::string links;
-    for (const auto& [run_id, link] : run_pages(member_path(report, {"repeat", "runs"}))) {
+    for (const auto& [run_id, link] : run_pages(member_path(report, {key::repeat, key::runs}))) {
         links += element("li", {}, element("a", {{"href", link}}, escape_html(run_id)));
     }
     auto text = note(
@@ -280,8 +285,8 @@ std::string aggregate_charts_sections(const json& report, const RunCharts& chart
 
 // Everything below the charts, the same for a run and an aggregate.
 std::string tables_sections(const json& report, const std::vector<std::string>& groups) {
-    return verification_section(member(report, "verification"), groups) + chaos_section(report) +
-           summary_section(report, groups) + repeat_section(member(report, "repeat")) +
+    return verification_section(member(report, key::verification), groups) + chaos_section(report) +
+           summary_section(report, groups) + repeat_section(member(report, key::repeat)) +
            environment_section(report);
 }
 
@@ -331,8 +336,8 @@ std::string render_html(const json& report) {
     require_run_report(report);
     auto groups = group_names(report);
     auto body = page_body(report, groups);
-    return page("streamharness " + text_of(member(report, "run_id")) + ": " +
-                    text_of(member(report, "verdict"), "no verdict"),
+    return page("streamharness " + text_of(member(report, key::run_id)) + ": " +
+                    text_of(member(report, key::verdict), "no verdict"),
                 body);
 }
 

@@ -8,7 +8,7 @@
 
 namespace sh::reports {
 
-// A run report (the document build_report returns) as a complete HTML page.
+// A run report (the document reports::to_json returns) as a complete HTML page.
 std::string render_html(const nlohmann::json& report);
 // A capacity report (the document the capacity search writes) as a complete HTML page.
 std::string render_capacity_html(const nlohmann::json& capacity);

@@ -6,6 +6,7 @@
 
 #include "harness/errors.hpp"
 #include "reports/report_json.hpp"
+#include "reports/report_keys.hpp"
 #include "reports/run_summary.hpp"
 
 namespace sh::reports {
@@ -70,21 +71,21 @@ using GateIndex = std::map<std::pair<std::string, std::string>, json>;
 GateIndex index_gates(const json& gates) {
     GateIndex index;
     for (const auto& gate : gates) {
-        index[{gate["gate"].get<std::string>(), gate.value("group", std::string())}] = gate;
+        index[{gate[key::gate].get<std::string>(), gate.value(key::group, std::string())}] = gate;
     }
     return index;
 }
 
 TestCase gate_case(const json& gate) {
-    auto group = gate.value("group", std::string());
+    auto group = gate.value(key::group, std::string());
     auto scope = gate_scope(gate);
     // A gate on a chaos event names the event: one test case per event, not per fault kind.
-    auto name = gate["gate"].get<std::string>() +
+    auto name = gate[key::gate].get<std::string>() +
                 (group.empty() && !scope.empty() ? " (" + scope + ")" : std::string());
-    TestCase test{"gates" + (group.empty() ? "" : "." + group), name, "", "", ""};
-    test.output = "actual " + number(gate.value("actual", json())) + ", limit " +
-                  number(gate.value("limit", json()));
-    if (!gate["passed"].get<bool>()) {
+    TestCase test{key::gates + (group.empty() ? "" : "." + group), name, "", "", ""};
+    test.output = "actual " + number(gate.value(key::actual, json())) + ", limit " +
+                  number(gate.value(key::limit, json()));
+    if (!gate[key::passed].get<bool>()) {
         test.failure = test.name + (group.empty() ? "" : " [" + group + "]") + ": " + test.output;
     }
     return test;
@@ -99,16 +100,17 @@ struct Check {
 };
 
 constexpr Check verification_checks[] = {
-    {"lost", "lost", "max_lost", "lost_sample"},
-    {"duplicated", "duplicated", "max_duplicated", "duplicated_sample"},
-    {"unexpected", "unexpected", "max_unexpected", ""},
-    {"pending_left", "pending_left", "max_pending_left", ""},
-    {"lag_left", "lag_left", "max_lag_left", ""},
-    {"poison_dead_lettered", "poison_not_dead_lettered", "poison_dead_lettered",
-     "dead_lettered_poison"},
-    {"dead_lettered_healthy", "dead_lettered_healthy", "max_dead_lettered_healthy",
-     "dead_letter_reasons"},
-    {"applied_and_dead_lettered", "applied_and_dead_lettered", "max_applied_and_dead_lettered", ""},
+    {key::lost, key::lost, key::max_lost, key::lost_sample},
+    {key::duplicated, key::duplicated, "max_duplicated", key::duplicated_sample},
+    {key::unexpected, key::unexpected, "max_unexpected", ""},
+    {key::pending_left, key::pending_left, "max_pending_left", ""},
+    {key::lag_left, key::lag_left, "max_lag_left", ""},
+    {"poison_dead_lettered", key::poison_not_dead_lettered, "poison_dead_lettered",
+     key::dead_lettered_poison},
+    {key::dead_lettered_healthy, key::dead_lettered_healthy, "max_dead_lettered_healthy",
+     key::dead_letter_reasons},
+    {key::applied_and_dead_lettered, key::applied_and_dead_lettered,
+     "max_applied_and_dead_lettered", ""},
 };
 
 TestCase check_case(const std::string& group, const json& verdict, const Check& check,
@@ -116,8 +118,8 @@ TestCase check_case(const std::string& group, const json& verdict, const Check& 
     TestCase test{"verification." + group, check.name, "", "", ""};
     std::string summary =
         std::string(check.field) + " " + number(verdict.value(check.field, json()));
-    summary += " (produced_ok " + number(verdict.value("produced_ok", json())) + ", applied " +
-               number(verdict.value("applied", json()));
+    summary += " (produced_ok " + number(verdict.value(key::produced_ok, json())) + ", applied " +
+               number(verdict.value(key::applied, json()));
     if (*check.context && verdict.contains(check.context)) {
         summary += ", " + std::string(check.context) + " " + verdict[check.context].dump();
     }
@@ -126,24 +128,24 @@ TestCase check_case(const std::string& group, const json& verdict, const Check& 
     auto gate = gates.find({check.gate, group});
     if (gate == gates.end()) {
         test.skipped = "not gated: " + summary;
-    } else if (!gate->second["passed"].get<bool>()) {
+    } else if (!gate->second[key::passed].get<bool>()) {
         test.failure = group + ": " + summary + " exceeds the limit " +
-                       number(gate->second.value("limit", json()));
+                       number(gate->second.value(key::limit, json()));
     }
     return test;
 }
 
 TestCase points_case(const std::string& group, const json& verdict, const GateIndex& gates) {
     TestCase test{"verification." + group, "points_consistent", "", "", ""};
-    auto points = verdict.value("points", json::object());
-    test.output = "expected " + number(points.value("expected", json())) + ", actual " +
-                  number(points.value("actual", json()));
+    auto points = verdict.value(key::points, json::object());
+    test.output = "expected " + number(points.value(key::expected, json())) + ", actual " +
+                  number(points.value(key::actual, json()));
     auto gate = gates.find({"points_consistent", group});
-    if (points.value("checked", false) != true) {
+    if (points.value(key::checked, false) != true) {
         test.skipped = "no points effect in this group";
     } else if (gate == gates.end()) {
         test.skipped = "not gated: " + test.output;
-    } else if (!gate->second["passed"].get<bool>()) {
+    } else if (!gate->second[key::passed].get<bool>()) {
         test.failure = group + ": points " + test.output;
     }
     return test;
@@ -182,22 +184,24 @@ void require_report_shape(const json& report) {
         throw input_error({"report: " + path + ": expected " + expected});
     };
     if (!report.is_object()) bad("(top level)", "an object");
-    if (!report.contains("run_id") || !report["run_id"].is_string()) bad("run_id", "a string");
-    if (!report.contains("gates") || !report["gates"].is_array()) bad("gates", "an array");
-    for (std::size_t i = 0; i < report["gates"].size(); ++i) {
-        const auto& gate = report["gates"][i];
+    if (!report.contains(key::run_id) || !report[key::run_id].is_string())
+        bad(key::run_id, "a string");
+    if (!report.contains(key::gates) || !report[key::gates].is_array()) bad(key::gates, "an array");
+    for (std::size_t i = 0; i < report[key::gates].size(); ++i) {
+        const auto& gate = report[key::gates][i];
         auto path = "gates." + std::to_string(i);
-        if (!gate.is_object() || !gate.contains("gate") || !gate["gate"].is_string()) {
+        if (!gate.is_object() || !gate.contains(key::gate) || !gate[key::gate].is_string()) {
             bad(path + ".gate", "a string");
         }
-        if (!gate.contains("passed") || !gate["passed"].is_boolean())
+        if (!gate.contains(key::passed) || !gate[key::passed].is_boolean())
             bad(path + ".passed", "a boolean");
-        if (gate.contains("group") && !gate["group"].is_string()) bad(path + ".group", "a string");
+        if (gate.contains(key::group) && !gate[key::group].is_string())
+            bad(path + ".group", "a string");
     }
-    if (!report.contains("verification") || !report["verification"].is_object()) {
-        bad("verification", "an object");
+    if (!report.contains(key::verification) || !report[key::verification].is_object()) {
+        bad(key::verification, "an object");
     }
-    for (const auto& [group, verdict] : report["verification"].items()) {
+    for (const auto& [group, verdict] : report[key::verification].items()) {
         if (!verdict.is_object()) bad("verification." + group, "an object");
     }
 }
@@ -206,21 +210,21 @@ void require_report_shape(const json& report) {
 
 std::string render_junit(const json& report) {
     require_report_shape(report);
-    auto gates = index_gates(report["gates"]);
+    auto gates = index_gates(report[key::gates]);
     std::vector<TestCase> gate_cases;
-    for (const auto& gate : report["gates"]) gate_cases.push_back(gate_case(gate));
+    for (const auto& gate : report[key::gates]) gate_cases.push_back(gate_case(gate));
     std::vector<TestCase> verification_cases;
-    for (const auto& [group, verdict] : report["verification"].items()) {
+    for (const auto& [group, verdict] : report[key::verification].items()) {
         for (const auto& check : verification_checks) {
             verification_cases.push_back(check_case(group, verdict, check, gates));
         }
         verification_cases.push_back(points_case(group, verdict, gates));
     }
-    auto workload_name = report.contains("workload") && report["workload"].is_object()
-                             ? report["workload"].value("name", std::string("unnamed"))
+    auto workload_name = report.contains(key::workload) && report[key::workload].is_object()
+                             ? report[key::workload].value(key::name, std::string("unnamed"))
                              : std::string("unnamed");
-    auto run = "streamharness." + workload_name + "." + report["run_id"].get<std::string>();
-    auto timestamp = report.value("started_at", std::string());
+    auto run = "streamharness." + workload_name + "." + report[key::run_id].get<std::string>();
+    auto timestamp = report.value(key::started_at, std::string());
     std::size_t tests = gate_cases.size() + verification_cases.size();
     std::size_t failures = 0;
     for (const auto* cases : {&gate_cases, &verification_cases}) {

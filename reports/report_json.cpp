@@ -7,6 +7,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/workload/workload_json.hpp"
+#include "reports/report_keys.hpp"
 
 namespace sh::reports {
 
@@ -27,93 +28,93 @@ json counters_json(const measure::CounterValues& counters) {
 }
 
 json environment_json(const run::Environment& environment) {
-    return {{"redis_version", environment.redis_version},
-            {"redis", environment.redis},
-            {"persistence", environment.persistence},
-            {"maxmemory_policy", environment.maxmemory_policy},
-            {"host_cores", environment.host_cores},
-            {"stream_key", environment.stream_key},
-            {"entry_stamp", environment.entry_stamp},
-            {"stream_created", environment.stream_created},
-            {"group_start_id", environment.group_start_id}};
+    return {{key::redis_version, environment.redis_version},
+            {key::redis, environment.redis},
+            {key::persistence, environment.persistence},
+            {key::maxmemory_policy, environment.maxmemory_policy},
+            {key::host_cores, environment.host_cores},
+            {key::stream_key, environment.stream_key},
+            {key::entry_stamp, environment.entry_stamp},
+            {key::stream_created, environment.stream_created},
+            {key::group_start_id, environment.group_start_id}};
 }
 
 json bottleneck_json(const run::Bottleneck& bottleneck) {
     if (!bottleneck.redis_cpu_busy) {
-        return {{"steady_rows", bottleneck.steady_rows}, {"saturated", bottleneck.saturated}};
+        return {{key::steady_rows, bottleneck.steady_rows}, {key::saturated, bottleneck.saturated}};
     }
-    return {{"steady_rows", bottleneck.steady_rows},
-            {"redis_cpu_busy", *bottleneck.redis_cpu_busy},
-            {"harness_cpu_cores", optional_json(bottleneck.harness_cpu_cores)},
-            {"harness_share_of_remaining_cores",
+    return {{key::steady_rows, bottleneck.steady_rows},
+            {key::redis_cpu_busy, *bottleneck.redis_cpu_busy},
+            {key::harness_cpu_cores, optional_json(bottleneck.harness_cpu_cores)},
+            {key::harness_share_of_remaining_cores,
              optional_json(bottleneck.harness_share_of_remaining_cores)},
-            {"host_cores", optional_json(bottleneck.host_cores)},
-            {"saturated", bottleneck.saturated}};
+            {key::host_cores, optional_json(bottleneck.host_cores)},
+            {key::saturated, bottleneck.saturated}};
 }
 
 json resident_json(const run::ResidentSpan& span) {
-    return {{"after_warm_up", span.after_warm_up}, {"end", span.end}, {"max", span.max}};
+    return {{key::after_warm_up, span.after_warm_up}, {key::end, span.end}, {key::max, span.max}};
 }
 
 json memory_json(const run::MemorySummary& memory) {
     if (memory.too_short) {
-        return {{"steady_rows", memory.steady_rows},
-                {"note", "run too short"},
-                {"outcome_record_bytes", memory.outcome_record_bytes}};
+        return {{key::steady_rows, memory.steady_rows},
+                {key::note, "run too short"},
+                {key::outcome_record_bytes, memory.outcome_record_bytes}};
     }
-    return {{"steady_rows", memory.steady_rows},
-            {"warm_up_s", memory.warm_up_s},
-            {"supervisor_rss_mib", resident_json(memory.supervisor_rss_mib)},
-            {"workers_private_mib", resident_json(memory.workers_private_mib)},
-            {"supervisor_growth_mib", memory.supervisor_growth_mib},
-            {"orders_after_warm_up", memory.orders_after_warm_up},
-            {"supervisor_growth_bytes_per_order",
+    return {{key::steady_rows, memory.steady_rows},
+            {key::warm_up_s, memory.warm_up_s},
+            {key::supervisor_rss_mib, resident_json(memory.supervisor_rss_mib)},
+            {key::workers_private_mib, resident_json(memory.workers_private_mib)},
+            {key::supervisor_growth_mib, memory.supervisor_growth_mib},
+            {key::orders_after_warm_up, memory.orders_after_warm_up},
+            {key::supervisor_growth_bytes_per_order,
              optional_json(memory.supervisor_growth_bytes_per_order)},
-            {"supervisor_growth_kib_per_s", memory.supervisor_growth_kib_per_s},
-            {"outcome_record_bytes", memory.outcome_record_bytes}};
+            {key::supervisor_growth_kib_per_s, memory.supervisor_growth_kib_per_s},
+            {key::outcome_record_bytes, memory.outcome_record_bytes}};
 }
 
 json max_rate_json(const std::optional<run::MaxRateSummary>& max_rate) {
     if (!max_rate) return nullptr;
     json steps = json::array();
     for (const auto& step : max_rate->steps) {
-        steps.push_back({{"t_s", step.t_s},
-                         {"rate", step.rate},
-                         {"backlog", step.backlog},
-                         {"producer_behind_ms", step.producer_behind_ms}});
+        steps.push_back({{key::t_s, step.t_s},
+                         {key::rate, step.rate},
+                         {key::backlog, step.backlog},
+                         {key::producer_behind_ms, step.producer_behind_ms}});
     }
-    return {{"sustained_orders_per_s", max_rate->sustained_orders_per_s},
-            {"final_rate", max_rate->final_rate},
-            {"raises", max_rate->raises},
-            {"cuts", max_rate->cuts},
-            {"backlog_bound", max_rate->backlog_bound},
-            {"steps", steps}};
+    return {{key::sustained_orders_per_s, max_rate->sustained_orders_per_s},
+            {key::final_rate, max_rate->final_rate},
+            {key::raises, max_rate->raises},
+            {key::cuts, max_rate->cuts},
+            {key::backlog_bound, max_rate->backlog_bound},
+            {key::steps, steps}};
 }
 
 json group_summary(const run::GroupResult& group) {
-    return {{"applied", group.verdict.applied},
-            {"dead_lettered", group.verdict.dead_lettered},
-            {"applied_per_s", group.applied_per_s},
-            {"counters", counters_json(group.counters)},
-            {"latency",
-             {{"end_to_end", latency_json(group.latency_all->summary())},
-              {"first_delivery", latency_json(group.latency_first->summary())},
-              {"recovered", latency_json(group.latency_recovered->summary())}}}};
+    return {{key::applied, group.verdict.applied},
+            {key::dead_lettered, group.verdict.dead_lettered},
+            {key::applied_per_s, group.applied_per_s},
+            {key::counters, counters_json(group.counters)},
+            {key::latency,
+             {{key::end_to_end, latency_json(group.latency_all->summary())},
+              {key::first_delivery, latency_json(group.latency_first->summary())},
+              {key::recovered, latency_json(group.latency_recovered->summary())}}}};
 }
 
 json produced_json(const run::RunResult& result) {
     auto ok_per_s =
         result.producing_s > 0 ? static_cast<double>(result.produced_ok) / result.producing_s : 0.0;
-    return {{"allocated", result.orders_allocated},
-            {"ok", result.produced_ok},
-            {"failed", result.produced_failed},
-            {"indeterminate", result.produced_indeterminate},
-            {"indeterminate_resolved",
-             {{"recovered", result.indeterminate.recovered.size()},
-              {"unknown", result.indeterminate.unknown}}},
-            {"reconnects", result.producer_reconnects},
-            {"producing_s", result.producing_s},
-            {"ok_per_s", ok_per_s}};
+    return {{key::allocated, result.orders_allocated},
+            {key::ok, result.produced_ok},
+            {key::failed, result.produced_failed},
+            {key::indeterminate, result.produced_indeterminate},
+            {key::indeterminate_resolved,
+             {{key::recovered, result.indeterminate.recovered.size()},
+              {key::unknown, result.indeterminate.unknown}}},
+            {key::reconnects, result.producer_reconnects},
+            {key::producing_s, result.producing_s},
+            {key::ok_per_s, ok_per_s}};
 }
 
 json summary_json(const run::RunResult& result) {
@@ -123,21 +124,22 @@ json summary_json(const run::RunResult& result) {
     for (const auto& latency : result.xadd_latency_per_producer) {
         per_producer.push_back(latency_json(latency->summary()));
     }
-    return {{"produced", produced_json(result)},
-            {"xadd_latency", latency_json(result.xadd_latency->summary())},
-            {"xadd_latency_per_producer", per_producer},
-            {"bottleneck", bottleneck_json(result.bottleneck)},
-            {"memory", memory_json(result.memory)},
-            {"max_rate", max_rate_json(result.max_rate)},
-            {"drain", {{"drained", result.drained}, {"seconds", result.drain_s}}},
-            {"final_stop",
-             {{"grace_s", result.final_stop.grace_s}, {"killed", result.final_stop.killed}}},
-            {"evicted_keys", result.evicted_keys},
-            {"cleanup", {{"not_removed", result.cleanup_notes}}},
-            {"retention",
-             {{"mode", workload::to_json(result.workload)["stream"]["retention"]["mode"]},
-              {"trimmed", result.retention_trimmed}}},
-            {"groups", groups}};
+    return {
+        {key::produced, produced_json(result)},
+        {key::xadd_latency, latency_json(result.xadd_latency->summary())},
+        {key::xadd_latency_per_producer, per_producer},
+        {key::bottleneck, bottleneck_json(result.bottleneck)},
+        {key::memory, memory_json(result.memory)},
+        {key::max_rate, max_rate_json(result.max_rate)},
+        {key::drain, {{key::drained, result.drained}, {key::seconds, result.drain_s}}},
+        {key::final_stop,
+         {{key::grace_s, result.final_stop.grace_s}, {key::killed, result.final_stop.killed}}},
+        {key::evicted_keys, result.evicted_keys},
+        {key::cleanup, {{key::not_removed, result.cleanup_notes}}},
+        {key::retention,
+         {{key::mode, workload::to_json(result.workload)[key::stream][key::retention][key::mode]},
+          {key::trimmed, result.retention_trimmed}}},
+        {key::groups, groups}};
 }
 
 json timeline_json(const run::RunResult& result) {
@@ -152,27 +154,27 @@ json facts_json(const run::EventFacts& facts) {
     auto put = [&](const char* name, const auto& value) {
         if (value) data[name] = *value;
     };
-    put("skipped", facts.skipped);
-    put("window", facts.window);
-    put("aimed", facts.aimed);
-    put("pending", facts.pending);
-    put("pending_before", facts.pending_before);
-    put("pending_after", facts.pending_after);
-    put("in_flight", facts.in_flight);
-    put("applied_unacked", facts.applied_unacked);
-    put("acked_unapplied", facts.acked_unapplied);
-    put("duration_ms", facts.duration_ms);
-    put("service_us", facts.service_us);
-    put("connections_killed", facts.connections_killed);
-    put("exit", facts.exit);
-    put("timed_out", facts.timed_out);
-    if (facts.restarted_as) data["restarted_as"] = optional_json(*facts.restarted_as);
-    put("recovery_ms", facts.recovery_ms);
-    put("unrecovered", facts.unrecovered);
-    put("hard", facts.hard);
-    put("persistence", facts.persistence);
-    put("restart_ms", facts.restart_ms);
-    put("order_watermark", facts.order_watermark);
+    put(key::skipped, facts.skipped);
+    put(key::window, facts.window);
+    put(key::aimed, facts.aimed);
+    put(key::pending, facts.pending);
+    put(key::pending_before, facts.pending_before);
+    put(key::pending_after, facts.pending_after);
+    put(key::in_flight, facts.in_flight);
+    put(key::applied_unacked, facts.applied_unacked);
+    put(key::acked_unapplied, facts.acked_unapplied);
+    put(key::duration_ms, facts.duration_ms);
+    put(key::service_us, facts.service_us);
+    put(key::connections_killed, facts.connections_killed);
+    put(key::exit, facts.exit);
+    put(key::timed_out, facts.timed_out);
+    if (facts.restarted_as) data[key::restarted_as] = optional_json(*facts.restarted_as);
+    put(key::recovery_ms, facts.recovery_ms);
+    put(key::unrecovered, facts.unrecovered);
+    put(key::hard, facts.hard);
+    put(key::persistence, facts.persistence);
+    put(key::restart_ms, facts.restart_ms);
+    put(key::order_watermark, facts.order_watermark);
     return data;
 }
 
@@ -180,10 +182,10 @@ json events_json(const std::vector<run::TimelineEvent>& events) {
     json list = json::array();
     for (const auto& event : events) {
         auto entry = facts_json(event.facts);
-        entry["at_s"] = event.at_s;
-        entry["kind"] = event.kind;
-        entry["target"] = event.target;
-        if (!event.detail.empty()) entry["detail"] = event.detail;
+        entry[key::at_s] = event.at_s;
+        entry[key::kind] = event.kind;
+        entry[key::target] = event.target;
+        if (!event.detail.empty()) entry[key::detail] = event.detail;
         list.push_back(std::move(entry));
     }
     return list;
@@ -191,10 +193,10 @@ json events_json(const std::vector<run::TimelineEvent>& events) {
 
 json landing_counts(std::uint64_t scheduled, std::uint64_t landed, std::uint64_t skipped) {
     // Faults due after the producers stopped never came due.
-    return {{"scheduled", scheduled},
-            {"landed", landed},
-            {"skipped", skipped},
-            {"not_reached", scheduled - std::min(scheduled, landed + skipped)}};
+    return {{key::scheduled, scheduled},
+            {key::landed, landed},
+            {key::skipped, skipped},
+            {key::not_reached, scheduled - std::min(scheduled, landed + skipped)}};
 }
 
 json chaos_json(const run::RunResult& result) {
@@ -203,7 +205,7 @@ json chaos_json(const run::RunResult& result) {
     json schedule = json::array();
     for (const auto& fault : chaos.schedule) {
         schedule.push_back(
-            {{"at_s", fault.at_s}, {"fault", fault.fault}, {"target", fault.target}});
+            {{key::at_s, fault.at_s}, {key::fault, fault.fault}, {key::target, fault.target}});
     }
     // Per event, and summed per kind for people; the gates judge each event.
     json landing = json::object();
@@ -212,9 +214,9 @@ json chaos_json(const run::RunResult& result) {
     for (const auto& tally : result.faults) {
         auto counts = landing_counts(tally.scheduled, tally.landed, tally.skipped);
         per_event.push_back(counts);
-        per_event.back()["event"] = tally.event;
-        per_event.back()["fault"] = tally.kind;
-        per_event.back()["target"] = tally.target;
+        per_event.back()[key::event] = tally.event;
+        per_event.back()[key::fault] = tally.kind;
+        per_event.back()[key::target] = tally.target;
         auto& sum = per_kind[tally.kind];
         sum.scheduled += tally.scheduled;
         sum.landed += tally.landed;
@@ -225,135 +227,137 @@ json chaos_json(const run::RunResult& result) {
     }
     json faults = json::object();
     for (const auto& [kind, count] : chaos.faults) faults[kind] = count;
-    return {{"schedule", schedule},
-            {"summary",
-             {{"faults", faults},
-              {"landing", landing},
-              {"landing_per_event", per_event},
-              {"kills_with_pending", chaos.kills_with_pending},
-              {"recovered", chaos.recovered},
-              {"unrecovered", chaos.unrecovered},
-              {"recovery_ms", {{"p50", chaos.recovery_p50_ms}, {"max", chaos.recovery_max_ms}}}}}};
+    return {{key::schedule, schedule},
+            {key::summary,
+             {{key::faults, faults},
+              {key::landing, landing},
+              {key::landing_per_event, per_event},
+              {key::kills_with_pending, chaos.kills_with_pending},
+              {key::recovered, chaos.recovered},
+              {key::unrecovered, chaos.unrecovered},
+              {key::recovery_ms,
+               {{key::p50, chaos.recovery_p50_ms}, {key::max, chaos.recovery_max_ms}}}}}};
 }
 
 }  // namespace
 
 json latency_json(const measure::LatencySummary& summary) {
     auto ms = [](std::uint64_t us) { return static_cast<double>(us) / 1000.0; };
-    return {{"count", summary.count},       {"mean_ms", summary.mean_us / 1000.0},
-            {"p50_ms", ms(summary.p50_us)}, {"p90_ms", ms(summary.p90_us)},
-            {"p99_ms", ms(summary.p99_us)}, {"p99_9_ms", ms(summary.p99_9_us)},
-            {"max_ms", ms(summary.max_us)}};
+    return {{key::count, summary.count},       {key::mean_ms, summary.mean_us / 1000.0},
+            {key::p50_ms, ms(summary.p50_us)}, {key::p90_ms, ms(summary.p90_us)},
+            {key::p99_ms, ms(summary.p99_us)}, {key::p99_9_ms, ms(summary.p99_9_us)},
+            {key::max_ms, ms(summary.max_us)}};
 }
 
 json timeline_row_json(const run::TimelineRow& row, const std::vector<std::string>& group_names) {
     json groups = json::object();
     for (std::size_t g = 0; g < row.groups.size() && g < group_names.size(); ++g) {
         const auto& group = row.groups[g];
-        json entry = {{"applied", group.applied},
-                      {"applied_per_s", static_cast<double>(group.applied) / row.span_s},
-                      {"p50_ms", group.p50_ms},
-                      {"p99_ms", group.p99_ms}};
+        json entry = {{key::applied, group.applied},
+                      {key::applied_per_s, static_cast<double>(group.applied) / row.span_s},
+                      {key::p50_ms, group.p50_ms},
+                      {key::p99_ms, group.p99_ms}};
         if (group.pending) {
-            entry["pending"] = *group.pending;
-            entry["lag"] = optional_json(group.lag);
+            entry[key::pending] = *group.pending;
+            entry[key::lag] = optional_json(group.lag);
         }
         groups[group_names[g]] = std::move(entry);
     }
     return {
-        {"t_s", row.t_s},
-        {"span_s", row.span_s},
-        {"phase", row.load ? "load" : "drain"},
-        {"produced", row.produced},
-        {"produced_per_s", static_cast<double>(row.produced) / row.span_s},
-        {"groups", groups},
-        {"redis_cpu", row.redis_cpu},
-        {"harness_cpu", row.harness_cpu},
-        {"supervisor_rss_mib", row.supervisor_rss_mib},
-        {"workers_private_mib", row.workers_private_mib},
-        {"redis_memory_bytes", row.redis_memory_bytes},
-        {"stream_length", row.stream_length},
-        {"faults", row.faults},
+        {key::t_s, row.t_s},
+        {key::span_s, row.span_s},
+        {key::phase, row.load ? value::load : value::drain},
+        {key::produced, row.produced},
+        {key::produced_per_s, static_cast<double>(row.produced) / row.span_s},
+        {key::groups, groups},
+        {key::redis_cpu, row.redis_cpu},
+        {key::harness_cpu, row.harness_cpu},
+        {key::supervisor_rss_mib, row.supervisor_rss_mib},
+        {key::workers_private_mib, row.workers_private_mib},
+        {key::redis_memory_bytes, row.redis_memory_bytes},
+        {key::stream_length, row.stream_length},
+        {key::faults, row.faults},
     };
 }
 
 json verdict_json(const verify::GroupVerdict& verdict) {
-    return {{"group", verdict.group},
-            {"produced_ok", verdict.produced_ok},
-            {"recovered", verdict.recovered},
-            {"applied", verdict.applied},
-            {"applied_ok", verdict.applied_ok},
-            {"applied_indeterminate", verdict.applied_indeterminate},
-            {"lost", verdict.lost},
-            {"lost_recovered", verdict.lost_recovered},
-            {"lost_sample", verdict.lost_sample},
-            {"lost_by_restart", verdict.lost_by_restart},
-            {"lost_unattributed", verdict.lost_unattributed},
-            {"duplicated", verdict.duplicated},
-            {"extra_applications", verdict.extra_applications},
-            {"duplicated_sample", verdict.duplicated_sample},
-            {"unexpected", verdict.unexpected},
-            {"dead_lettered", verdict.dead_lettered},
-            {"dead_lettered_poison", verdict.dead_lettered_poison},
-            {"dead_lettered_healthy", verdict.dead_lettered_healthy},
-            {"applied_and_dead_lettered", verdict.applied_and_dead_lettered},
-            {"dead_lettered_unattributed", verdict.dead_lettered_unattributed},
-            {"dead_letter_reasons", verdict.dead_letter_reasons},
-            {"poison_not_dead_lettered", verdict.poison_not_dead_lettered},
-            {"poison_applied", verdict.poison_applied},
-            {"pending_left", verdict.pending_left},
-            {"lag_left", verdict.lag_left},
-            {"shares", verdict.shares},
-            {"points",
-             {{"checked", verdict.points_checked},
-              {"expected", verdict.points_expected},
-              {"actual", verdict.points_actual},
-              {"consistent", verdict.points_consistent}}}};
+    return {{key::group, verdict.group},
+            {key::produced_ok, verdict.produced_ok},
+            {key::recovered, verdict.recovered},
+            {key::applied, verdict.applied},
+            {key::applied_ok, verdict.applied_ok},
+            {key::applied_indeterminate, verdict.applied_indeterminate},
+            {key::lost, verdict.lost},
+            {key::lost_recovered, verdict.lost_recovered},
+            {key::lost_sample, verdict.lost_sample},
+            {key::lost_by_restart, verdict.lost_by_restart},
+            {key::lost_unattributed, verdict.lost_unattributed},
+            {key::duplicated, verdict.duplicated},
+            {key::extra_applications, verdict.extra_applications},
+            {key::duplicated_sample, verdict.duplicated_sample},
+            {key::unexpected, verdict.unexpected},
+            {key::dead_lettered, verdict.dead_lettered},
+            {key::dead_lettered_poison, verdict.dead_lettered_poison},
+            {key::dead_lettered_healthy, verdict.dead_lettered_healthy},
+            {key::applied_and_dead_lettered, verdict.applied_and_dead_lettered},
+            {key::dead_lettered_unattributed, verdict.dead_lettered_unattributed},
+            {key::dead_letter_reasons, verdict.dead_letter_reasons},
+            {key::poison_not_dead_lettered, verdict.poison_not_dead_lettered},
+            {key::poison_applied, verdict.poison_applied},
+            {key::pending_left, verdict.pending_left},
+            {key::lag_left, verdict.lag_left},
+            {key::shares, verdict.shares},
+            {key::points,
+             {{key::checked, verdict.points_checked},
+              {key::expected, verdict.points_expected},
+              {key::actual, verdict.points_actual},
+              {key::consistent, verdict.points_consistent}}}};
 }
 
 json gate_json(const verify::GateResult& gate) {
-    json result = {{"gate", gate.gate},
-                   {"limit", gate.limit},
-                   {"actual", gate.actual},
-                   {"passed", gate.passed}};
-    if (!gate.group.empty()) result["group"] = gate.group;
-    if (!gate.fault.empty()) result["fault"] = gate.fault;
-    if (gate.event >= 0) result["event"] = gate.event;
+    json result = {{key::gate, gate.gate},
+                   {key::limit, gate.limit},
+                   {key::actual, gate.actual},
+                   {key::passed, gate.passed}};
+    if (!gate.group.empty()) result[key::group] = gate.group;
+    if (!gate.fault.empty()) result[key::fault] = gate.fault;
+    if (gate.event >= 0) result[key::event] = gate.event;
     return result;
 }
 
 json to_json(const run::RunResult& result, const std::string& tool_version) {
     json verification = json::object();
-    json histograms = {{"xadd", result.xadd_latency->to_json()}, {"groups", json::object()}};
+    json histograms = {{key::xadd, result.xadd_latency->to_json()}, {key::groups, json::object()}};
     for (const auto& group : result.groups) {
         verification[group.name] = verdict_json(group.verdict);
-        histograms["groups"][group.name] = {{"first_delivery", group.latency_first->to_json()},
-                                            {"recovered", group.latency_recovered->to_json()}};
+        histograms[key::groups][group.name] = {
+            {key::first_delivery, group.latency_first->to_json()},
+            {key::recovered, group.latency_recovered->to_json()}};
     }
     json consumers = json::array();
     for (const auto& consumer : result.consumers) {
-        consumers.push_back({{"group", consumer.group},
-                             {"name", consumer.name},
-                             {"counters", counters_json(consumer.counters)}});
+        consumers.push_back({{key::group, consumer.group},
+                             {key::name, consumer.name},
+                             {key::counters, counters_json(consumer.counters)}});
     }
     json gates = json::array();
     for (const auto& gate : result.gates) gates.push_back(gate_json(gate));
     return {
-        {"schema_version", schema_version},
-        {"tool", {{"name", "streamharness"}, {"version", tool_version}}},
-        {"run_id", result.run_id},
-        {"started_at", result.started_at},
-        {"workload", workload::to_json(result.workload)},
-        {"environment", environment_json(result.environment)},
-        {"summary", summary_json(result)},
-        {"verification", verification},
-        {"gates", gates},
-        {"timeline", timeline_json(result)},
-        {"events", events_json(result.events)},
-        {"chaos", chaos_json(result)},
-        {"consumers", consumers},
-        {"histograms", histograms},
-        {"verdict", result.passed ? "pass" : "fail"},
+        {key::schema_version, schema_version},
+        {key::tool, {{key::name, "streamharness"}, {key::version, tool_version}}},
+        {key::run_id, result.run_id},
+        {key::started_at, result.started_at},
+        {key::workload, workload::to_json(result.workload)},
+        {key::environment, environment_json(result.environment)},
+        {key::summary, summary_json(result)},
+        {key::verification, verification},
+        {key::gates, gates},
+        {key::timeline, timeline_json(result)},
+        {key::events, events_json(result.events)},
+        {key::chaos, chaos_json(result)},
+        {key::consumers, consumers},
+        {key::histograms, histograms},
+        {key::verdict, result.passed ? value::pass : value::fail},
     };
 }
 

@@ -13,6 +13,7 @@
 
 #include "harness/measure/histogram.hpp"
 #include "reports/html_page.hpp"
+#include "reports/report_keys.hpp"
 
 namespace sh::reports::html {
 
@@ -43,12 +44,12 @@ std::vector<Marker> fault_markers(const json& events) {
     std::vector<Marker> markers;
     if (!events.is_array()) return markers;
     for (const auto& event : events) {
-        auto at_s = number_of(member(event, "at_s"));
+        auto at_s = number_of(member(event, key::at_s));
         // A skipped fault did not happen: it is in the events table, not on the time axis.
-        if (!at_s || event.contains("skipped")) continue;
-        auto kind = text_of(member(event, "kind"), "event");
-        auto label =
-            kind + " " + text_of(member(event, "target")) + " at " + readable_number(*at_s) + " s";
+        if (!at_s || event.contains(key::skipped)) continue;
+        auto kind = text_of(member(event, key::kind), "event");
+        auto label = kind + " " + text_of(member(event, key::target)) + " at " +
+                     readable_number(*at_s) + " s";
         markers.push_back({*at_s, kind, label, fault_colour(kind)});
     }
     return markers;
@@ -60,29 +61,29 @@ std::vector<Band> drain_bands(const Timeline& timeline, const json& summary) {
     std::optional<double> first_row;
     std::optional<double> last_row;
     for (std::size_t i = 0; i < timeline.rows.size(); ++i) {
-        if (member(*timeline.rows[i], "phase") != "drain") continue;
+        if (member(*timeline.rows[i], key::phase) != value::drain) continue;
         if (!first_row) first_row = timeline.t_s[i];
         last_row = timeline.t_s[i];
     }
-    auto producing_s = number_of(member_path(summary, {"produced", "producing_s"}));
+    auto producing_s = number_of(member_path(summary, {key::produced, key::producing_s}));
     if (timeline.rows.empty() || (!producing_s && !first_row)) return {};
     double from = producing_s.value_or(*first_row - 1);
-    auto drain_s = number_of(member_path(summary, {"drain", "seconds"}));
+    auto drain_s = number_of(member_path(summary, {key::drain, key::seconds}));
     double to = std::max(from + drain_s.value_or(0), last_row.value_or(from));
     return {{from, to, "drain phase"}};
 }
 
 Timeline read_timeline(const json& report) {
     Timeline timeline;
-    const auto& rows = member(report, "timeline");
+    const auto& rows = member(report, key::timeline);
     for (const auto& row : rows) {  // null when absent: no rows
-        auto t_s = number_of(member(row, "t_s"));
+        auto t_s = number_of(member(row, key::t_s));
         if (!t_s) continue;
         timeline.rows.push_back(&row);
         timeline.t_s.push_back(*t_s);
     }
-    timeline.faults = fault_markers(member(report, "events"));
-    timeline.drain = drain_bands(timeline, member(report, "summary"));
+    timeline.faults = fault_markers(member(report, key::events));
+    timeline.drain = drain_bands(timeline, member(report, key::summary));
     return timeline;
 }
 
@@ -111,12 +112,12 @@ Chart throughput_chart(const Timeline& timeline, const std::vector<std::string>&
         timeline_chart(timeline, "throughput",
                        "Throughput per second (applied per group, produced dashed)", "orders/s");
     for (std::size_t g = 0; g < groups.size(); ++g) {
-        chart.series.push_back(timeline_series(timeline, groups[g],
-                                               {"groups", groups[g], "applied_per_s"}, palette(g)));
+        chart.series.push_back(timeline_series(
+            timeline, groups[g], {key::groups, groups[g], key::applied_per_s}, palette(g)));
     }
     // Drawn last and dashed: consumers that keep up hide it otherwise.
     chart.series.push_back(
-        timeline_series(timeline, "produced", {"produced_per_s"}, "#111827", Style::dashed));
+        timeline_series(timeline, "produced", {key::produced_per_s}, "#111827", Style::dashed));
     return chart;
 }
 
@@ -129,7 +130,7 @@ Chart per_group_chart(Chart chart, const Timeline& timeline, const std::vector<s
              {std::tuple{solid.first, solid.second, Style::line},
               std::tuple{dashed.first, dashed.second, Style::dashed}}) {
             chart.series.push_back(timeline_series(timeline, groups[g] + " " + suffix,
-                                                   {"groups", groups[g], field}, palette(g),
+                                                   {key::groups, groups[g], field}, palette(g),
                                                    style));
         }
     }
@@ -138,8 +139,8 @@ Chart per_group_chart(Chart chart, const Timeline& timeline, const std::vector<s
 
 Chart cpu_chart(const Timeline& timeline) {
     auto chart = timeline_chart(timeline, "cpu", "CPU (Redis runs commands on one core)", "cores");
-    chart.series.push_back(timeline_series(timeline, "redis", {"redis_cpu"}, "#c62828"));
-    chart.series.push_back(timeline_series(timeline, "harness", {"harness_cpu"}, "#4e79a7"));
+    chart.series.push_back(timeline_series(timeline, "redis", {key::redis_cpu}, "#c62828"));
+    chart.series.push_back(timeline_series(timeline, "harness", {key::harness_cpu}, "#4e79a7"));
     return chart;
 }
 
@@ -147,9 +148,9 @@ Chart cpu_chart(const Timeline& timeline) {
 Chart memory_chart(const Timeline& timeline) {
     auto chart = timeline_chart(timeline, "memory", "Harness resident memory", "MiB");
     chart.series.push_back(
-        timeline_series(timeline, "supervisor", {"supervisor_rss_mib"}, "#4e79a7"));
+        timeline_series(timeline, "supervisor", {key::supervisor_rss_mib}, "#4e79a7"));
     chart.series.push_back(timeline_series(timeline, "workers (private, sum)",
-                                           {"workers_private_mib"}, "#59a14f", Style::dashed));
+                                           {key::workers_private_mib}, "#59a14f", Style::dashed));
     return chart;
 }
 
@@ -195,10 +196,10 @@ Chart percentile_chart(const json& report, const std::vector<std::string>& group
                    "End-to-end latency by percentile (first delivery solid, recovered dashed)",
                    "percentile", "latency (ms, log scale)", Scale::hdr_percentile, Scale::log);
     for (std::size_t g = 0; g < groups.size(); ++g) {
-        const auto& histograms = member_path(report, {"histograms", "groups", groups[g]});
+        const auto& histograms = member_path(report, {key::histograms, key::groups, groups[g]});
         for (auto [kind, label, style] :
-             {std::tuple{"first_delivery", " first delivery", Style::line},
-              std::tuple{"recovered", " recovered", Style::dashed}}) {
+             {std::tuple{key::first_delivery, " first delivery", Style::line},
+              std::tuple{key::recovered, " recovered", Style::dashed}}) {
             Series empty{groups[g] + label, {}, palette(g), style};
             auto series = percentile_series(member(histograms, kind), empty, chart.notes);
             if (series) chart.series.push_back(std::move(*series));
@@ -216,12 +217,13 @@ RunCharts run_charts(const json& report, const std::vector<std::string>& groups)
                                      "latency (ms, log scale)", Scale::log);
     auto backlog = timeline_chart(timeline, "backlog", "Pending (solid) and lag (dashed) per group",
                                   "entries");
-    return {throughput_chart(timeline, groups),
-            percentile_chart(report, groups),
-            per_group_chart(per_second, timeline, groups, {"p50_ms", "p50"}, {"p99_ms", "p99"}),
-            per_group_chart(backlog, timeline, groups, {"pending", "pending"}, {"lag", "lag"}),
-            cpu_chart(timeline),
-            memory_chart(timeline)};
+    return {
+        throughput_chart(timeline, groups),
+        percentile_chart(report, groups),
+        per_group_chart(per_second, timeline, groups, {key::p50_ms, "p50"}, {key::p99_ms, "p99"}),
+        per_group_chart(backlog, timeline, groups, {key::pending, "pending"}, {key::lag, "lag"}),
+        cpu_chart(timeline),
+        memory_chart(timeline)};
 }
 
 }  // namespace sh::reports::html

@@ -7,8 +7,11 @@
 #include <sstream>
 
 #include "harness/errors.hpp"
+#include "reports/report_keys.hpp"
 
 namespace sh::cli {
+
+namespace key = reports::key;
 
 using nlohmann::json;
 
@@ -17,10 +20,10 @@ namespace {
 std::int64_t worst_load_lag(const json& timeline) {
     std::int64_t worst = 0;
     for (const auto& row : timeline) {
-        if (row.value("phase", "") != "load") continue;
-        for (const auto& [group, numbers] : row["groups"].items()) {
-            if (numbers.contains("lag") && numbers["lag"].is_number()) {
-                worst = std::max(worst, numbers["lag"].get<std::int64_t>());
+        if (row.value(key::phase, "") != reports::value::load) continue;
+        for (const auto& [group, numbers] : row[key::groups].items()) {
+            if (numbers.contains(key::lag) && numbers[key::lag].is_number()) {
+                worst = std::max(worst, numbers[key::lag].get<std::int64_t>());
             }
         }
     }
@@ -29,20 +32,20 @@ std::int64_t worst_load_lag(const json& timeline) {
 
 std::string failed_gates(const json& report) {
     std::ostringstream text;
-    for (const auto& gate : report["gates"]) {
-        if (gate["passed"].get<bool>()) continue;
-        text << (text.tellp() > 0 ? ", " : "") << gate["gate"].get<std::string>();
-        if (gate.contains("group")) text << " [" << gate["group"].get<std::string>() << "]";
-        text << " " << gate["actual"].get<double>();
+    for (const auto& gate : report[key::gates]) {
+        if (gate[key::passed].get<bool>()) continue;
+        text << (text.tellp() > 0 ? ", " : "") << gate[key::gate].get<std::string>();
+        if (gate.contains(key::group)) text << " [" << gate[key::group].get<std::string>() << "]";
+        text << " " << gate[key::actual].get<double>();
     }
     return text.str();
 }
 
 json slo_json(const CapacityOptions& options) {
-    return {{"max_p99_ms", options.max_p99_ms},
-            {"max_lag", options.max_lag},
-            {"max_lost", options.max_lost},
-            {"min_achieved", options.min_achieved}};
+    return {{key::max_p99_ms, options.max_p99_ms},
+            {key::max_lag, options.max_lag},
+            {key::max_lost, options.max_lost},
+            {key::min_achieved, options.min_achieved}};
 }
 
 struct OutOfSteps {};
@@ -56,10 +59,10 @@ class StepLog {
     bool record(const json& report, double rate, const char* varied, double value) {
         auto step = judge_step(report, rate, options_);
         step[varied] = value;
-        step["report"] = report.value("report_path", "");
+        step[key::report] = report.value("report_path", "");
         steps_.push_back(step);
         on_step_(step);
-        return step["passed"].get<bool>();
+        return step[key::passed].get<bool>();
     }
     void check_budget() const {
         if (steps_.size() >= static_cast<std::size_t>(options_.max_steps)) throw OutOfSteps{};
@@ -102,31 +105,32 @@ class Search {
             stopped = log_.out_of_steps();
         }
         auto first_failing = first_failure_above(answer.value_or(0));
-        json knee = {{"last_passing_rate", answer ? json(*answer) : json()},
-                     {"first_failing_rate", first_failing}};
+        json knee = {{key::last_passing_rate, answer ? json(*answer) : json()},
+                     {key::first_failing_rate, first_failing}};
         // Nothing failed up to the ceiling: the capacity is at least this, the knee is beyond.
         bool at_ceiling = answer && *answer >= max_rate_ && first_failing.is_null();
-        return {{"kind", "capacity"},
-                {"search", options_.search == CapacityOptions::Search::bisect ? "bisect" : "step"},
-                {"range",
-                 {{"min_rate", min_rate_},
-                  {"max_rate", max_rate_},
-                  {"resolution", options_.resolution},
-                  {"step_rate", options_.step_rate}}},
-                {"stopped", stopped.empty() ? json() : json(stopped)},
-                {"slo", slo_json(options_)},
-                {"steps", log_.steps()},
-                {"answer",
-                 {{"rate", answer ? json(*answer) : json()},
-                  {"confirmed", answer.has_value()},
-                  {"at_ceiling", at_ceiling}}},
-                {"knee", knee}};
+        return {
+            {key::kind, reports::value::capacity},
+            {key::search, options_.search == CapacityOptions::Search::bisect ? "bisect" : "step"},
+            {key::range,
+             {{key::min_rate, min_rate_},
+              {key::max_rate, max_rate_},
+              {key::resolution, options_.resolution},
+              {key::step_rate, options_.step_rate}}},
+            {key::stopped, stopped.empty() ? json() : json(stopped)},
+            {key::slo, slo_json(options_)},
+            {key::steps, log_.steps()},
+            {key::answer,
+             {{key::rate, answer ? json(*answer) : json()},
+              {key::confirmed, answer.has_value()},
+              {key::at_ceiling, at_ceiling}}},
+            {key::knee, knee}};
     }
 
   private:
     bool passes(double rate) {
         log_.check_budget();
-        bool passed = log_.record(run_at_(rate, log_.size()), rate, "rate", rate);
+        bool passed = log_.record(run_at_(rate, log_.size()), rate, key::rate, rate);
         (passed ? passed_ : failed_).insert(rate);
         return passed;
     }
@@ -222,29 +226,29 @@ class ConsumerSearch {
         auto below = answer ? failed_.lower_bound(*answer) : failed_.end();
         auto last_fail =
             below == failed_.begin() || failed_.empty() ? json() : json(*std::prev(below));
-        return {{"kind", "capacity"},
-                {"search", "consumers"},
-                {"rate", options_.consumers_rate},
-                {"range",
-                 {{"min_consumers", options_.min_consumers},
-                  {"max_consumers", options_.max_consumers}}},
-                {"stopped", stopped.empty() ? json() : json(stopped)},
-                {"slo", slo_json(options_)},
-                {"steps", log_.steps()},
-                {"answer",
-                 {{"consumers", answer ? json(*answer) : json()},
-                  {"rate", options_.consumers_rate},
-                  {"confirmed", answer.has_value()}}},
-                {"knee",
-                 {{"last_failing_consumers", last_fail},
-                  {"first_passing_consumers", answer ? json(*answer) : first_pass}}}};
+        return {{key::kind, reports::value::capacity},
+                {key::search, key::consumers},
+                {key::rate, options_.consumers_rate},
+                {key::range,
+                 {{key::min_consumers, options_.min_consumers},
+                  {key::max_consumers, options_.max_consumers}}},
+                {key::stopped, stopped.empty() ? json() : json(stopped)},
+                {key::slo, slo_json(options_)},
+                {key::steps, log_.steps()},
+                {key::answer,
+                 {{key::consumers, answer ? json(*answer) : json()},
+                  {key::rate, options_.consumers_rate},
+                  {key::confirmed, answer.has_value()}}},
+                {key::knee,
+                 {{key::last_failing_consumers, last_fail},
+                  {key::first_passing_consumers, answer ? json(*answer) : first_pass}}}};
     }
 
   private:
     bool passes(int consumers) {
         log_.check_budget();
         bool passed = log_.record(run_with_(consumers, log_.size()), options_.consumers_rate,
-                                  "consumers", consumers);
+                                  key::consumers, consumers);
         if (passed) {
             passed_.insert(consumers);
         } else {
@@ -306,17 +310,17 @@ class ConsumerSearch {
 json judge_step(const json& report, double rate, const CapacityOptions& options) {
     json p99 = json::object();
     double worst_p99 = 0;
-    for (const auto& [group, summary] : report["summary"]["groups"].items()) {
-        double value = summary["latency"]["end_to_end"]["p99_ms"].get<double>();
+    for (const auto& [group, summary] : report[key::summary][key::groups].items()) {
+        double value = summary[key::latency][key::end_to_end][key::p99_ms].get<double>();
         p99[group] = value;
         worst_p99 = std::max(worst_p99, value);
     }
     std::uint64_t lost = 0;
-    for (const auto& [group, verdict] : report["verification"].items()) {
-        lost += verdict["lost"].get<std::uint64_t>();
+    for (const auto& [group, verdict] : report[key::verification].items()) {
+        lost += verdict[key::lost].get<std::uint64_t>();
     }
-    auto lag = worst_load_lag(report["timeline"]);
-    double achieved = report["summary"]["produced"]["ok_per_s"].get<double>();
+    auto lag = worst_load_lag(report[key::timeline]);
+    double achieved = report[key::summary][key::produced][key::ok_per_s].get<double>();
 
     std::vector<std::string> misses;
     auto format = [](double value) {
@@ -334,19 +338,20 @@ json judge_step(const json& report, double rate, const CapacityOptions& options)
         misses.push_back("lost " + std::to_string(lost) + " > " + std::to_string(options.max_lost));
     if (achieved < options.min_achieved * rate)
         misses.push_back("produced only " + format(achieved) + "/s of " + format(rate) + "/s");
-    if (report["verdict"] != "pass") misses.push_back("gates failed: " + failed_gates(report));
+    if (report[key::verdict] != reports::value::pass)
+        misses.push_back("gates failed: " + failed_gates(report));
 
     std::string reason;
     for (const auto& miss : misses) reason += (reason.empty() ? "" : "; ") + miss;
-    return {{"rate", rate},
-            {"passed", misses.empty()},
-            {"reason", misses.empty() ? "meets the SLO" : reason},
-            {"achieved_per_s", achieved},
-            {"worst_p99_ms", worst_p99},
-            {"p99_ms", p99},
-            {"max_lag", lag},
-            {"lost", lost},
-            {"verdict", report["verdict"]}};
+    return {{key::rate, rate},
+            {key::passed, misses.empty()},
+            {key::reason, misses.empty() ? "meets the SLO" : reason},
+            {key::achieved_per_s, achieved},
+            {key::worst_p99_ms, worst_p99},
+            {key::p99_ms, p99},
+            {key::max_lag, lag},
+            {key::lost, lost},
+            {key::verdict, report[key::verdict]}};
 }
 
 json search_capacity(const CapacityOptions& options, const StepRunner& run_at,

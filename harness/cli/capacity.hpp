@@ -32,9 +32,9 @@ struct CapacityOptions {
     double min_achieved = 0.9;  // produced/s over offered: below it the rate was not offered
 };
 
-// One step's run report (as build_report returns it) judged against the SLO:
-// {"rate", "passed", "reason", "achieved_per_s", "worst_p99_ms", "p99_ms": {group: ms},
-//  "max_lag", "lost", "verdict"}.
+// One step's run report (as reports::to_json returns it) judged against the SLO: the rate,
+// whether it passed and why not, what was achieved, the worst and per-group end-to-end p99,
+// the worst lag, the lost orders and the run's verdict (field names: reports/report_keys.hpp).
 nlohmann::json judge_step(const nlohmann::json& report, double rate,
                           const CapacityOptions& options);
 

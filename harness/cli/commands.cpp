@@ -15,9 +15,12 @@
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/report_json.hpp"
+#include "reports/report_keys.hpp"
 #include "reports/run_summary.hpp"
 
 namespace sh::cli {
+
+namespace key = reports::key;
 
 using nlohmann::json;
 
@@ -95,7 +98,7 @@ int run_command(const RunSettings& settings, int repeat, const os::StopSignals& 
     if (repeat <= 1) {
         auto outcome = run_once(settings, {}, run_id, out_dir, stop);
         std::cout << reports::human_summary(outcome.report, outcome.path);
-        return outcome.report["verdict"] == "pass" ? 0 : 1;
+        return outcome.report[key::verdict] == reports::value::pass ? 0 : 1;
     }
     std::vector<json> reports;
     std::vector<std::string> paths;
@@ -111,14 +114,14 @@ int run_command(const RunSettings& settings, int repeat, const os::StopSignals& 
         reports::aggregate_reports(reports, paths, run_id + "-x" + std::to_string(repeat));
     auto path = write_all_reports(aggregate, out_dir);
     std::cout << "aggregate of " << repeat << " runs:\n" << reports::human_summary(aggregate, path);
-    return aggregate["verdict"] == "pass" ? 0 : 1;
+    return aggregate[key::verdict] == reports::value::pass ? 0 : 1;
 }
 
 int report_command(const std::string& report_path) {
     auto report = read_json_file(report_path);
     auto dir = std::filesystem::path(report_path).parent_path();
     if (dir.empty()) dir = ".";
-    if (report.value("kind", "") == "capacity") {
+    if (report.value(key::kind, "") == reports::value::capacity) {
         std::cout << reports::write_text_file(reports::render_capacity_html(report), dir,
                                               "capacity.html")
                          .string()
@@ -175,7 +178,7 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
         auto id = search_id + "-s" + std::to_string(step + 1);
         auto dir = out_dir + "/steps/" + std::to_string(step + 1) + "-" + label;
         auto outcome = run_once(settings, overrides, id, dir, stop);
-        if (workload.is_null()) workload = outcome.report["workload"];
+        if (workload.is_null()) workload = outcome.report[key::workload];
         outcome.report["report_path"] = outcome.path.string();
         return outcome.report;
     };
@@ -210,10 +213,10 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
         std::cout << reports::capacity_step_line(step) << std::flush;
     };
     auto write_capacity = [&](json capacity) {
-        capacity["schema_version"] = reports::schema_version;
+        capacity[key::schema_version] = reports::schema_version;
         capacity["search_id"] = search_id;
         capacity["step_duration_s"] = step_duration_s;
-        capacity["workload"] = workload;
+        capacity[key::workload] = workload;
         auto path = reports::write_text_file(capacity.dump(2) + "\n", out_dir, "capacity.json");
         auto html = reports::write_text_file(reports::render_capacity_html(capacity), out_dir,
                                              "capacity.html");
@@ -227,18 +230,19 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
     } catch (const std::exception& error) {
         // Interrupted or Redis gone mid-search: the steps measured so far are still worth keeping.
         if (!steps_so_far.empty()) {
-            write_capacity({{"kind", "capacity"},
-                            {"steps", steps_so_far},
-                            {"answer", {{"rate", nullptr}, {"confirmed", false}}},
-                            {"stopped", error.what()}});
+            write_capacity({{key::kind, reports::value::capacity},
+                            {key::steps, steps_so_far},
+                            {key::answer, {{key::rate, nullptr}, {key::confirmed, false}}},
+                            {key::stopped, error.what()}});
         }
         throw;
     }
     auto [path, html] = write_capacity(capacity);
     std::cout << reports::capacity_summary(capacity, path, html);
-    bool answered = capacity["search"] == "consumers" ? !capacity["answer"]["consumers"].is_null()
-                                                      : !capacity["answer"]["rate"].is_null();
-    return answered && capacity["stopped"].is_null() ? 0 : 1;
+    bool answered = capacity[key::search] == key::consumers
+                        ? !capacity[key::answer][key::consumers].is_null()
+                        : !capacity[key::answer][key::rate].is_null();
+    return answered && capacity[key::stopped].is_null() ? 0 : 1;
 }
 
 int show_command(const std::string& report_path, const std::vector<std::string>& paths) {
