@@ -42,19 +42,24 @@ void RateController::tick(redis::Connection& connection, const std::string& stre
         backlog += info.pending + info.lag.value_or(0);
     }
     auto behind = producers.max_behind_ns();
-    auto rate = producers.total_rate();
+    auto rate = step(producers.total_rate(), backlog, behind, at_s);
+    producers.set_total_rate(rate);
+}
+
+double RateController::step(double rate, std::int64_t backlog, std::int64_t behind_ns,
+                            double at_s) {
     // A backlog worth up to 50 ms of orders is the pipeline at work, not falling behind.
     auto bound = std::max(backlog_bound_, static_cast<std::int64_t>(rate * max_backlog_s));
-    if (backlog > bound || behind > max_behind_ns) {
+    if (backlog > bound || behind_ns > max_behind_ns) {
         rate = std::max(min_rate, rate * cut_factor);
         ++cuts_;
     } else if (backlog < bound / 2) {
         rate *= raise_factor;
         ++raises_;
     }
-    producers.set_total_rate(rate);
     last_rate_ = rate;
-    steps_.push_back({at_s, rate, backlog, static_cast<double>(behind) / 1e6});
+    steps_.push_back({at_s, rate, backlog, static_cast<double>(behind_ns) / 1e6});
+    return rate;
 }
 
 MaxRateSummary RateController::summary(const std::vector<TimelineRow>& timeline) const {

@@ -25,6 +25,9 @@ class RateController {
     void start(ProducerPool& producers);
     void tick(redis::Connection& connection, const std::string& stream_key, ProducerPool& producers,
               std::int64_t now_ns, double at_s);
+    // One decision, from the backlog over the run's groups (pending + lag) and how far the
+    // producers are behind their schedule: the new total rate. tick() feeds it from Redis.
+    double step(double rate, std::int64_t backlog, std::int64_t behind_ns, double at_s);
     // Final rate, cuts, and the sustained rate: produced/s over the second half of the load
     // rows of the timeline.
     MaxRateSummary summary(const std::vector<TimelineRow>& timeline) const;

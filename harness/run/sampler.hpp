@@ -41,25 +41,12 @@ class Sampler {
     MemorySummary memory() const;
 
   private:
-    struct Totals {
-        std::int64_t at_ns = 0;
-        std::uint64_t produced = 0;
-        std::vector<std::uint64_t> applied;
-        double redis_cpu_s = 0;
-        double harness_cpu_s = 0;
-        std::int64_t supervisor_rss_bytes = 0;
-        // The live workers' private (anonymous) resident memory, summed: their shared code,
-        // libraries and stats region would otherwise count once per worker.
-        std::int64_t workers_private_bytes = 0;
-    };
-    Totals read_totals(RunControl& control, const produce::ProducerTotals& totals);
-    void take_row(RunControl& control, Totals now, bool producing);
-    // The load rows from warm_up_s on.
-    std::vector<const TimelineRow*> load_rows(double warm_up_s) const;
+    SampleTotals read_totals(RunControl& control, const produce::ProducerTotals& totals);
+    void take_row(RunControl& control, SampleTotals now, bool producing);
 
     std::map<pid_t, double> worker_cpu_s_;  // every worker process seen: CPU seconds used
     std::int64_t next_ns_ = 0;
-    Totals last_;
+    SampleTotals last_;
     std::vector<std::unique_ptr<measure::Histogram>> last_latency_;
     std::vector<std::string> group_names_;
     // About 250 bytes a row (as JSON it would be 3 KB, and a day-long soak keeps 86,400 of

@@ -81,4 +81,28 @@ struct MaxRateSummary {
     std::vector<RateStep> steps;
 };
 
+// What the sampler reads every second: running totals, and resource readings at that moment.
+struct SampleTotals {
+    std::int64_t at_ns = 0;
+    std::uint64_t produced = 0;
+    std::vector<std::uint64_t> applied;  // per group, in workload order
+    double redis_cpu_s = 0;
+    double harness_cpu_s = 0;
+    std::int64_t supervisor_rss_bytes = 0;
+    // The live workers' private (anonymous) resident memory, summed: their shared code,
+    // libraries and stats region would otherwise count once per worker.
+    std::int64_t workers_private_bytes = 0;
+};
+
+// The counts and rates of the span between two readings (latency, pending and lag, faults and
+// Redis's memory are the sampler's to fill in).
+TimelineRow row_between(const SampleTotals& last, const SampleTotals& now, std::int64_t start_ns,
+                        bool load);
+// Over the steady phase (load rows without the first two seconds): Redis's busy fraction, the
+// harness's CPU, and which side saturated.
+Bottleneck bottleneck_of(const std::vector<TimelineRow>& timeline, unsigned host_cores);
+// Over the load rows after warm-up (a tenth of the load phase, at least the steady phase's
+// start): resident memory then and at the end, and the supervisor's growth per order.
+MemorySummary memory_of(const std::vector<TimelineRow>& timeline);
+
 }  // namespace sh::run
