@@ -18,8 +18,8 @@ LAYERS = [
     ["chaos", "reports"],
     ["harness/cli"],
 ]
-# Same-layer edges that are part of the design: the workload names consumer windows (model),
-# the outcome table is the model the producers write and the verifier reads.
+# Same-layer edges that are part of the design: a workload's fault aims at a consumer window,
+# which the model defines.
 ALLOWED_SIDEWAYS = {("harness/workload", "harness/model")}
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -1,8 +1,8 @@
 // The chaos controller (DESIGN §6): runs the workload's fault schedule against the consumer
 // fleet and Redis while producers run, records every fault in the run's timeline with what its
 // target held and the window of its batch it was in, measures how long until someone else
-// acknowledged those entries, and counts per fault kind how many were scheduled, landed and
-// skipped (a chaos run whose faults did not happen proves nothing).
+// acknowledged those entries, and counts per chaos event how many of its faults were scheduled,
+// landed and skipped (a chaos run whose faults did not happen proves nothing).
 #pragma once
 
 #include <cstdint>

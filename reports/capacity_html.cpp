@@ -150,7 +150,7 @@ std::string steps_table(const json& capacity) {
 
 std::string capacity_facts(const json& capacity) {
     json facts = json::object();
-    for (const auto* key : {"search_id", key::search, key::rate, "step_duration_s"}) {
+    for (const auto* key : {key::search_id, key::search, key::rate, key::step_duration_s}) {
         if (capacity.contains(key)) facts[key] = capacity[key];
     }
     for (const auto* key : {key::slo, key::knee}) {

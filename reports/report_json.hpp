@@ -1,6 +1,6 @@
-// report.json, the document CI gates, comparisons and the HTML page read: the one module that
-// names its fields. It maps a run's typed results to the document and reads typed values back
-// out of a document (report_read.cpp), so no other module spells a report key.
+// report.json, the document CI gates, comparisons and the HTML page read: the one writer of it.
+// It maps a run's typed results to the document; its field names are in report_keys.hpp, and
+// report_path.hpp is how readers walk a document back.
 #pragma once
 
 #include <filesystem>

@@ -2,6 +2,9 @@
 // (a run, or the aggregate of --repeat runs) and capacity.json. Each is spelled here and
 // nowhere else; the writers (report_json.cpp, the capacity search) and every reader (the HTML
 // and JUnit pages, compare, the aggregate, the printed summaries) name fields through these.
+// Three parts of a report keep the names of the module they come from: a consumer's counters
+// (measure::each_counter), a serialised histogram (measure::Histogram::to_json) and the
+// effective workload (workload_json).
 #pragma once
 
 namespace sh::reports::key {
@@ -167,6 +170,7 @@ inline constexpr const char* schedule = "schedule";
 inline constexpr const char* scheduled = "scheduled";
 inline constexpr const char* schema_version = "schema_version";
 inline constexpr const char* search = "search";
+inline constexpr const char* search_id = "search_id";
 inline constexpr const char* seconds = "seconds";
 inline constexpr const char* service_us = "service_us";
 inline constexpr const char* shares = "shares";
@@ -176,6 +180,7 @@ inline constexpr const char* span_s = "span_s";
 inline constexpr const char* started_at = "started_at";
 inline constexpr const char* steady_rows = "steady_rows";
 inline constexpr const char* step_rate = "step_rate";
+inline constexpr const char* step_duration_s = "step_duration_s";
 inline constexpr const char* steps = "steps";
 inline constexpr const char* stopped = "stopped";
 inline constexpr const char* stream = "stream";

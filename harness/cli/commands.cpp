@@ -214,8 +214,8 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
     };
     auto write_capacity = [&](json capacity) {
         capacity[key::schema_version] = reports::schema_version;
-        capacity["search_id"] = search_id;
-        capacity["step_duration_s"] = step_duration_s;
+        capacity[key::search_id] = search_id;
+        capacity[key::step_duration_s] = step_duration_s;
         capacity[key::workload] = workload;
         auto path = reports::write_text_file(capacity.dump(2) + "\n", out_dir, "capacity.json");
         auto html = reports::write_text_file(reports::render_capacity_html(capacity), out_dir,

@@ -1,4 +1,4 @@
-// streamharness: the command line. Parses it, hands each subcommand to harness/run/commands,
+// streamharness: the command line. Parses it, hands each subcommand to harness/cli/commands,
 // and maps every error kind to its exit code in one place.
 #include <unistd.h>
 

@@ -21,8 +21,8 @@ class Retention {
     std::int64_t tick(redis::Connection& connection, std::int64_t now_ns);
     std::int64_t trimmed() const { return trimmed_; }
 
-    // The lowest ID some group still needs, or empty when the stream can be trimmed entirely
-    // up to `last` (exposed for tests).
+    // The lowest ID some group still needs, or empty when nothing may be trimmed now (a group
+    // of the run is missing, as after a Redis restart) (exposed for tests).
     static std::string oldest_needed_id(redis::Connection& connection, const std::string& key,
                                         const std::vector<std::string>& groups);
 

@@ -119,6 +119,8 @@ void Sampler::take_row(RunControl& control, SampleTotals now, bool producing) {
         }
     }
     for (const auto& event : control.result.events) {
+        // Faults that happened, as chaos.summary and the progress line count them.
+        if (event.kind == "worker-exit" || event.facts.skipped) continue;
         if (event.at_s >= row.t_s - row.span_s && event.at_s < row.t_s) ++row.faults;
     }
     row.redis_memory_bytes = memory_bytes(control.redis);
