@@ -8,6 +8,7 @@
 #include "harness/errors.hpp"
 #include "harness/measure/clock.hpp"
 #include "harness/measure/percentile.hpp"
+#include "harness/model/order.hpp"
 #include "harness/redis/streams.hpp"
 
 namespace sh::chaos {
@@ -27,7 +28,9 @@ using measure::percentile;
 
 }  // namespace
 
-std::string window_of(const measure::ConsumerSlot& slot) {
+std::optional<std::string> window_of(const run::Fleet& fleet, std::size_t worker) {
+    if (fleet.workers()[worker].external) return std::nullopt;
+    const auto& slot = fleet.slot(worker);
     auto window = model::window_from_int(slot.state.window.load(std::memory_order_relaxed));
     return window ? std::string(model::to_string(*window)) : "unknown";
 }
@@ -51,12 +54,38 @@ std::size_t ChaosController::record(run::RunControl& control, double at_s, const
 
 std::set<std::string> ChaosController::pending_of(run::RunControl& control,
                                                   const run::Worker& worker) {
+    std::vector<std::string> names{worker.name};
+    // An external consumer may read under a name of its own (the seed's shared one): what
+    // is pending under a name the fleet never handed out may be any of the group's.
+    if (worker.external) {
+        for (const auto& consumer :
+             redis::xinfo_consumers(control.redis, control.keys.stream(), worker.group)) {
+            if (consumer.pending > 0 && !control.fleet.assigned(consumer.name)) {
+                names.push_back(consumer.name);
+            }
+        }
+    }
     std::set<std::string> ids;
-    for (const auto& entry : redis::xpending(control.redis, control.keys.stream(), worker.group, 0,
-                                             100000, worker.name)) {
-        ids.insert(entry.id);
+    for (const auto& name : names) {
+        for (const auto& entry :
+             redis::xpending(control.redis, control.keys.stream(), worker.group, 0, 100000, name)) {
+            ids.insert(entry.id);
+        }
     }
     return ids;
+}
+
+std::vector<std::uint64_t> ChaosController::ordernos_of(run::RunControl& control,
+                                                        const std::set<std::string>& ids) {
+    std::vector<std::uint64_t> ordernos;
+    for (const auto& id : ids) {
+        auto reply = control.redis.command({"XRANGE", control.keys.stream(), id, id});
+        for (const auto& entry : redis::parse_entries(redis::ReplyView(reply.get()))) {
+            if (!model::stamped_by(entry.fields, control.keys.stamp())) continue;
+            if (auto order = model::decode_order(entry.fields)) ordernos.push_back(order->seq);
+        }
+    }
+    return ordernos;
 }
 
 void ChaosController::watch(std::size_t event_index, const run::Worker& worker,

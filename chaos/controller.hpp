@@ -92,6 +92,9 @@ class ChaosController : public run::RunObserver {
     std::vector<std::size_t> usable_targets(run::RunControl& control,
                                             const workload::FaultEvent& event);
     std::set<std::string> pending_of(run::RunControl& control, const run::Worker& worker);
+    // The order numbers of the run's entries among these IDs (read from the stream).
+    std::vector<std::uint64_t> ordernos_of(run::RunControl& control,
+                                           const std::set<std::string>& ids);
     std::size_t record(run::RunControl& control, double at_s, const std::string& kind,
                        const std::string& target, run::EventFacts facts);
     void watch(std::size_t event_index, const run::Worker& worker, std::set<std::string> ids);
@@ -110,8 +113,9 @@ class ChaosController : public run::RunObserver {
     std::vector<Tally> tallies_;  // by chaos event (index into chaos.events)
 };
 
-// "processing", "applied-unacked"...: the window the worker is in now, per its shared slot.
-std::string window_of(const measure::ConsumerSlot& slot);
+// "processing", "applied-unacked"...: the window the worker is in now, per its shared slot;
+// nullopt for an external consumer, which publishes none.
+std::optional<std::string> window_of(const run::Fleet& fleet, std::size_t worker);
 // The worker's index in the fleet (selectors hand workers to their predicates).
 std::size_t index_of(const run::Fleet& fleet, const run::Worker& worker);
 

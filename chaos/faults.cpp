@@ -1,6 +1,7 @@
 // What each fault kind does to its targets (the controller decides when and to whom).
 #include <signal.h>
 
+#include <algorithm>
 #include <sstream>
 #include <thread>
 
@@ -29,12 +30,20 @@ void ChaosController::kill_worker(run::RunControl& control, std::size_t index,
     auto pending = pending_of(control, worker);
     run::EventFacts facts;
     facts.pending = static_cast<std::int64_t>(pending.size());
-    facts.in_flight = slot.state.in_flight.load(relaxed);
-    facts.window = window_of(slot);
-    facts.applied_unacked = slot.state.applied_unacked.load(relaxed);
-    facts.acked_unapplied = slot.state.acked_unapplied.load(relaxed);
+    if (!worker.external) {
+        facts.in_flight = slot.state.in_flight.load(relaxed);
+        facts.window = window_of(control.fleet, index);
+        facts.applied_unacked = slot.state.applied_unacked.load(relaxed);
+        facts.acked_unapplied = slot.state.acked_unapplied.load(relaxed);
+    }
     if (aimed) facts.aimed = true;
     control.fleet.kill(index);
+    // Read again once it is dead: it may have read a batch since the first look. What it held
+    // is what the kill may have applied and left to be delivered again: a duplicate of one of
+    // these orders is one the kill explains.
+    pending.merge(pending_of(control, worker));
+    auto& held = control.result.held_at_hard_kills[worker.group];
+    for (auto seq : ordernos_of(control, pending)) held.push_back(seq);
     auto event_index = record(control, at_s, "kill", worker.name, std::move(facts));
     restart_worker(control, index, event.restart, control.result.events[event_index]);
     watch(event_index, worker, std::move(pending));
@@ -48,7 +57,9 @@ bool ChaosController::kill(run::RunControl& control, const workload::FaultEvent&
     // pending. The pending list alone cannot tell: with the seed's shared consumer name it holds
     // the other instance's batch too. In the `before` mode nothing is pending: the batch is
     // acknowledged on receipt.
+    // An external consumer publishes nothing: its pending list is all there is to go by.
     auto holding = [&](const run::Worker& worker) {
+        if (worker.external) return !pending_of(control, worker).empty();
         if (fleet.slot_of(worker).state.in_flight.load(relaxed) == 0) return false;
         return control.workload.groups[worker.group_index].ack == workload::AckMode::before ||
                !pending_of(control, worker).empty();
@@ -89,7 +100,7 @@ void ChaosController::pause_worker(run::RunControl& control, std::size_t index,
     run::EventFacts facts;
     facts.pending = static_cast<std::int64_t>(pending.size());
     facts.duration_ms = event.duration_ms;
-    facts.window = window_of(control.fleet.slot(index));
+    facts.window = window_of(control.fleet, index);
     if (aimed) facts.aimed = true;
     auto event_index = record(control, at_s, "pause", worker.name, std::move(facts));
     watch(event_index, worker, std::move(pending));
@@ -120,19 +131,13 @@ bool ChaosController::disconnect(run::RunControl& control, const workload::Fault
                                  double at_s) {
     const auto& workers = control.fleet.workers();
     auto targets = usable_targets(control, event);
-    auto list = control.redis.command({"CLIENT", "LIST"});
-    std::string clients(redis::ReplyView(list.get()).text());
+    auto clients = redis::client_list(control.redis);
     bool landed = false;
     for (auto index : targets) {
         auto& worker = workers[index];
         int killed = 0;
-        std::istringstream lines(clients);
-        std::string line;
-        while (std::getline(lines, line)) {
-            if (line.find(" name=" + worker.client_name + " ") == std::string::npos) continue;
-            auto id_start = line.find("id=") + 3;
-            auto id = line.substr(id_start, line.find(' ', id_start) - id_start);
-            auto reply = control.redis.command({"CLIENT", "KILL", "ID", id});
+        for (const auto& client : control.fleet.clients_of(index, clients)) {
+            auto reply = control.redis.command({"CLIENT", "KILL", "ID", client.id});
             killed += static_cast<int>(redis::ReplyView(reply.get()).integer());
         }
         // A consumer caught between connections had nothing to cut: that is no disconnect.
@@ -141,7 +146,7 @@ bool ChaosController::disconnect(run::RunControl& control, const workload::Fault
         run::EventFacts facts;
         facts.connections_killed = killed;
         facts.pending = static_cast<std::int64_t>(pending_of(control, worker).size());
-        facts.window = window_of(control.fleet.slot(index));
+        facts.window = window_of(control.fleet, index);
         record(control, at_s, "disconnect", worker.name, std::move(facts));
     }
     return landed;
@@ -158,9 +163,13 @@ bool ChaosController::stop(run::RunControl& control, const workload::FaultEvent&
         control.fleet.stop(index);
         run::EventFacts facts;
         facts.pending_before = static_cast<std::int64_t>(pending.size());
-        facts.window = window_of(control.fleet.slot(index));
+        facts.window = window_of(control.fleet, index);
         auto event_index = record(control, at_s, "stop", worker.name, std::move(facts));
-        stopping_.push_back({index, event.restart, event_index, now + stop_grace_ns});
+        // An external consumer has the time its workload gives it to finish its batch.
+        const auto& consumer = control.workload.groups[worker.group_index].consumer;
+        auto grace_ns =
+            consumer ? static_cast<std::int64_t>(consumer->stop_timeout_s * 1e9) : stop_grace_ns;
+        stopping_.push_back({index, event.restart, event_index, now + grace_ns});
     }
     return !targets.empty();
 }
@@ -178,7 +187,7 @@ bool ChaosController::slow(run::RunControl& control, const workload::FaultEvent&
         facts.service_us = event.service_us;
         facts.duration_ms = event.duration_ms;
         facts.pending = static_cast<std::int64_t>(pending_of(control, worker).size());
-        facts.window = window_of(control.fleet.slot(index));
+        facts.window = window_of(control.fleet, index);
         record(control, at_s, "slow", worker.name, std::move(facts));
     }
     return !targets.empty();

@@ -156,8 +156,8 @@ json run_line(const json& report, const std::string& path) {
     for (const auto& [group, totals] : summary[key::groups].items()) {
         line[key::groups][group] = {
             {key::applied_per_s, totals[key::applied_per_s]},
-            {key::p50_ms, totals[key::latency][key::end_to_end][key::p50_ms]},
-            {key::p99_ms, totals[key::latency][key::end_to_end][key::p99_ms]}};
+            {key::p50_ms, member_path(totals, {key::latency, key::end_to_end, key::p50_ms})},
+            {key::p99_ms, member_path(totals, {key::latency, key::end_to_end, key::p99_ms})}};
     }
     return line;
 }
@@ -193,26 +193,38 @@ struct GroupParts {
 
 GroupParts aggregate_group(const std::vector<json>& reports, const json& runs,
                            const std::string& group) {
-    auto first_delivery =
-        merged_histogram(reports, {key::histograms, key::groups, group, key::first_delivery});
-    auto recovered =
-        merged_histogram(reports, {key::histograms, key::groups, group, key::recovered});
-    auto all = std::make_unique<measure::Histogram>();
-    all->merge(*first_delivery);
-    all->merge(*recovered);
     json verdict;
     for (const auto& report : reports)
         verdict = sum_fields(verdict, report[key::verification][group]);
+    json summary = {{key::consumer, member_path(reports.front(),
+                                                {key::summary, key::groups, group, key::consumer})},
+                    {key::applied, verdict.value(key::applied, std::uint64_t{0})},
+                    {key::applied_per_s,
+                     mean_of(reports, {key::summary, key::groups, group, key::applied_per_s})},
+                    {key::latency, nullptr}};
+    json histograms = nullptr;
+    // An external consumer's group has no latency histograms: nothing to merge.
+    bool measured = std::any_of(reports.begin(), reports.end(), [&](const json& report) {
+        return find_path(report, {key::histograms, key::groups, group}) != nullptr;
+    });
+    if (measured) {
+        auto first_delivery =
+            merged_histogram(reports, {key::histograms, key::groups, group, key::first_delivery});
+        auto recovered =
+            merged_histogram(reports, {key::histograms, key::groups, group, key::recovered});
+        auto all = std::make_unique<measure::Histogram>();
+        all->merge(*first_delivery);
+        all->merge(*recovered);
+        summary[key::latency] = {{key::end_to_end, latency_json(all->summary())},
+                                 {key::first_delivery, latency_json(first_delivery->summary())},
+                                 {key::recovered, latency_json(recovered->summary())}};
+        histograms = {{key::first_delivery, first_delivery->to_json()},
+                      {key::recovered, recovered->to_json()}};
+    }
     return {
-        {{key::applied, verdict.value(key::applied, std::uint64_t{0})},
-         {key::applied_per_s,
-          mean_of(reports, {key::summary, key::groups, group, key::applied_per_s})},
-         {key::latency,
-          {{key::end_to_end, latency_json(all->summary())},
-           {key::first_delivery, latency_json(first_delivery->summary())},
-           {key::recovered, latency_json(recovered->summary())}}}},
+        std::move(summary),
         verdict,
-        {{key::first_delivery, first_delivery->to_json()}, {key::recovered, recovered->to_json()}},
+        std::move(histograms),
         {{key::applied_per_s, best_and_worst(runs, {key::groups, group, key::applied_per_s}, true)},
          {key::p50_ms, best_and_worst(runs, {key::groups, group, key::p50_ms}, false)},
          {key::p99_ms, best_and_worst(runs, {key::groups, group, key::p99_ms}, false)}}};
@@ -249,7 +261,8 @@ json aggregate_reports(const std::vector<json>& reports, const std::vector<std::
         auto parts = aggregate_group(reports, runs, group);
         groups[group] = std::move(parts.summary);
         verification[group] = std::move(parts.verification);
-        histograms[key::groups][group] = std::move(parts.histograms);
+        if (!parts.histograms.is_null())
+            histograms[key::groups][group] = std::move(parts.histograms);
         extremes[key::groups][group] = std::move(parts.extremes);
     }
 

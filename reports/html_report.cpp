@@ -111,9 +111,11 @@ std::string overview_section(const json& report) {
 
 bool is_bad_count(std::string_view key, const json& value) {
     static constexpr std::string_view must_be_zero[] = {
-        key::lost,          key::duplicated, key::unexpected,
-        key::pending_left,  key::lag_left,   key::poison_not_dead_lettered,
-        key::poison_applied};
+        key::lost,           key::duplicated,
+        key::unexpected,     key::pending_left,
+        key::lag_left,       key::poison_not_dead_lettered,
+        key::poison_applied, key::duplicated_without_hard_kill,
+        key::stuck};
     auto number = number_of(value);
     return number && *number > 0 && contains(must_be_zero, key);
 }

@@ -111,6 +111,9 @@ constexpr Check verification_checks[] = {
      key::dead_letter_reasons},
     {key::applied_and_dead_lettered, key::applied_and_dead_lettered,
      "max_applied_and_dead_lettered", ""},
+    {key::duplicated_without_hard_kill, key::duplicated_without_hard_kill,
+     "max_duplicated_without_hard_kill", key::duplicated_after_hard_kill},
+    {key::stuck, key::stuck, "max_stuck", key::stuck_by_consumer},
 };
 
 TestCase check_case(const std::string& group, const json& verdict, const Check& check,

@@ -92,14 +92,19 @@ json max_rate_json(const std::optional<run::MaxRateSummary>& max_rate) {
 }
 
 json group_summary(const run::GroupResult& group) {
-    return {{key::applied, group.verdict.applied},
-            {key::dead_lettered, group.verdict.dead_lettered},
-            {key::applied_per_s, group.applied_per_s},
-            {key::counters, counters_json(group.counters)},
-            {key::latency,
-             {{key::end_to_end, latency_json(group.latency_all->summary())},
-              {key::first_delivery, latency_json(group.latency_first->summary())},
-              {key::recovered, latency_json(group.latency_recovered->summary())}}}};
+    json summary = {{key::consumer, group.external ? "external" : "built-in"},
+                    {key::applied, group.verdict.applied},
+                    {key::dead_lettered, group.verdict.dead_lettered},
+                    {key::applied_per_s, group.applied_per_s},
+                    {key::latency, nullptr}};
+    // An external consumer's latency and counters are not measured (only its effects in Redis
+    // are seen): null, not zeros that would read as measurements.
+    if (group.external) return summary;
+    summary[key::counters] = counters_json(group.counters);
+    summary[key::latency] = {{key::end_to_end, latency_json(group.latency_all->summary())},
+                             {key::first_delivery, latency_json(group.latency_first->summary())},
+                             {key::recovered, latency_json(group.latency_recovered->summary())}};
+    return summary;
 }
 
 json produced_json(const run::RunResult& result) {
@@ -272,6 +277,7 @@ json timeline_row_json(const run::TimelineRow& row, const std::vector<std::strin
         {key::groups, groups},
         {key::redis_cpu, row.redis_cpu},
         {key::harness_cpu, row.harness_cpu},
+        {key::external_cpu, row.external_cpu},
         {key::supervisor_rss_mib, row.supervisor_rss_mib},
         {key::workers_private_mib, row.workers_private_mib},
         {key::redis_memory_bytes, row.redis_memory_bytes},
@@ -293,6 +299,8 @@ json verdict_json(const verify::GroupVerdict& verdict) {
             {key::lost_by_restart, verdict.lost_by_restart},
             {key::lost_unattributed, verdict.lost_unattributed},
             {key::duplicated, verdict.duplicated},
+            {key::duplicated_after_hard_kill, verdict.duplicated_after_hard_kill},
+            {key::duplicated_without_hard_kill, verdict.duplicated_without_hard_kill},
             {key::extra_applications, verdict.extra_applications},
             {key::duplicated_sample, verdict.duplicated_sample},
             {key::unexpected, verdict.unexpected},
@@ -306,6 +314,9 @@ json verdict_json(const verify::GroupVerdict& verdict) {
             {key::poison_applied, verdict.poison_applied},
             {key::pending_left, verdict.pending_left},
             {key::lag_left, verdict.lag_left},
+            {key::stuck, verdict.stuck},
+            {key::stuck_by_consumer, verdict.stuck_by_consumer},
+            {key::stalled_consumers, verdict.stalled_consumers},
             {key::shares, verdict.shares},
             {key::points,
              {{key::checked, verdict.points_checked},
@@ -330,6 +341,7 @@ json to_json(const run::RunResult& result, const std::string& tool_version) {
     json histograms = {{key::xadd, result.xadd_latency->to_json()}, {key::groups, json::object()}};
     for (const auto& group : result.groups) {
         verification[group.name] = verdict_json(group.verdict);
+        if (group.external) continue;
         histograms[key::groups][group.name] = {
             {key::first_delivery, group.latency_first->to_json()},
             {key::recovered, group.latency_recovered->to_json()}};

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "reports/report_keys.hpp"
+#include "reports/report_path.hpp"
 
 namespace sh::reports {
 
@@ -35,15 +36,22 @@ std::string human_summary(const json& report, const std::filesystem::path& path)
     text << " (" << produced[key::ok_per_s].get<double>() << " orders/s)\n";
     for (const auto& [name, verdict] : report[key::verification].items()) {
         const auto& latency =
-            report[key::summary][key::groups][name][key::latency][key::end_to_end];
+            member_path(report, {key::summary, key::groups, name, key::latency, key::end_to_end});
         text << "  group " << name << ": applied " << verdict[key::applied].get<std::uint64_t>()
              << ", lost " << verdict[key::lost].get<std::uint64_t>() << ", duplicated "
              << verdict[key::duplicated].get<std::uint64_t>() << ", unexpected "
              << verdict[key::unexpected].get<std::uint64_t>() << ", dead-lettered "
              << verdict[key::dead_lettered].get<std::uint64_t>() << ", pending left "
-             << verdict[key::pending_left].get<std::int64_t>() << "; latency p50 "
-             << latency[key::p50_ms].get<double>() << " ms, p99 "
-             << latency[key::p99_ms].get<double>() << " ms\n";
+             << verdict[key::pending_left].get<std::int64_t>();
+        if (verdict.value(key::stuck, std::int64_t{0}) > 0) {
+            text << ", stuck " << verdict[key::stuck].get<std::int64_t>();
+        }
+        if (latency.is_object()) {
+            text << "; latency p50 " << latency[key::p50_ms].get<double>() << " ms, p99 "
+                 << latency[key::p99_ms].get<double>() << " ms\n";
+        } else {
+            text << "; latency not measured (external consumer)\n";
+        }
     }
     const auto& killed = report[key::summary]
                              .value(key::final_stop, json::object())

@@ -19,6 +19,7 @@ std::vector<std::string> RunKeys::owned_keys(const std::vector<std::string>& gro
         keys.push_back(dlq(group));
         keys.push_back(shares(group));
         keys.push_back(points(group));
+        keys.push_back(applied(group));
     }
     return keys;
 }

@@ -26,6 +26,8 @@ class RunKeys {
     std::string dlq(const std::string& group) const { return prefix_ + "dlq:" + group; }
     std::string shares(const std::string& group) const { return prefix_ + "shares:" + group; }
     std::string points(const std::string& group) const { return prefix_ + "points:" + group; }
+    // An external consumer's ledger: a hash order number -> times its effect was applied.
+    std::string applied(const std::string& group) const { return prefix_ + "applied:" + group; }
     // Every key this run may create, for cleanup (the stream only when run-scoped).
     std::vector<std::string> owned_keys(const std::vector<std::string>& groups) const;
 

@@ -10,12 +10,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string_view>
 #include <thread>
 #include <utility>
 
 #include "harness/errors.hpp"
+#include "harness/os/proc_stat.hpp"
 
 extern char** environ;
 
@@ -54,6 +54,7 @@ struct ExecImage {
 
 [[noreturn]] void exec_child(const ExecImage& image, const SpawnOptions& options, pid_t parent,
                              const char* program) {
+    if (options.process_group) setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(126);  // the parent died before prctl took effect
     sigset_t none;
@@ -73,6 +74,7 @@ struct ExecImage {
         first_closed = 4;
     }
     syscall(SYS_close_range, first_closed, ~0U, 0);
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
     execve(program, image.argv.data(), image.envp.data());
     _exit(127);
 }
@@ -98,47 +100,78 @@ std::string find_on_path(const std::string& name) {
 
 ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
                                  const SpawnOptions& options) {
-    auto program = find_on_path(argv.at(0));
+    auto program = argv.at(0);
+    // A relative path names a file in the child's working directory; a bare name is on PATH.
+    if (program.find('/') != std::string::npos && program.front() != '/' && !options.cwd.empty()) {
+        program = (std::filesystem::path(options.cwd) / program).string();
+    }
+    program = find_on_path(program);
     if (program.empty()) throw EnvironmentError("cannot find '" + argv[0] + "' on PATH");
+    if (!options.cwd.empty() && !std::filesystem::is_directory(options.cwd)) {
+        throw EnvironmentError("no directory '" + options.cwd + "' to start '" + argv[0] + "' in");
+    }
     ExecImage image(argv, options.env);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) throw EnvironmentError(std::string("fork failed: ") + strerror(errno));
     if (pid == 0) exec_child(image, options, parent, program.c_str());
-    return ChildProcess(pid);
+    // Also set here, so that no signal sent right after spawn can miss the group.
+    if (options.process_group) setpgid(pid, pid);
+    return ChildProcess(pid, options.process_group);
 }
 
 ChildProcess::~ChildProcess() {
     if (running()) {
-        ::kill(pid_, SIGKILL);
+        send(SIGKILL);
         wait();
     }
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), status_(other.status_) {}
+    : pid_(std::exchange(other.pid_, -1)), group_(other.group_), status_(other.status_) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     if (this != &other) {
         if (running()) {
-            ::kill(pid_, SIGKILL);
+            send(SIGKILL);
             wait();
         }
         pid_ = std::exchange(other.pid_, -1);
+        group_ = other.group_;
         status_ = other.status_;
     }
     return *this;
 }
 
+void ChildProcess::send(int signo) const {
+    ::kill(group_ ? -pid_ : pid_, signo);
+}
+
 void ChildProcess::signal(int signo) const {
-    if (running()) ::kill(pid_, signo);
+    if (running()) send(signo);
+}
+
+void ChildProcess::kill_leftovers() const {
+    // Right after the reap, before the leader's ID can be handed out again.
+    if (group_) ::kill(-pid_, SIGKILL);
+}
+
+bool ChildProcess::group_alive() const {
+    for (auto pid : all_pids()) {
+        auto stat = read_proc_stat(pid);
+        if (stat && stat->process_group == pid_ && stat->state != 'Z') return true;
+    }
+    return false;
 }
 
 std::optional<int> ChildProcess::poll() {
     if (status_ || pid_ <= 0) return status_;
     int status = 0;
     pid_t result = waitpid(pid_, &status, WNOHANG);
-    if (result == pid_) status_ = status;
+    if (result == pid_) {
+        status_ = status;
+        kill_leftovers();
+    }
     return status_;
 }
 
@@ -146,7 +179,10 @@ int ChildProcess::wait() {
     while (!status_ && pid_ > 0) {
         int status = 0;
         pid_t result = waitpid(pid_, &status, 0);
-        if (result == pid_) status_ = status;
+        if (result == pid_) {
+            status_ = status;
+            kill_leftovers();
+        }
         if (result < 0 && errno != EINTR) status_ = 0;
     }
     return status_.value_or(0);
@@ -154,23 +190,21 @@ int ChildProcess::wait() {
 
 bool ChildProcess::stopped() const {
     if (!running()) return false;
-    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    // "pid (comm) S ...": the state follows the last ')' (comm may hold parentheses).
-    auto close = line.rfind(')');
-    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'T';
+    auto stat = read_proc_stat(pid_);
+    return stat && stat->state == 'T';
 }
 
 int ChildProcess::terminate(std::chrono::milliseconds grace) {
     if (!running()) return status_.value_or(0);
-    signal(SIGTERM);
+    send(SIGTERM);
     auto deadline = std::chrono::steady_clock::now() + grace;
     while (std::chrono::steady_clock::now() < deadline) {
-        if (poll()) return *status_;
+        // A group has the whole grace to finish, not only its leader: the leader is reaped (and
+        // what is left of the group killed) once nothing of the group runs any more.
+        if (group_ ? !group_alive() : poll().has_value()) return wait();
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    signal(SIGKILL);
+    send(SIGKILL);
     return wait();
 }
 

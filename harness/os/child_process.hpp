@@ -14,11 +14,16 @@ struct SpawnOptions {
     std::vector<std::string> env;  // extra NAME=value entries added to the inherited environment
     std::string output_path;       // stdout and stderr appended here; empty: inherit
     int pass_fd = -1;              // handed to the child as fd 3; every other fd above 2 is closed
+    std::string cwd;               // the child's working directory; empty: the parent's
+    // The child leads a process group of its own and every signal goes to the whole group: a
+    // wrapper (sh -c, npm start) and what it starts are stopped, killed and reaped as one.
+    bool process_group = false;
 };
 
 class ChildProcess {
   public:
-    // Starts argv[0] (searched on PATH). The child dies with its parent (PR_SET_PDEATHSIG), so a
+    // Starts argv[0] (searched on PATH, or relative to options.cwd when it names a path). The
+    // child dies with its parent (PR_SET_PDEATHSIG), so a
     // harness killed with SIGKILL leaves no orphans. PDEATHSIG fires when the *thread* that forked
     // exits, so spawn only from a thread that outlives the child. Throws EnvironmentError.
     static ChildProcess spawn(const std::vector<std::string>& argv, const SpawnOptions& options);
@@ -40,8 +45,14 @@ class ChildProcess {
     int terminate(std::chrono::milliseconds grace);
 
   private:
-    explicit ChildProcess(pid_t pid) : pid_(pid) {}
+    ChildProcess(pid_t pid, bool group) : pid_(pid), group_(group) {}
+    void send(int signo) const;
+    // Called once the child is reaped: what it leaves behind in its group does not outlive it.
+    void kill_leftovers() const;
+    // A process of the group that has not exited yet (zombies do not count).
+    bool group_alive() const;
     pid_t pid_ = -1;
+    bool group_ = false;
     std::optional<int> status_;
 };
 

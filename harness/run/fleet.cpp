@@ -5,10 +5,28 @@
 #include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
 
+#include "harness/errors.hpp"
+#include "harness/measure/clock.hpp"
+#include "harness/os/sockets.hpp"
+#include "harness/redis/streams.hpp"
 #include "harness/run/worker.hpp"
 
 namespace sh::run {
+
+namespace {
+
+std::string format_seconds(std::int64_t ns) {
+    std::ostringstream text;
+    text << static_cast<double>(ns) / 1e9 << " s";
+    return text.str();
+}
+
+}  // namespace
 
 std::size_t Fleet::slots_for(const workload::Workload& workload) {
     std::size_t slots = 0;
@@ -40,19 +58,70 @@ std::string Fleet::name_for(const Worker& worker) const {
            std::to_string(worker.incarnation);
 }
 
+std::string Fleet::log_path(const Worker& worker) const {
+    return config_.log_dir + "/" + worker.group + "-" + std::to_string(worker.index) + ".log";
+}
+
+std::string Fleet::describe(const Worker& worker) const {
+    const auto& group = workload_.groups[worker.group_index];
+    if (!group.consumer) return "consumer " + worker.name;
+    std::string command;
+    for (const auto& word : group.consumer->command) command += (command.empty() ? "" : " ") + word;
+    return "consumer " + worker.name + " of group '" + group.name + "' (" + command + ")";
+}
+
+void Fleet::start_external(Worker& worker, const workload::ExternalConsumer& consumer) {
+    const auto& keys = config_.keys;
+    const auto& group = workload_.groups[worker.group_index];
+    os::SpawnOptions options;
+    // The contract (docs/consumer-contract.md): these come first, so the user's env cannot
+    // change them.
+    auto set = [&](std::string name, const std::string& value) {
+        name.append("=").append(value);
+        options.env.push_back(std::move(name));
+    };
+    set(redis_url_env, config_.redis_url);
+    set("STREAMHARNESS_STREAM", keys.stream());
+    set("STREAMHARNESS_GROUP", group.name);
+    set("STREAMHARNESS_CONSUMER", worker.name);
+    set("STREAMHARNESS_APPLIED_KEY", keys.applied(group.name));
+    set("STREAMHARNESS_DEAD_LETTER_KEY", keys.dlq(group.name));
+    set("STREAMHARNESS_RUN", keys.stamp());
+    set("STREAMHARNESS_MIN_IDLE_MS", std::to_string(group.claim.min_idle_ms));
+    set("STREAMHARNESS_CLAIM_INTERVAL_MS", std::to_string(group.claim.interval_ms));
+    set("STREAMHARNESS_MAX_DELIVERIES", std::to_string(group.claim.max_deliveries));
+    for (const auto& [name, value] : consumer.env) set(name, value);
+    options.cwd = consumer.cwd;
+    options.process_group = true;
+    options.output_path = log_path(worker);
+    try {
+        worker.process = os::ChildProcess::spawn(consumer.command, options);
+    } catch (const EnvironmentError& error) {
+        throw EnvironmentError(describe(worker) + " cannot start: " + error.what());
+    }
+}
+
 void Fleet::start(Worker& worker, bool new_name) {
     if (new_name) {
         ++worker.incarnation;
         worker.name = name_for(worker);
     }
+    worker.started_ns = measure::monotonic_ns();
+    assigned_names_.insert(worker.name);
+    const auto& group = workload_.groups[worker.group_index];
+    if (group.consumer) {
+        worker.external = true;
+        start_external(worker, *group.consumer);
+        return;
+    }
     auto seed = workload_.seed * 1000003ULL + worker.slot * 7919ULL +
                 static_cast<std::uint64_t>(worker.incarnation);
     worker.client_name =
-        "sh:" + config_.run_id + ":" + worker.group + ":" + std::to_string(worker.index);
+        "sh:" + config_.keys.run_id() + ":" + worker.group + ":" + std::to_string(worker.index);
     std::vector<std::string> argv = {config_.executable, "worker",
                                      "--workload",       config_.workload_path,
-                                     "--run-id",         config_.run_id,
-                                     "--stamp",          config_.stamp,
+                                     "--run-id",         config_.keys.run_id(),
+                                     "--stamp",          config_.keys.stamp(),
                                      "--group",          worker.group,
                                      "--name",           worker.name,
                                      "--client-name",    worker.client_name,
@@ -65,9 +134,79 @@ void Fleet::start(Worker& worker, bool new_name) {
     url_variable.append("=").append(config_.redis_url);
     options.env = {std::move(url_variable)};
     options.pass_fd = config_.stats_fd;
-    options.output_path =
-        config_.log_dir + "/" + worker.group + "-" + std::to_string(worker.index) + ".log";
+    options.output_path = log_path(worker);
     worker.process = os::ChildProcess::spawn(argv, options);
+}
+
+void Fleet::await_start(redis::Connection& redis, const os::StopSignals& stop) {
+    constexpr std::int64_t builtin_timeout_ns = 10'000'000'000;
+    for (;;) {
+        bool all_started = true;
+        // Read once per look, and only when an external worker still has to be seen.
+        std::map<std::string, std::set<std::string>> group_consumers;
+        std::optional<std::vector<redis::ClientInfo>> clients;
+        for (std::size_t i = 0; i < workers_.size(); ++i) {
+            auto& worker = workers_[i];
+            const auto& group = workload_.groups[worker.group_index];
+            if (!worker.external && slot_of(worker).counters.starts.load() > 0) continue;
+            if (worker.external) {
+                if (!group_consumers.count(group.name)) {
+                    auto& names = group_consumers[group.name];
+                    for (const auto& consumer :
+                         redis::xinfo_consumers(redis, config_.keys.stream(), group.name)) {
+                        names.insert(consumer.name);
+                    }
+                }
+                if (!clients) clients = redis::client_list(redis);
+                if (reads_group(i, group_consumers[group.name], *clients)) continue;
+            }
+            if (auto status = worker.process.poll()) {
+                throw EnvironmentError(describe(worker) + " exited before it read its group (" +
+                                       os::describe_wait_status(*status) + "); see " +
+                                       log_path(worker));
+            }
+            auto timeout_ns = worker.external
+                                  ? static_cast<std::int64_t>(group.consumer->start_timeout_s * 1e9)
+                                  : builtin_timeout_ns;
+            if (measure::monotonic_ns() - worker.started_ns > timeout_ns) {
+                throw EnvironmentError(describe(worker) + " did not read its group within " +
+                                       format_seconds(timeout_ns) + "; see " + log_path(worker));
+            }
+            all_started = false;
+        }
+        if (all_started || stop.requested()) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+bool Fleet::reads_group(std::size_t index, const std::set<std::string>& group_consumers,
+                        const std::vector<redis::ClientInfo>& clients) const {
+    if (group_consumers.count(workers_[index].name) > 0) return true;
+    static const std::set<std::string> group_commands = {"xreadgroup", "xautoclaim", "xclaim",
+                                                         "xpending", "xack"};
+    for (const auto& client : clients_of(index, clients)) {
+        if (group_commands.count(client.cmd) > 0) return true;
+    }
+    return false;
+}
+
+std::vector<redis::ClientInfo> Fleet::clients_of(
+    std::size_t index, const std::vector<redis::ClientInfo>& clients) const {
+    const auto& worker = workers_[index];
+    std::vector<redis::ClientInfo> own;
+    if (!worker.process.running()) return own;
+    if (!worker.external) {
+        for (const auto& client : clients) {
+            if (client.name == worker.client_name) own.push_back(client);
+        }
+        return own;
+    }
+    auto addresses = os::tcp_local_addresses(worker.process.pid());
+    std::set<std::string> local(addresses.begin(), addresses.end());
+    for (const auto& client : clients) {
+        if (local.count(client.addr) > 0) own.push_back(client);
+    }
+    return own;
 }
 
 void Fleet::start_all() {
@@ -85,7 +224,16 @@ std::vector<WorkerExit> Fleet::restart_exited() {
         exit.group = worker.group;
         exit.how = os::describe_wait_status(*status);
         auto policy = workload_.groups[worker.group_index].restart;
-        if (policy == workload::RestartPolicy::never) {
+        // A consumer that dies as soon as it starts would otherwise be started again every poll.
+        constexpr std::int64_t quick_exit_ns = 2'000'000'000;
+        constexpr int quick_exits_to_give_up = 3;
+        bool quick = measure::monotonic_ns() - worker.started_ns < quick_exit_ns;
+        worker.quick_exits = quick ? worker.quick_exits + 1 : 0;
+        if (worker.quick_exits >= quick_exits_to_give_up) {
+            worker.retired = true;
+            exit.how += "; it exited within 2 s of starting " +
+                        std::to_string(quick_exits_to_give_up) + " times in a row";
+        } else if (policy == workload::RestartPolicy::never) {
             worker.retired = true;
         } else {
             start(worker, policy == workload::RestartPolicy::new_name);
@@ -197,6 +345,13 @@ std::chrono::milliseconds Fleet::stop_grace() const {
     constexpr std::int64_t margin_ms = 5000;
     std::int64_t longest_ms = 0;
     for (const auto& group : workload_.groups) {
+        if (group.consumer) {
+            // The user says how long their consumer needs to finish its batch.
+            longest_ms = std::max(
+                longest_ms,
+                static_cast<std::int64_t>(group.consumer->stop_timeout_s * 1000) - margin_ms);
+            continue;
+        }
         auto mean_us = group.service_time.mean_us;
         // A claim pass hands up to claim.count entries to the worker at once.
         auto batch = group.claim.enabled ? std::max(group.batch, group.claim.count) : group.batch;

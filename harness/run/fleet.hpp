@@ -6,11 +6,16 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "harness/measure/consumer_stats.hpp"
+#include "harness/model/keys.hpp"
 #include "harness/os/child_process.hpp"
+#include "harness/os/stop_signals.hpp"
+#include "harness/redis/clients.hpp"
+#include "harness/redis/connection.hpp"
 #include "harness/workload/workload.hpp"
 
 namespace sh::run {
@@ -18,9 +23,8 @@ namespace sh::run {
 struct FleetConfig {
     std::string executable;     // this binary, re-invoked as `worker`
     std::string workload_path;  // the effective workload file
-    std::string run_id;
-    std::string stamp;      // the run's entry stamp (model::RunKeys::stamp)
-    std::string redis_url;  // passed through the environment, never argv
+    model::RunKeys keys;        // the run's keys and entry stamp
+    std::string redis_url;      // passed through the environment, never argv
     int stats_fd = -1;
     std::string log_dir;               // worker stdout/stderr, one file per consumer name
     std::string group_start_id = "0";  // the ID the supervisor created the groups at
@@ -35,8 +39,11 @@ struct Worker {
     std::string client_name;  // CLIENT SETNAME of its connection
     std::size_t slot = 0;     // stats slot
     os::ChildProcess process;
-    bool retired = false;  // exited and not restarted
-    bool held = false;     // a fault holds it (paused, stopping): the fleet must not restart it
+    bool retired = false;   // exited and not restarted
+    bool held = false;      // a fault holds it (paused, stopping): the fleet must not restart it
+    bool external = false;  // the user's consumer process, not `streamharness worker`
+    std::int64_t started_ns = 0;  // when this incarnation was started
+    int quick_exits = 0;          // exits in a row soon after starting
 };
 
 // A worker that exited without being asked to.
@@ -55,7 +62,14 @@ class Fleet {
     static std::size_t slots_for(const workload::Workload& workload);
 
     void start_all();
-    // Reaps workers that exited and restarts them per their group's restart policy.
+    // Waits until every worker reads its group: the built-in one says so in its slot, an
+    // external one shows up among the group's consumers under its STREAMHARNESS_CONSUMER
+    // name, or (a consumer that picks its own name) one of its connections last ran a
+    // consumer-group command. A worker that exits first, or not in time, is an
+    // EnvironmentError naming its command and its log.
+    void await_start(redis::Connection& redis, const os::StopSignals& stop);
+    // Reaps workers that exited and restarts them per their group's restart policy; one that
+    // keeps exiting right after it starts is retired instead.
     std::vector<WorkerExit> restart_exited();
     // SIGTERM everyone (a clean stop finishes and acknowledges the batch in hand), SIGKILL
     // after grace; returns the names of those that had to be killed.
@@ -65,6 +79,10 @@ class Fleet {
     std::chrono::milliseconds stop_grace() const;
 
     const std::vector<Worker>& workers() const { return workers_; }
+    // Whether the fleet gave this consumer name to one of its workers at some point.
+    bool assigned(const std::string& consumer_name) const {
+        return assigned_names_.count(consumer_name) > 0;
+    }
     // Running, not retired, not held by a fault: a fault may pick it.
     bool usable(std::size_t worker) const;
     bool running(std::size_t worker) const { return workers_[worker].process.running(); }
@@ -92,9 +110,20 @@ class Fleet {
     const measure::ConsumerSlot& slot_of(const Worker& worker) const {
         return slots_.slots()[worker.slot];
     }
+    // The worker's connections among the server's clients: a built-in worker's by the name it
+    // gives them, an external one's by the local addresses of its own TCP sockets (it need
+    // not name them).
+    std::vector<redis::ClientInfo> clients_of(std::size_t worker,
+                                              const std::vector<redis::ClientInfo>& clients) const;
 
   private:
     std::string name_for(const Worker& worker) const;
+    void start_external(Worker& worker, const workload::ExternalConsumer& consumer);
+    std::string log_path(const Worker& worker) const;
+    std::string describe(const Worker& worker) const;  // the command, for errors
+    // Whether an external worker reads its group: see await_start.
+    bool reads_group(std::size_t worker, const std::set<std::string>& group_consumers,
+                     const std::vector<redis::ClientInfo>& clients) const;
     // Starts (or restarts) one worker; new_name gives it the next incarnation's name.
     void start(Worker& worker, bool new_name);
 
@@ -102,6 +131,7 @@ class Fleet {
     const workload::Workload& workload_;
     measure::StatsRegion& slots_;
     std::vector<Worker> workers_;
+    std::set<std::string> assigned_names_;
 };
 
 }  // namespace sh::run

@@ -44,6 +44,8 @@ struct GroupResult {
     std::unique_ptr<measure::Histogram> latency_recovered = std::make_unique<measure::Histogram>();
     std::unique_ptr<measure::Histogram> latency_all = std::make_unique<measure::Histogram>();
     double applied_per_s = 0;
+    // The user's consumer process: only its effects in Redis are seen (no latency, no counters).
+    bool external = false;
 };
 
 // What a fault (or a worker's own exit) did, as far as it applies to its kind: absent facts
@@ -136,7 +138,9 @@ struct RunResult {
     // order the old server acknowledged is numbered below it, every one sent to the new server
     // at or above it.
     std::vector<std::uint64_t> restart_watermarks;
-    std::optional<ChaosOutcome> chaos;       // when the workload has faults
+    std::optional<ChaosOutcome> chaos;  // when the workload has faults
+    // Per group: the orders pending for consumers when a fault SIGKILLed them.
+    std::map<std::string, std::vector<std::uint64_t>> held_at_hard_kills;
     std::vector<verify::FaultTally> faults;  // per chaos event, for the gates
     FinalStop final_stop;
     // What the cleanup of an external Redis could not remove, and why.

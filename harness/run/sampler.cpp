@@ -55,17 +55,28 @@ SampleTotals Sampler::read_totals(RunControl& control, const produce::ProducerTo
         now.applied[worker.group_index] += control.fleet.slot_of(worker).counters.applied.load();
         if (worker.process.running()) {
             // CPU time only grows; a process that exits mid-read must not count less.
-            auto& seen = worker_cpu_s_[worker.process.pid()];
+            auto& seen = (worker.external ? external_cpu_s_ : worker_cpu_s_)[worker.process.pid()];
             seen = std::max(seen, measure::process_cpu_s(worker.process.pid()));
-            now.workers_private_bytes +=
-                measure::proc_status_bytes(worker.process.pid(), "RssAnon");
+            if (!worker.external) {
+                now.workers_private_bytes +=
+                    measure::proc_status_bytes(worker.process.pid(), "RssAnon");
+            }
         }
     }
+    // An external consumer keeps no counters: what it applied is in its ledger hash.
+    for (std::size_t g = 0; g < control.workload.groups.size(); ++g) {
+        const auto& group = control.workload.groups[g];
+        if (!group.consumer) continue;
+        auto reply = control.redis.command({"HLEN", control.keys.applied(group.name)});
+        now.applied[g] = static_cast<std::uint64_t>(redis::ReplyView(reply.get()).integer());
+    }
     // A killed or restarted worker keeps counting with the CPU it had used when last seen:
-    // dropping it would make the next second's harness CPU negative.
+    // dropping it would make the next second's harness CPU negative. The user's own consumers
+    // are not the harness: their CPU is counted apart.
     now.harness_cpu_s = measure::process_cpu_s(getpid());
     now.supervisor_rss_bytes = measure::process_rss_bytes(getpid());
     for (const auto& [pid, cpu_s] : worker_cpu_s_) now.harness_cpu_s += cpu_s;
+    for (const auto& [pid, cpu_s] : external_cpu_s_) now.external_cpu_s += cpu_s;
     now.redis_cpu_s = measure::redis_cpu_s(control.redis);
     return now;
 }

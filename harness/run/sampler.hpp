@@ -44,7 +44,8 @@ class Sampler {
     SampleTotals read_totals(RunControl& control, const produce::ProducerTotals& totals);
     void take_row(RunControl& control, SampleTotals now, bool producing);
 
-    std::map<pid_t, double> worker_cpu_s_;  // every worker process seen: CPU seconds used
+    std::map<pid_t, double> worker_cpu_s_;    // every worker process seen: CPU seconds used
+    std::map<pid_t, double> external_cpu_s_;  // the same for external consumers
     std::int64_t next_ns_ = 0;
     SampleTotals last_;
     std::vector<std::unique_ptr<measure::Histogram>> last_latency_;

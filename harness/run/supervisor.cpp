@@ -35,7 +35,6 @@ namespace sh::run {
 namespace {
 
 constexpr auto poll_interval = std::chrono::milliseconds(50);
-constexpr std::int64_t worker_start_timeout_ns = 10'000'000'000;
 
 double seconds_since(std::int64_t start_ns) {
     return static_cast<double>(measure::monotonic_ns() - start_ns) / 1e9;
@@ -115,36 +114,14 @@ DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys,
     }
 }
 
-// Orders sent before every consumer reads would measure the workers' start-up (a few hundred
-// ms under a sanitizer), not the pipeline: the run's clock starts once every worker is in its
-// loop. A worker that exits first, or none in time, is an environment problem.
-void wait_until_started(Fleet& fleet, const std::string& log_dir, const os::StopSignals& stop) {
-    auto deadline = measure::monotonic_ns() + worker_start_timeout_ns;
-    for (;;) {
-        bool all_started = true;
-        for (std::size_t i = 0; i < fleet.workers().size(); ++i) {
-            const auto& worker = fleet.workers()[i];
-            if (fleet.slot(i).counters.starts.load() > 0) continue;
-            if (auto status = fleet.poll(i)) {
-                throw EnvironmentError("consumer " + worker.name + " exited before it started (" +
-                                       os::describe_wait_status(*status) + "); see " + log_dir);
-            }
-            all_started = false;
-        }
-        if (all_started || stop.requested()) return;
-        if (measure::monotonic_ns() > deadline) {
-            throw EnvironmentError("consumers did not start within 10 s; see " + log_dir);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-}
-
 void collect_stats(RunResult& result, const Fleet& fleet, const workload::Workload& workload) {
     result.groups.resize(workload.groups.size());
     for (std::size_t g = 0; g < workload.groups.size(); ++g) {
         result.groups[g].name = workload.groups[g].name;
+        result.groups[g].external = workload.groups[g].consumer.has_value();
     }
     for (const auto& worker : fleet.workers()) {
+        if (worker.external) continue;  // its slot holds nothing: it reports to no one
         const auto& slot = fleet.slot_of(worker);
         auto& group = result.groups[worker.group_index];
         group.counters += slot.counters.values();
@@ -174,7 +151,7 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
 
     std::vector<verify::GroupLedger> ledgers;
     for (const auto& group : workload.groups) {
-        ledgers.push_back(verify::read_ledger(control, keys, group));
+        ledgers.push_back(verify::read_ledger(control, keys, group, outcomes.size()));
     }
     auto indeterminate = outcomes.list(model::Outcome::indeterminate);
     result.indeterminate = verify::resolve_indeterminate(
@@ -191,8 +168,9 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
     double active_s = result.producing_s + result.drain_s;
     for (std::size_t g = 0; g < workload.groups.size(); ++g) {
         auto& group = result.groups[g];
-        group.verdict = verify::verify_group(outcomes, attributes, ledgers[g],
-                                             result.restart_watermarks, result.indeterminate);
+        group.verdict =
+            verify::verify_group(outcomes, attributes, ledgers[g], result.restart_watermarks,
+                                 result.indeterminate, result.held_at_hard_kills[group.name]);
         group.applied_per_s =
             active_s > 0 ? static_cast<double>(group.verdict.applied) / active_s : 0;
         verdicts.push_back(group.verdict);
@@ -272,8 +250,8 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     auto workload_path = (scratch.path() / "workload.json").string();
     std::ofstream(workload_path) << workload::to_json(workload).dump(2);
 
-    Fleet fleet({options.executable, workload_path, result.run_id, keys.stamp(), endpoint.to_url(),
-                 memory.fd(), options.out_dir + "/logs", created.record().group_start_id},
+    Fleet fleet({options.executable, workload_path, keys, endpoint.to_url(), memory.fd(),
+                 options.out_dir + "/logs", created.record().group_start_id},
                 workload, *stats);
 
     model::OrderAttributes attributes{workload.seed,
@@ -284,7 +262,9 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     RateController rate_controller(workload);
     ProducerPool producers(workload, endpoint, keys, attributes);
     fleet.start_all();
-    wait_until_started(fleet, options.out_dir + "/logs", stop);
+    // Orders sent before every consumer reads would measure the workers' start-up (a few hundred
+    // ms under a sanitizer), not the pipeline: the run's clock starts once every one reads.
+    fleet.await_start(control, stop);
     auto run_start = measure::monotonic_ns();
     RunControl run_control{workload,       fleet, control,
                            embedded.get(), keys,  [&] { return producers.allocated(); },

@@ -98,6 +98,7 @@ TimelineRow row_between(const SampleTotals& last, const SampleTotals& now, std::
     }
     row.redis_cpu = (now.redis_cpu_s - last.redis_cpu_s) / row.span_s;
     row.harness_cpu = (now.harness_cpu_s - last.harness_cpu_s) / row.span_s;
+    row.external_cpu = (now.external_cpu_s - last.external_cpu_s) / row.span_s;
     row.supervisor_rss_mib = static_cast<double>(now.supervisor_rss_bytes) / bytes_per_mib;
     row.workers_private_mib = static_cast<double>(now.workers_private_bytes) / bytes_per_mib;
     return row;

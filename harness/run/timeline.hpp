@@ -25,7 +25,8 @@ struct TimelineRow {
     std::uint64_t produced = 0;
     std::vector<TimelineGroupRow> groups;  // in workload order
     double redis_cpu = 0;                  // cores
-    double harness_cpu = 0;                // cores: supervisor and workers
+    double harness_cpu = 0;                // cores: supervisor and built-in workers
+    double external_cpu = 0;               // cores: external consumer processes
     double supervisor_rss_mib = 0;
     double workers_private_mib = 0;
     std::int64_t redis_memory_bytes = 0;
@@ -88,6 +89,7 @@ struct SampleTotals {
     std::vector<std::uint64_t> applied;  // per group, in workload order
     double redis_cpu_s = 0;
     double harness_cpu_s = 0;
+    double external_cpu_s = 0;  // the user's consumer processes
     std::int64_t supervisor_rss_bytes = 0;
     // The live workers' private (anonymous) resident memory, summed: their shared code,
     // libraries and stats region would otherwise count once per worker.

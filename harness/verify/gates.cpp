@@ -37,6 +37,10 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
         at_most(results, "max_applied_and_dead_lettered", group,
                 gates.max_applied_and_dead_lettered,
                 static_cast<double>(verdict.applied_and_dead_lettered));
+        at_most(results, "max_duplicated_without_hard_kill", group,
+                gates.max_duplicated_without_hard_kill,
+                static_cast<double>(verdict.duplicated_without_hard_kill));
+        at_most(results, "max_stuck", group, gates.max_stuck, static_cast<double>(verdict.stuck));
         if (gates.points_consistent && verdict.points_checked) {
             results.push_back({"points_consistent", group, "", -1, 1,
                                verdict.points_consistent ? 1.0 : 0.0, verdict.points_consistent});

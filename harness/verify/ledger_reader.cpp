@@ -137,22 +137,63 @@ std::vector<std::uint64_t> find_in_stream(redis::Connection& connection, const m
     return found;
 }
 
+// An external consumer's ledger is a hash order number -> applications: the same facts as the
+// built-in consumer's bitmap and duplicate hash, in another shape.
+void read_applied_hash(redis::Connection& connection, const std::string& key, std::uint64_t orders,
+                       GroupLedger& ledger) {
+    scan_hash(connection, key, [&](std::string_view field, std::int64_t count) {
+        std::uint64_t seq = 0;
+        auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), seq);
+        // Applied something the run never produced (a bit for it could be of any size).
+        if (ec != std::errc{} || end != field.data() + field.size() || seq >= orders) {
+            if (count > 0) ++ledger.applications_of_no_order;
+            return;
+        }
+        if (count <= 0) return;
+        set_bit(ledger.applied_bitmap, seq);
+        if (count > 1) ledger.extra_applications[seq] = count - 1;
+    });
+}
+
+// Entries idle three claim idle times or more at the end, per consumer holding them; and the
+// consumers holding entries that have been silent as long.
+void read_stuck(redis::Connection& connection, const model::RunKeys& keys,
+                const workload::GroupSpec& group, GroupLedger& ledger) {
+    constexpr std::int64_t stuck_factor = 3;
+    const auto idle_ms = stuck_factor * group.claim.min_idle_ms;
+    for (const auto& entry :
+         redis::xpending(connection, keys.stream(), group.name, idle_ms, 1'000'000)) {
+        ++ledger.stuck;
+        ++ledger.stuck_by_consumer[entry.consumer];
+    }
+    for (const auto& consumer : redis::xinfo_consumers(connection, keys.stream(), group.name)) {
+        if (consumer.pending > 0 && consumer.idle_ms >= idle_ms) {
+            ledger.stalled_consumers[consumer.name] = consumer.idle_ms;
+        }
+    }
+}
+
 GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& keys,
-                        const workload::GroupSpec& group) {
+                        const workload::GroupSpec& group, std::uint64_t orders) {
     GroupLedger ledger;
     ledger.group = group.name;
     ledger.points_effect = group.effect == workload::Effect::points;
-    auto bitmap = connection.command({"GET", keys.acked(group.name)});
-    redis::ReplyView bitmap_view(bitmap.get());
-    if (!bitmap_view.is_nil()) ledger.applied_bitmap = std::string(bitmap_view.text());
-    scan_hash(connection, keys.dup(group.name), [&](std::string_view seq, std::int64_t extra) {
-        ledger.extra_applications[static_cast<std::uint64_t>(to_int(seq))] = extra;
-    });
-    scan_hash(connection, keys.points(group.name),
-              [&](std::string_view, std::int64_t points) { ledger.points_total += points; });
-    scan_hash(connection, keys.shares(group.name), [&](std::string_view consumer, std::int64_t n) {
-        ledger.shares[std::string(consumer)] = n;
-    });
+    if (group.consumer) {
+        read_applied_hash(connection, keys.applied(group.name), orders, ledger);
+    } else {
+        auto bitmap = connection.command({"GET", keys.acked(group.name)});
+        redis::ReplyView bitmap_view(bitmap.get());
+        if (!bitmap_view.is_nil()) ledger.applied_bitmap = std::string(bitmap_view.text());
+        scan_hash(connection, keys.dup(group.name), [&](std::string_view seq, std::int64_t n) {
+            ledger.extra_applications[static_cast<std::uint64_t>(to_int(seq))] = n;
+        });
+        scan_hash(connection, keys.points(group.name),
+                  [&](std::string_view, std::int64_t points) { ledger.points_total += points; });
+        scan_hash(connection, keys.shares(group.name),
+                  [&](std::string_view consumer, std::int64_t n) {
+                      ledger.shares[std::string(consumer)] = n;
+                  });
+    }
     ledger.dead_letters = read_dead_letters(connection, keys.dlq(group.name));
     auto exists = connection.command({"EXISTS", keys.stream()});
     if (redis::ReplyView(exists.get()).integer() == 0) return ledger;  // gone with a restart
@@ -160,6 +201,7 @@ GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& key
         if (info.name != group.name) continue;
         ledger.pending_left = own_pending(connection, keys, info);
         ledger.lag_left = unread_count(connection, keys, info);
+        if (info.pending > 0) read_stuck(connection, keys, group, ledger);
     }
     return ledger;
 }

@@ -9,8 +9,10 @@
 
 namespace sh::verify {
 
+// orders: how many order numbers the run handed out (an external consumer's ledger may name
+// others).
 GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& keys,
-                        const workload::GroupSpec& group);
+                        const workload::GroupSpec& group, std::uint64_t orders);
 
 // Whether the group still has entries of this run to read. XINFO's lag alone cannot tell:
 // after a trim deleted entries the group never read, Redis 7.0 keeps counting them in lag

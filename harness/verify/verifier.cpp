@@ -21,6 +21,12 @@ void add_sample(std::vector<std::uint64_t>& sample, std::uint64_t seq) {
 
 }  // namespace
 
+void set_bit(std::string& bitmap, std::uint64_t bit) {
+    if (bitmap.size() <= bit / 8) bitmap.resize(bit / 8 + 1, '\0');
+    bitmap[bit / 8] =
+        static_cast<char>(static_cast<unsigned char>(bitmap[bit / 8]) | (0x80U >> (bit % 8)));
+}
+
 IndeterminateResolution resolve_indeterminate(const model::OutcomeTable& outcomes,
                                               const std::vector<std::uint64_t>& found_in_stream,
                                               const std::vector<GroupLedger>& ledgers) {
@@ -50,7 +56,8 @@ IndeterminateResolution resolve_indeterminate(const model::OutcomeTable& outcome
 GroupVerdict verify_group(const model::OutcomeTable& outcomes,
                           const model::OrderAttributes& attributes, const GroupLedger& ledger,
                           const std::vector<std::uint64_t>& restart_watermarks,
-                          const IndeterminateResolution& resolution) {
+                          const IndeterminateResolution& resolution,
+                          const std::vector<std::uint64_t>& held_at_hard_kills) {
     using model::Outcome;
     GroupVerdict verdict;
     verdict.lost_by_restart.assign(restart_watermarks.size(), 0);
@@ -66,6 +73,9 @@ GroupVerdict verify_group(const model::OutcomeTable& outcomes,
     verdict.group = ledger.group;
     verdict.pending_left = ledger.pending_left;
     verdict.lag_left = ledger.lag_left;
+    verdict.stuck = ledger.stuck;
+    verdict.stuck_by_consumer = ledger.stuck_by_consumer;
+    verdict.stalled_consumers = ledger.stalled_consumers;
     verdict.shares = ledger.shares;
 
     const std::uint64_t orders = outcomes.size();
@@ -123,10 +133,18 @@ GroupVerdict verify_group(const model::OutcomeTable& outcomes,
     for (std::uint64_t bit = orders; bit < ((orders + 7) / 8) * 8; ++bit) {
         if (bit_set(ledger.applied_bitmap, bit)) ++verdict.unexpected;
     }
+    verdict.unexpected += ledger.applications_of_no_order;
 
+    std::vector<std::uint64_t> held = held_at_hard_kills;
+    std::sort(held.begin(), held.end());
     for (const auto& [seq, extra] : ledger.extra_applications) {
         if (extra <= 0) continue;
         ++verdict.duplicated;
+        if (std::binary_search(held.begin(), held.end(), seq)) {
+            ++verdict.duplicated_after_hard_kill;
+        } else {
+            ++verdict.duplicated_without_hard_kill;
+        }
         verdict.extra_applications += static_cast<std::uint64_t>(extra);
         add_sample(verdict.duplicated_sample, seq);
         if (ledger.points_effect && seq < orders)

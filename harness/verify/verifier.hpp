@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -19,15 +20,25 @@ struct DeadLetter {
     std::int64_t deliveries = 0;
 };
 
+// SETBIT semantics: bit n lives in byte n/8, most significant bit first.
+void set_bit(std::string& bitmap, std::uint64_t bit);
+
 // What Redis holds for one group after the drain.
 struct GroupLedger {
     std::string group;
     bool points_effect = false;
     std::string applied_bitmap;  // GET of the acked bitmap: bit n (MSB first) = order n
     std::unordered_map<std::uint64_t, std::int64_t> extra_applications;  // the dup hash
+    std::uint64_t applications_of_no_order = 0;  // ledger entries that name no order number
     std::vector<DeadLetter> dead_letters;
     std::int64_t pending_left = 0;
     std::int64_t lag_left = 0;
+    // Pending entries idle for three claim idle times or more: nobody works on them.
+    std::int64_t stuck = 0;
+    std::map<std::string, std::int64_t> stuck_by_consumer;
+    // Consumers that hold entries and have not touched Redis for as long: they stopped
+    // consuming (dead and never claimed from, or hung). Name -> idle ms.
+    std::map<std::string, std::int64_t> stalled_consumers;
     std::int64_t points_total = 0;
     std::unordered_map<std::string, std::int64_t> shares;  // consumer -> orders applied
 };
@@ -44,11 +55,13 @@ struct GroupVerdict {
     std::uint64_t lost = 0;                  // ok or recovered, neither applied nor dead-lettered
     std::uint64_t lost_recovered = 0;        // of those, recovered indeterminate orders
     std::vector<std::uint64_t> lost_sample;  // the first few lost order numbers
-    std::vector<std::uint64_t> lost_by_restart;  // per server restart: lost orders numbered
-                                                 // below its watermark, at or above the one
-                                                 // before
-    std::uint64_t lost_unattributed = 0;         // lost with no restart to blame
-    std::uint64_t duplicated = 0;                // orders applied more than once
+    std::vector<std::uint64_t> lost_by_restart;      // per server restart: lost orders numbered
+                                                     // below its watermark, at or above the one
+                                                     // before
+    std::uint64_t lost_unattributed = 0;             // lost with no restart to blame
+    std::uint64_t duplicated = 0;                    // orders applied more than once
+    std::uint64_t duplicated_after_hard_kill = 0;    // of those, pending at a SIGKILL
+    std::uint64_t duplicated_without_hard_kill = 0;  // the rest: no hard kill explains them
     std::uint64_t extra_applications = 0;
     std::vector<std::uint64_t> duplicated_sample;
     std::uint64_t unexpected = 0;  // applied but never (successfully or maybe) produced
@@ -62,6 +75,9 @@ struct GroupVerdict {
     std::uint64_t poison_applied = 0;
     std::int64_t pending_left = 0;
     std::int64_t lag_left = 0;
+    std::int64_t stuck = 0;
+    std::map<std::string, std::int64_t> stuck_by_consumer;
+    std::map<std::string, std::int64_t> stalled_consumers;  // see GroupLedger
     bool points_checked = false;
     std::int64_t points_expected = 0;
     std::int64_t points_actual = 0;
@@ -87,10 +103,12 @@ IndeterminateResolution resolve_indeterminate(const model::OutcomeTable& outcome
 // restart_watermarks: per Redis restart, how many order numbers had been handed out while no
 // server ran (RunResult::restart_watermarks): orders below it went to the old server or to none,
 // orders at or above it to a later one. A lost order is attributed to the first restart whose
-// watermark is above its number.
+// watermark is above its number. held_at_hard_kills: orders pending for consumers the chaos
+// controller SIGKILLed; a duplicate among them is one a hard kill explains.
 GroupVerdict verify_group(const model::OutcomeTable& outcomes,
                           const model::OrderAttributes& attributes, const GroupLedger& ledger,
                           const std::vector<std::uint64_t>& restart_watermarks = {},
-                          const IndeterminateResolution& resolution = {});
+                          const IndeterminateResolution& resolution = {},
+                          const std::vector<std::uint64_t>& held_at_hard_kills = {});
 
 }  // namespace sh::verify

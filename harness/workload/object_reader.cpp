@@ -108,6 +108,45 @@ void ObjectReader::optional_number(const char* key, std::optional<double>& out, 
     out = parsed;
 }
 
+void ObjectReader::text_list(const char* key, std::vector<std::string>& out,
+                             bool required_non_empty) {
+    const auto* value = find(key);
+    if (value == nullptr) {
+        if (required_non_empty) problems_.add(path_of(key), "required");
+        return;
+    }
+    if (!value->is_array()) return type_problem(key, "an array of strings", *value);
+    std::vector<std::string> items;
+    for (std::size_t i = 0; i < value->size(); ++i) {
+        const auto& item = (*value)[i];
+        auto item_path = path_of(key) + "." + std::to_string(i);
+        if (!item.is_string()) {
+            problems_.add(item_path, "expected a string, got " + item.dump());
+        } else if (required_non_empty && item.get<std::string>().empty()) {
+            problems_.add(item_path, "must not be empty");
+        } else {
+            items.push_back(item.get<std::string>());
+        }
+    }
+    if (required_non_empty && value->empty()) problems_.add(path_of(key), "must not be empty");
+    out = std::move(items);
+}
+
+void ObjectReader::text_map(const char* key, std::map<std::string, std::string>& out) {
+    const auto* value = find(key);
+    if (value == nullptr) return;
+    if (!value->is_object()) return type_problem(key, "an object of strings", *value);
+    std::map<std::string, std::string> items;
+    for (const auto& [name, item] : value->items()) {
+        if (!item.is_string()) {
+            problems_.add(path_of(key) + "." + name, "expected a string, got " + item.dump());
+        } else {
+            items[name] = item.get<std::string>();
+        }
+    }
+    out = std::move(items);
+}
+
 void ObjectReader::object(const char* key, const std::function<void(ObjectReader&)>& read) {
     const auto* value = find(key);
     if (value == nullptr) return;

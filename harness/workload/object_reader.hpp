@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -66,6 +67,11 @@ class ObjectReader {
         for (const auto& choice : choices) allowed += (allowed.empty() ? "" : ", ") + choice.first;
         problems_.add(path_of(key), "expected one of " + allowed + ", got " + value->dump());
     }
+
+    // An array of strings; `required_non_empty`: present, with at least one, none empty.
+    void text_list(const char* key, std::vector<std::string>& out, bool required_non_empty);
+    // An object whose values are all strings.
+    void text_map(const char* key, std::map<std::string, std::string>& out);
 
     // Reads a nested object with its own reader (unknown keys inside are reported too).
     void object(const char* key, const std::function<void(ObjectReader&)>& read);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,17 @@ struct DeadLetterSpec {
     bool delete_entry = false;  // XDEL the entry from the stream once dead-lettered
 };
 
+// A consumer the user brings (any language): the harness starts `command` once per consumer
+// instance, tells it where to read and what to record through STREAMHARNESS_* variables (see
+// docs/consumer-contract.md), and judges it from Redis alone.
+struct ExternalConsumer {
+    std::vector<std::string> command;        // argv; the first word is searched on PATH
+    std::string cwd;                         // empty: the harness's own working directory
+    std::map<std::string, std::string> env;  // added to the STREAMHARNESS_* variables
+    double start_timeout_s = 10;             // until it reads the group for the first time
+    double stop_timeout_s = 10;              // from SIGTERM to SIGKILL
+};
+
 struct GroupSpec {
     std::string name;
     std::int64_t consumers = 1;
@@ -89,6 +101,10 @@ struct GroupSpec {
     RestartPolicy restart = RestartPolicy::same_name;
     // Drain the own pending list at start-up; the seed's consumers never do (they read ">" only).
     bool replay_pending = true;
+    // Set: the group's consumers are the user's processes, not the built-in consumer (whose
+    // settings above then do not apply, except claim's interval_ms, min_idle_ms and
+    // max_deliveries, which the consumer is told; the verifier's stuck check uses min_idle_ms).
+    std::optional<ExternalConsumer> consumer;
 };
 
 // Every anomaly the verifier counts has a gate here whose default fails the run when it
@@ -104,6 +120,12 @@ struct Gates {
     std::optional<std::int64_t> max_dead_lettered_healthy = 0;
     // Orders whose effect was applied and that were also dead-lettered.
     std::optional<std::int64_t> max_applied_and_dead_lettered = 0;
+    // Duplicates no hard kill explains: orders applied again that were not pending for a
+    // consumer when it was SIGKILLed (at-least-once tolerates the others, never these).
+    std::optional<std::int64_t> max_duplicated_without_hard_kill = 0;
+    // Entries still pending at the end, idle for three claim idle times or more: nobody works
+    // on them and nobody claims them.
+    std::optional<std::int64_t> max_stuck = 0;
     bool points_consistent = true;
     bool poison_dead_lettered = true;
     std::optional<double> max_p99_ms;

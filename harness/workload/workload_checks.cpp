@@ -106,6 +106,20 @@ void check_index(const Workload& workload, const std::string& group, const std::
     }
 }
 
+// Faults an external consumer cannot take: it publishes no window and has no slow channel.
+void check_external_targets(const Workload& workload, const FaultEvent& event,
+                            const std::string& group, const std::string& path, Problems& problems) {
+    if (!event.window && event.fault != FaultKind::slow) return;
+    for (const auto* spec : targeted_groups(workload, group)) {
+        if (!spec->consumer) continue;
+        problems.add(path + (event.window ? ".window" : ".fault"),
+                     "group '" + spec->name + "' runs an external consumer, which " +
+                         (event.window ? "publishes no window of its batch to aim at"
+                                       : "has no channel to slow it down"));
+        return;
+    }
+}
+
 void check_events(const Workload& workload, const std::set<std::string>& names,
                   Problems& problems) {
     for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
@@ -133,6 +147,55 @@ void check_events(const Workload& workload, const std::set<std::string>& names,
         }
         if (known && index) check_index(workload, group, which, path, problems);
         if (known) check_window(workload, event, group, path, problems);
+        if (known) check_external_targets(workload, event, group, path, problems);
+    }
+}
+
+// Settings of the built-in consumer mean nothing to a consumer the user brings: one set there
+// would be a test the run does not perform.
+void check_external(const Workload& workload, Problems& problems) {
+    const GroupSpec builtin;
+    bool any_external = false;
+    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
+        const auto& group = workload.groups[i];
+        if (!group.consumer) continue;
+        any_external = true;
+        auto path = "groups." + std::to_string(i);
+        auto own = [&](bool differs, const char* field) {
+            if (differs) {
+                problems.add(path + "." + field,
+                             "applies to the built-in consumer only: an external consumer's "
+                             "own code decides it");
+            }
+        };
+        own(group.ack != builtin.ack, "ack");
+        own(group.dedupe != builtin.dedupe, "dedupe");
+        own(group.effect != builtin.effect, "effect");
+        own(group.batch != builtin.batch, "batch");
+        own(group.block_ms != builtin.block_ms, "block_ms");
+        own(group.sleep_after_batch_ms != builtin.sleep_after_batch_ms, "sleep_after_batch_ms");
+        own(group.claim.enabled != builtin.claim.enabled, "claim.enabled");
+        own(group.claim.count != builtin.claim.count, "claim.count");
+        own(group.service_time.mean_us != builtin.service_time.mean_us, "service_time");
+        own(group.fail_ratio != builtin.fail_ratio, "fail_ratio");
+        own(group.naming != builtin.naming, "naming");
+        own(group.dead_letter.delete_entry != builtin.dead_letter.delete_entry, "dead_letter");
+        own(group.replay_pending != builtin.replay_pending, "replay_pending");
+        own(group.remove_idle_consumers != builtin.remove_idle_consumers, "remove_idle_consumers");
+        for (const auto& [name, value] : group.consumer->env) {
+            if (name.rfind("STREAMHARNESS_", 0) == 0) {
+                problems.add(path + ".consumer.env." + name,
+                             "reserved: the harness sets the STREAMHARNESS_ variables");
+            } else if (name.empty() || name.find('=') != std::string::npos) {
+                problems.add(path + ".consumer.env." + name, "not a variable name");
+            }
+        }
+    }
+    if (any_external && workload.gates.max_p99_ms) {
+        problems.add("gates.max_p99_ms",
+                     "latency is not measured for an external consumer (only its effects in "
+                     "Redis are seen): set it to null, or gate throughput with "
+                     "min_applied_per_s");
     }
 }
 
@@ -197,6 +260,7 @@ void check_consistency(const Workload& workload, Problems& problems) {
         problems.add("duration_s", "must be > 0 unless producers.orders limits the run");
     }
     check_drain(workload, problems);
+    check_external(workload, problems);
 }
 
 }  // namespace sh::workload

@@ -140,6 +140,14 @@ void read_group(ObjectReader& reader, GroupSpec& group) {
     reader.boolean("remove_idle_consumers", group.remove_idle_consumers);
     reader.choice("restart", group.restart, restart_names);
     reader.boolean("replay_pending", group.replay_pending);
+    reader.object("consumer", [&](ObjectReader& sub) {
+        auto& consumer = group.consumer.emplace();
+        sub.text_list("command", consumer.command, true);
+        sub.text("cwd", consumer.cwd, false);
+        sub.text_map("env", consumer.env);
+        sub.number("start_timeout_s", consumer.start_timeout_s, 0.1, 3600);
+        sub.number("stop_timeout_s", consumer.stop_timeout_s, 0.1, 3600);
+    });
 }
 
 void read_fault(ObjectReader& reader, FaultEvent& event) {
@@ -173,6 +181,9 @@ void read_gates(ObjectReader& reader, Gates& gates) {
                             max_count);
     reader.optional_integer("max_applied_and_dead_lettered", gates.max_applied_and_dead_lettered, 0,
                             max_count);
+    reader.optional_integer("max_duplicated_without_hard_kill",
+                            gates.max_duplicated_without_hard_kill, 0, max_count);
+    reader.optional_integer("max_stuck", gates.max_stuck, 0, max_count);
     reader.boolean("points_consistent", gates.points_consistent);
     reader.boolean("poison_dead_lettered", gates.poison_dead_lettered);
     reader.optional_number("max_p99_ms", gates.max_p99_ms, 0, 3'600'000);
@@ -264,11 +275,22 @@ Workload load_workload(const std::filesystem::path& path,
     if (!file) throw WorkloadError({path.string() + ": cannot open the workload file"});
     std::stringstream content;
     content << file.rdbuf();
+    Workload workload;
     try {
-        return parse_workload(json::parse(content.str()), overrides);
+        workload = parse_workload(json::parse(content.str()), overrides);
     } catch (const json::parse_error& error) {
         throw WorkloadError({path.string() + ": invalid JSON: " + error.what()});
     }
+    // An external consumer runs in the workload file's folder (or one relative to it), so the
+    // file works from wherever the harness is started.
+    auto folder = std::filesystem::absolute(path).parent_path();
+    for (auto& group : workload.groups) {
+        if (group.consumer) {
+            auto cwd = (folder / group.consumer->cwd).lexically_normal();
+            group.consumer->cwd = (cwd.has_filename() ? cwd : cwd.parent_path()).string();
+        }
+    }
+    return workload;
 }
 
 namespace {
@@ -306,6 +328,14 @@ json to_json(const Workload& workload) {
             {"restart", name_of(restart_names, group.restart)},
             {"replay_pending", group.replay_pending},
         });
+        if (group.consumer) {
+            const auto& consumer = *group.consumer;
+            groups.back()["consumer"] = {{"command", consumer.command},
+                                         {"cwd", consumer.cwd},
+                                         {"env", consumer.env},
+                                         {"start_timeout_s", consumer.start_timeout_s},
+                                         {"stop_timeout_s", consumer.stop_timeout_s}};
+        }
     }
     json events = json::array();
     for (const auto& event : workload.chaos.events) {
@@ -355,6 +385,9 @@ json to_json(const Workload& workload) {
           {"max_lag_left", optional_json(gates.max_lag_left)},
           {"max_dead_lettered_healthy", optional_json(gates.max_dead_lettered_healthy)},
           {"max_applied_and_dead_lettered", optional_json(gates.max_applied_and_dead_lettered)},
+          {"max_duplicated_without_hard_kill",
+           optional_json(gates.max_duplicated_without_hard_kill)},
+          {"max_stuck", optional_json(gates.max_stuck)},
           {"points_consistent", gates.points_consistent},
           {"poison_dead_lettered", gates.poison_dead_lettered},
           {"max_p99_ms", optional_json(gates.max_p99_ms)},

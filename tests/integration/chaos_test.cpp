@@ -8,28 +8,19 @@
 
 #include "tests/support/harness_process.hpp"
 #include "tests/support/redis_fixture.hpp"
+#include "tests/support/run_inspection.hpp"
 
 using nlohmann::json;
 using sh::testing::BackgroundHarness;
+using sh::testing::events_of;
 using sh::testing::find_worker_pid;
 using sh::testing::run_harness;
+using sh::testing::run_key;
 using sh::testing::workload_path;
 
 class Chaos : public sh::testing::RedisTest {};
 
 namespace {
-
-std::vector<json> events_of(const json& report, const std::string& kind) {
-    std::vector<json> found;
-    for (const auto& event : report["events"]) {
-        if (event["kind"] == kind && !event.contains("skipped")) found.push_back(event);
-    }
-    return found;
-}
-
-std::string run_key(const std::string& run_id, const std::string& suffix) {
-    return "sh:{" + run_id + ":ordermq:0}:" + suffix;
-}
 
 // The shipped chaos workload, shortened, with denser kills so a short run still has many.
 std::vector<std::string> chaos_args(const std::string& redis_url, const std::string& run_id) {

@@ -11,73 +11,27 @@
 #include "harness/redis/streams.hpp"
 #include "tests/support/harness_process.hpp"
 #include "tests/support/redis_fixture.hpp"
+#include "tests/support/run_inspection.hpp"
 #include "tests/support/tcp_proxy.hpp"
 
 using nlohmann::json;
 using sh::testing::BackgroundHarness;
+using sh::testing::delete_keys;
+using sh::testing::events_of;
+using sh::testing::find_gate;
+using sh::testing::keys_of_run;
 using sh::testing::run_harness;
+using sh::testing::run_key;
+using sh::testing::whole_stream;
 using sh::testing::write_temp_file;
 
 class VerdictTrust : public sh::testing::RedisTest {};
 
 namespace {
 
-std::string run_key(const std::string& run_id, const std::string& suffix,
-                    const std::string& stream = "ordermq") {
-    return "sh:{" + run_id + ":" + stream + ":0}:" + suffix;
-}
-
-const json* find_gate(const json& report, const std::string& gate, const std::string& scope = {}) {
-    for (const auto& entry : report["gates"]) {
-        if (entry["gate"] != gate) continue;
-        if (!scope.empty() && entry.value("group", "") != scope &&
-            entry.value("fault", "") != scope)
-            continue;
-        return &entry;
-    }
-    return nullptr;
-}
-
-std::vector<json> events_of(const json& report, const std::string& kind) {
-    std::vector<json> found;
-    for (const auto& event : report["events"]) {
-        if (event["kind"] == kind && !event.contains("skipped")) found.push_back(event);
-    }
-    return found;
-}
-
-// Every key of the run still on the server (SCAN, never KEYS).
-std::vector<std::string> keys_of_run(sh::redis::Connection& connection, const std::string& run_id) {
-    std::vector<std::string> keys;
-    std::string cursor = "0";
-    do {
-        auto reply =
-            connection.command({"SCAN", cursor, "MATCH", "sh:{" + run_id + ":*", "COUNT", "1000"});
-        sh::redis::ReplyView view(reply.get());
-        cursor = std::string(view.element(0).text());
-        for (std::size_t i = 0; i < view.element(1).size(); ++i) {
-            keys.emplace_back(view.element(1).element(i).text());
-        }
-    } while (cursor != "0");
-    return keys;
-}
-
-void delete_keys(sh::redis::Connection& connection, const std::vector<std::string>& keys) {
-    if (keys.empty()) return;
-    sh::redis::Args unlink{"UNLINK"};
-    unlink.insert(unlink.end(), keys.begin(), keys.end());
-    connection.command(unlink);
-}
-
 std::uint64_t number_field(const sh::redis::StreamEntry& entry, const char* name) {
     const auto* text = sh::redis::find_field(entry.fields, name);
     return text == nullptr ? UINT64_MAX : std::stoull(*text);
-}
-
-std::vector<sh::redis::StreamEntry> whole_stream(sh::redis::Connection& connection,
-                                                 const std::string& key) {
-    auto reply = connection.command({"XRANGE", key, "-", "+"});
-    return sh::redis::parse_entries(sh::redis::ReplyView(reply.get()));
 }
 
 std::int64_t info_number(sh::redis::Connection& connection, const std::string& section,

@@ -48,7 +48,7 @@ const std::vector<Anomaly> group_anomalies = {
 RunFacts clean_run() {
     RunFacts facts;
     facts.produced_ok = 100;
-    facts.faults = {{0, "kill", 4, 4, 0}};
+    facts.faults = {{0, "kill", 4, 4, 0, "g/any"}};
     return facts;
 }
 
@@ -105,7 +105,7 @@ TEST(DefaultGates, EveryRunWideAnomalyFailsTheRunWithItsOwnNumber) {
         {"max_evicted_keys", [](RunFacts& f) { f.evicted_keys = 7; }, 7},
         {"min_faults_landed",
          [](RunFacts& f) {
-             f.faults = {{0, "pause", 5, 0, 5}};
+             f.faults = {{0, "pause", 5, 0, 5, "g/any"}};
          },
          0},
     };
@@ -140,11 +140,11 @@ TEST(RunGates, FaultsLandedIsJudgedPerEventAndCappedAtWhatWasScheduled) {
     gates.min_faults_landed_ratio.reset();
     auto facts = clean_run();
     // Two kill events: one landing often must not hide the other that never did.
-    facts.faults = {{0, "kill", 10, 3, 7},
-                    {1, "stop", 2, 2, 0},
-                    {2, "pause", 4, 2, 2},
-                    {3, "kill", 1, 0, 1},
-                    {4, "slow", 0, 0, 0}};
+    facts.faults = {{0, "kill", 10, 3, 7, "g/any"},
+                    {1, "stop", 2, 2, 0, "g/any"},
+                    {2, "pause", 4, 2, 2, "g/any"},
+                    {3, "kill", 1, 0, 1, "g/any"},
+                    {4, "slow", 0, 0, 0, "g/any"}};
     auto results = evaluate_run_gates(gates, facts);
     std::vector<std::pair<int, bool>> judged;
     for (const auto& result : results) {
@@ -161,7 +161,7 @@ TEST(RunGates, FaultsLandedIsJudgedPerEventAndCappedAtWhatWasScheduled) {
 
 TEST(RunGates, MostFaultsOfAnEventMustLandByDefault) {
     auto facts = clean_run();
-    facts.faults = {{0, "kill", 56, 16, 40}, {1, "kill", 10, 5, 5}};
+    facts.faults = {{0, "kill", 56, 16, 40, "g/any"}, {1, "kill", 10, 5, 5, "g/any"}};
     std::vector<std::pair<int, bool>> judged;
     for (const auto& result : evaluate_run_gates({}, facts)) {
         if (result.gate == "min_faults_landed_ratio") {

@@ -52,9 +52,9 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
 
 TEST(JunitReport, OneCasePerGateAndPerVerificationCheckWithTheNumbersInFailures) {
     auto xml = sh::reports::render_junit(report_with_lost_orders());
-    // 4 gates + 9 checks for the one group.
-    EXPECT_EQ(occurrences(xml, "<testcase "), 13u);
-    EXPECT_NE(xml.find("<testsuites name=\"streamharness.orders.r1\" tests=\"13\" failures=\"3\""),
+    // 4 gates + 11 checks for the one group.
+    EXPECT_EQ(occurrences(xml, "<testcase "), 15u);
+    EXPECT_NE(xml.find("<testsuites name=\"streamharness.orders.r1\" tests=\"15\" failures=\"3\""),
               std::string::npos)
         << xml;
     EXPECT_NE(xml.find("name=\"streamharness.orders.r1.gates\" tests=\"4\" failures=\"2\""),
@@ -71,13 +71,27 @@ TEST(JunitReport, OneCasePerGateAndPerVerificationCheckWithTheNumbersInFailures)
 TEST(JunitReport, UngatedChecksAreSkippedWithTheirNumbers) {
     auto xml = sh::reports::render_junit(report_with_lost_orders());
     // No gate for unexpected, pending_left, lag_left, poison, healthy dead letters, applied
-    // dead letters in this report; no points effect.
+    // dead letters, duplicates without a hard kill or stuck entries in this report; no points
+    // effect.
     EXPECT_NE(
         xml.find("<skipped message=\"not gated: unexpected 0 (produced_ok 100, applied 98)\"/>"),
         std::string::npos)
         << xml;
     EXPECT_NE(xml.find("<skipped message=\"no points effect in this group\"/>"), std::string::npos);
-    EXPECT_NE(xml.find("skipped=\"7\""), std::string::npos) << xml;
+    EXPECT_NE(xml.find("skipped=\"9\""), std::string::npos) << xml;
+}
+
+TEST(JunitReport, StuckEntriesFailWithTheConsumersThatHoldThem) {
+    auto report = report_with_lost_orders();
+    report["verification"]["a<b"]["stuck"] = 3;
+    report["verification"]["a<b"]["stuck_by_consumer"] = {{"consumer-1", 3}};
+    report["gates"].push_back(
+        {{"gate", "max_stuck"}, {"group", "a<b"}, {"actual", 3}, {"limit", 0}, {"passed", false}});
+    auto xml = sh::reports::render_junit(report);
+    EXPECT_NE(xml.find("<failure message=\"a&lt;b: stuck 3 (produced_ok 100, applied 98, "
+                       "stuck_by_consumer {&quot;consumer-1&quot;:3}) exceeds the limit 0\""),
+              std::string::npos)
+        << xml;
 }
 
 TEST(JunitReport, APassingReportHasNoFailures) {

@@ -32,12 +32,13 @@ TimelineRow load_row(double t_s, double redis_cpu, double harness_cpu, double rs
 }  // namespace
 
 TEST(TimelineRow, CountsAndRatesAreTheDifferenceBetweenTwoReadings) {
-    SampleTotals last{10 * second_ns, 5000, {4000, 3000}, 2.0, 3.0, 0, 0};
+    SampleTotals last{10 * second_ns, 5000, {4000, 3000}, 2.0, 3.0, 1.0, 0, 0};
     SampleTotals now{12 * second_ns,
                      9000,
                      {7000, 3500},
                      3.5,
                      3.5,
+                     2.0,
                      static_cast<std::int64_t>(20 * mib),
                      static_cast<std::int64_t>(4 * mib)};
     auto row = sh::run::row_between(last, now, 5 * second_ns, true);
@@ -50,12 +51,13 @@ TEST(TimelineRow, CountsAndRatesAreTheDifferenceBetweenTwoReadings) {
     EXPECT_EQ(row.groups[1].applied, 500u);
     EXPECT_DOUBLE_EQ(row.redis_cpu, 0.75);  // 1.5 CPU seconds over 2 s
     EXPECT_DOUBLE_EQ(row.harness_cpu, 0.25);
+    EXPECT_DOUBLE_EQ(row.external_cpu, 0.5);  // counted apart from the harness's
     EXPECT_DOUBLE_EQ(row.supervisor_rss_mib, 20.0);
     EXPECT_DOUBLE_EQ(row.workers_private_mib, 4.0);
 }
 
 TEST(TimelineRow, ASpanOfNoTimeStillHasOneThatDividesSafely) {
-    SampleTotals reading{second_ns, 10, {1}, 1, 1, 0, 0};
+    SampleTotals reading{second_ns, 10, {1}, 1, 1, 0, 0, 0};
     auto row = sh::run::row_between(reading, reading, 0, false);
     EXPECT_GT(row.span_s, 0);
     EXPECT_EQ(row.produced, 0u);

@@ -9,9 +9,13 @@
 #include "harness/errors.hpp"
 #include "harness/os/temp_dir.hpp"
 #include "harness/workload/workload_json.hpp"
+#include "tests/unit/workload_problems.hpp"
 
 using nlohmann::json;
 using sh::WorkloadError;
+using sh::testing::has_problem_starting;
+using sh::testing::joined;
+using sh::testing::problems_of;
 using sh::workload::AckMode;
 using sh::workload::load_workload;
 using sh::workload::parse_workload;
@@ -27,30 +31,6 @@ std::filesystem::path repo_root() {
 
 json minimal() {
     return json{{"groups", json::array({{{"name", "g"}}})}};
-}
-
-// The problems parse_workload reports; empty when it accepted the document.
-std::vector<std::string> problems_of(const json& document,
-                                     const std::vector<std::string>& overrides = {}) {
-    try {
-        parse_workload(document, overrides);
-    } catch (const WorkloadError& error) {
-        return error.problems();
-    }
-    return {};
-}
-
-bool has_problem_starting(const std::vector<std::string>& problems, const std::string& prefix) {
-    for (const auto& problem : problems) {
-        if (problem.rfind(prefix, 0) == 0) return true;
-    }
-    return false;
-}
-
-std::string joined(const std::vector<std::string>& problems) {
-    std::string text;
-    for (const auto& problem : problems) text += problem + "\n";
-    return text;
 }
 
 }  // namespace
