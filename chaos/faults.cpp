@@ -203,6 +203,13 @@ void ChaosController::restart_redis(run::RunControl& control, const workload::Fa
         control.result.restart_watermarks.push_back(control.orders_allocated());
     });
     control.redis.reconnect({});
+    // Without persistence the groups are gone. The built-in workers create theirs again on
+    // NOGROUP; an external consumer is told the harness owns its group, so the harness does.
+    for (const auto& group : control.workload.groups) {
+        if (!group.consumer) continue;
+        redis::create_group(control.redis, control.keys.stream(), group.name,
+                            control.result.environment.group_start_id);
+    }
     auto took_ms = (measure::monotonic_ns() - started) / ns_per_ms;
     run::EventFacts facts;
     facts.hard = event.hard;

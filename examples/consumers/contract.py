@@ -111,6 +111,12 @@ class Order:
         return self.fields.get("poison") == "1"
 
 
+def missing_group(error):
+    # A Redis restart without persistence took the group; the harness creates it again at
+    # once, so it is waited for like a lost connection.
+    return str(error).startswith("NOGROUP")
+
+
 class ConsumerLoop:
     """Reads new entries, claims orphans, dead-letters what keeps failing, and survives a
     lost connection. `apply_batch(client, contract, orders)` does the handler's work on the
@@ -143,13 +149,22 @@ class ConsumerLoop:
                     self.claim_orphans()
                 self.read_new()
                 backoff = 0.05
+            except redis.ResponseError as error:
+                if not missing_group(error):
+                    raise
+                backoff = self.wait(f"no group ({error})", backoff)
+                replay = self.replay_own_pending
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 # What was in hand stays pending under this name: replay it once back.
-                log(contract, f"lost Redis ({error}); retrying in {backoff:.2f} s")
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
+                backoff = self.wait(f"lost Redis ({error})", backoff)
                 replay = self.replay_own_pending
         log(contract, "stopped")
+
+    def wait(self, reason, backoff):
+        """Sleeps the backoff; returns the next one."""
+        log(self.contract, f"{reason}; retrying in {backoff:.2f} s")
+        time.sleep(backoff)
+        return min(backoff * 2, 2.0)
 
     def replay(self):
         """This consumer's own pending entries: what an earlier life of the same name left."""

@@ -247,3 +247,42 @@ TEST_F(ExternalConsumer, SeedNaiveFailsWithEntriesStuckPendingUnderTheSharedName
     EXPECT_FALSE(passed(report, "max_lost", "score"));
     EXPECT_FALSE(passed(report, "max_pending_left", "score"));
 }
+
+// A Redis restart under an external consumer: with aof-always nothing is lost or applied twice
+// (its effect and acknowledgement are one script, persisted together); without persistence the
+// group is gone, the harness creates it again, the consumer carries on, and every loss is the
+// restart's.
+TEST_F(ExternalConsumer, ExactlyOnceCarriesOnThroughRedisRestarts) {
+    const std::vector<std::string> restart = {
+        "duration_s=5", "producers.poison_ratio=0",
+        R"(chaos={"events": [{"fault": "redis-restart", "at_s": 2.5}]})",
+        "gates.max_produce_failed=null", "gates.max_produce_indeterminate=null"};
+    for (const std::string persistence : {"aof-always", "none"}) {
+        SCOPED_TRACE(persistence);
+        auto overrides = restart;
+        overrides.push_back("persistence=" + persistence);
+        auto run = run_harness([&] {
+            std::vector<std::string> args = {"run", workload_path("external-exactly-once.json")};
+            for (const auto& assignment : overrides) args.insert(args.end(), {"--set", assignment});
+            return args;
+        }());
+        auto report = run.report();
+        ASSERT_EQ(events_of(report, "redis-restart").size(), 1u) << run.out;
+        for (const auto& event : events_of(report, "worker-exit")) {
+            EXPECT_EQ(event["detail"].get<std::string>().find("not restarted"), std::string::npos)
+                << event.dump();
+        }
+        for (const std::string group : {"score", "push"}) {
+            const auto& verdict = report["verification"][group];
+            EXPECT_EQ(verdict["duplicated"], 0) << group;
+            EXPECT_EQ(verdict["lost_unattributed"], 0) << group;
+            EXPECT_EQ(verdict["lost"], verdict["lost_by_restart"][0]) << group;
+            EXPECT_EQ(verdict["pending_left"], 0) << group;
+            EXPECT_EQ(verdict["lag_left"], 0) << group;
+        }
+        if (persistence == "aof-always") {
+            EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+            EXPECT_EQ(report["verification"]["score"]["lost"], 0);
+        }
+    }
+}
