@@ -24,6 +24,10 @@ WorkloadError input_error(std::vector<std::string> problems) {
     return WorkloadError(std::move(problems), "invalid input");
 }
 
+WorkloadError usage_error(std::vector<std::string> problems) {
+    return WorkloadError(std::move(problems), "invalid command line");
+}
+
 RedisError::RedisError(std::string command, std::string key, std::string message)
     : EnvironmentError(describe(command, key, message)),
       command_(std::move(command)),

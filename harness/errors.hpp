@@ -22,6 +22,8 @@ class WorkloadError : public std::runtime_error {
 
 // The same exit code for input that is not a workload: a report to compare, a tolerance flag.
 WorkloadError input_error(std::vector<std::string> problems);
+// ... and for a command line the harness cannot act on: a bad --redis URL, an unwritable --out.
+WorkloadError usage_error(std::vector<std::string> problems);
 
 // The environment is not what the run needs: Redis unreachable, wrong key type, server missing.
 class EnvironmentError : public std::runtime_error {

@@ -28,6 +28,7 @@ void require_capacity_report(const json& capacity) {
         throw WorkloadError(
             {"capacity: not a streamharness capacity result (no kind \"capacity\" or steps)"});
     }
+    require_shallow(capacity, "capacity");
 }
 
 // What the search varied: the offered rate, or the consumers per group at a fixed rate.

@@ -47,6 +47,16 @@ json text_at(const json& report, const Path& path) {
 
 std::vector<std::string> report_problems(const Side& side) {
     if (!side.report.is_object()) return {side.role + " report: not a JSON object"};
+    if (member(side.report, key::kind) == value::capacity) {
+        return {side.role +
+                " report: a capacity search (capacity.json); compare takes run "
+                "reports: give a step's report.json (steps/<n>-.../report.json)"};
+    }
+    if (member(side.report, key::verdict) == value::error) {
+        return {side.role + " report: the run ended in an error (" +
+                string_or(member_path(side.report, {key::error, key::message})) +
+                "); it measured nothing to compare"};
+    }
     std::vector<std::string> problems;
     for (const char* field :
          {key::schema_version, key::run_id, key::workload, key::summary, key::histograms}) {
@@ -424,6 +434,8 @@ std::string render_table(const json& rows) {
 }  // namespace
 
 json compare_reports(const json& base, const json& candidate, const CompareTolerances& tolerances) {
+    require_shallow(base, "base report");
+    require_shallow(candidate, "candidate report");
     Pair pair{{base, "base"}, {candidate, "candidate"}};
     auto problems = report_problems(pair.base);
     auto candidate_problems = report_problems(pair.candidate);

@@ -36,6 +36,7 @@ void require_run_report(const json& report) {
     if (!report.is_object() || !report.contains(key::run_id) || !report.contains(key::summary)) {
         throw WorkloadError({"report: not a streamharness run report (no run_id or summary)"});
     }
+    require_shallow(report, "report");
 }
 
 // Groups in workload order, then any other group the report mentions.
@@ -64,9 +65,17 @@ std::string verdict_html(const json& report) {
     auto verdict = text_of(member(report, key::verdict), "unknown");
     bool known = verdict == value::pass || verdict == value::fail;
     std::string text = verdict == value::pass ? "PASS" : verdict == value::fail ? "FAIL" : verdict;
-    return element("div", {{"class", "verdict " + (known ? verdict : "unknown")}},
-                   escape_html(text)) +
-           "\n";
+    std::string html =
+        element("div", {{"class", "verdict " + (known ? verdict : "unknown")}}, escape_html(text)) +
+        "\n";
+    if (const auto& error = member(report, key::error); error.is_object()) {
+        html += element("p", {},
+                        element("b", {}, "The run could not finish") + " (during " +
+                            cell_html(member(error, key::phase)) +
+                            "): " + cell_html(member(error, key::message))) +
+                "\n";
+    }
+    return html;
 }
 
 std::string facts_html(const json& report) {

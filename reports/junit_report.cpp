@@ -7,6 +7,7 @@
 #include "harness/errors.hpp"
 #include "reports/report_json.hpp"
 #include "reports/report_keys.hpp"
+#include "reports/report_path.hpp"
 #include "reports/run_summary.hpp"
 
 namespace sh::reports {
@@ -21,6 +22,7 @@ struct TestCase {
     std::string failure;  // empty: passed
     std::string skipped;  // non-empty: not gated, recorded for information
     std::string output;   // the numbers behind the case, shown by CI systems
+    std::string error;    // non-empty: the run could not finish (JUnit's <error>)
 };
 
 std::string xml_escape(const std::string& text) {
@@ -82,7 +84,7 @@ TestCase gate_case(const json& gate) {
     // A gate on a chaos event names the event: one test case per event, not per fault kind.
     auto name = gate[key::gate].get<std::string>() +
                 (group.empty() && !scope.empty() ? " (" + scope + ")" : std::string());
-    TestCase test{key::gates + (group.empty() ? "" : "." + group), name, "", "", ""};
+    TestCase test{key::gates + (group.empty() ? "" : "." + group), name, "", "", "", ""};
     test.output = "actual " + number(gate.value(key::actual, json())) + ", limit " +
                   number(gate.value(key::limit, json()));
     if (!gate[key::passed].get<bool>()) {
@@ -118,7 +120,7 @@ constexpr Check verification_checks[] = {
 
 TestCase check_case(const std::string& group, const json& verdict, const Check& check,
                     const GateIndex& gates) {
-    TestCase test{"verification." + group, check.name, "", "", ""};
+    TestCase test{"verification." + group, check.name, "", "", "", ""};
     std::string summary =
         std::string(check.field) + " " + number(verdict.value(check.field, json()));
     summary += " (produced_ok " + number(verdict.value(key::produced_ok, json())) + ", applied " +
@@ -139,12 +141,12 @@ TestCase check_case(const std::string& group, const json& verdict, const Check& 
 }
 
 TestCase points_case(const std::string& group, const json& verdict, const GateIndex& gates) {
-    TestCase test{"verification." + group, "points_consistent", "", "", ""};
-    auto points = verdict.value(key::points, json::object());
-    test.output = "expected " + number(points.value(key::expected, json())) + ", actual " +
-                  number(points.value(key::actual, json()));
+    TestCase test{"verification." + group, "points_consistent", "", "", "", ""};
+    const auto& points = member(verdict, key::points);
+    test.output = "expected " + number(member(points, key::expected)) + ", actual " +
+                  number(member(points, key::actual));
     auto gate = gates.find({"points_consistent", group});
-    if (points.value(key::checked, false) != true) {
+    if (member(points, key::checked) != true) {
         test.skipped = "no points effect in this group";
     } else if (gate == gates.end()) {
         test.skipped = "not gated: " + test.output;
@@ -157,13 +159,15 @@ TestCase points_case(const std::string& group, const json& verdict, const GateIn
 void write_suite(std::ostringstream& xml, const std::string& name, const std::string& timestamp,
                  const std::vector<TestCase>& cases) {
     std::size_t failures = 0;
+    std::size_t errors = 0;
     std::size_t skipped = 0;
     for (const auto& test : cases) {
         failures += test.failure.empty() ? 0 : 1;
+        errors += test.error.empty() ? 0 : 1;
         skipped += test.skipped.empty() ? 0 : 1;
     }
     xml << "  <testsuite name=\"" << xml_escape(name) << "\" tests=\"" << cases.size()
-        << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped
+        << "\" failures=\"" << failures << "\" errors=\"" << errors << "\" skipped=\"" << skipped
         << "\" timestamp=\"" << xml_escape(timestamp) << "\">\n";
     for (const auto& test : cases) {
         xml << "    <testcase classname=\"" << xml_escape(test.classname) << "\" name=\""
@@ -171,6 +175,10 @@ void write_suite(std::ostringstream& xml, const std::string& name, const std::st
         if (!test.failure.empty()) {
             xml << "      <failure message=\"" << xml_escape(test.failure) << "\" type=\"gate\">"
                 << xml_escape(test.failure) << "</failure>\n";
+        }
+        if (!test.error.empty()) {
+            xml << "      <error message=\"" << xml_escape(test.error) << "\" type=\"run\">"
+                << xml_escape(test.error) << "</error>\n";
         }
         if (!test.skipped.empty()) {
             xml << "      <skipped message=\"" << xml_escape(test.skipped) << "\"/>\n";
@@ -187,6 +195,7 @@ void require_report_shape(const json& report) {
         throw input_error({"report: " + path + ": expected " + expected});
     };
     if (!report.is_object()) bad("(top level)", "an object");
+    require_shallow(report, "report");
     if (!report.contains(key::run_id) || !report[key::run_id].is_string())
         bad(key::run_id, "a string");
     if (!report.contains(key::gates) || !report[key::gates].is_array()) bad(key::gates, "an array");
@@ -223,12 +232,20 @@ std::string render_junit(const json& report) {
         }
         verification_cases.push_back(points_case(group, verdict, gates));
     }
-    auto workload_name = report.contains(key::workload) && report[key::workload].is_object()
-                             ? report[key::workload].value(key::name, std::string("unnamed"))
-                             : std::string("unnamed");
+    auto workload_name = string_or(member_path(report, {key::workload, key::name}), "unnamed");
     auto run = "streamharness." + workload_name + "." + report[key::run_id].get<std::string>();
-    auto timestamp = report.value(key::started_at, std::string());
-    std::size_t tests = gate_cases.size() + verification_cases.size();
+    auto timestamp = string_or(member(report, key::started_at));
+    // A run that could not finish is one error case: nothing it did not verify is reported.
+    std::vector<TestCase> run_cases;
+    if (const auto& error = member(report, key::error); error.is_object()) {
+        TestCase test{"run", "completes", "", "", "", ""};  // error and output below
+        test.error = "the run could not finish (during " +
+                     string_or(member(error, key::phase), "the run") +
+                     "): " + string_or(member(error, key::message));
+        test.output = test.error;
+        run_cases.push_back(std::move(test));
+    }
+    std::size_t tests = run_cases.size() + gate_cases.size() + verification_cases.size();
     std::size_t failures = 0;
     for (const auto* cases : {&gate_cases, &verification_cases}) {
         for (const auto& test : *cases) failures += test.failure.empty() ? 0 : 1;
@@ -236,7 +253,8 @@ std::string render_junit(const json& report) {
     std::ostringstream xml;
     xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     xml << "<testsuites name=\"" << xml_escape(run) << "\" tests=\"" << tests << "\" failures=\""
-        << failures << "\" errors=\"0\">\n";
+        << failures << "\" errors=\"" << run_cases.size() << "\">\n";
+    if (!run_cases.empty()) write_suite(xml, run + ".run", timestamp, run_cases);
     write_suite(xml, run + ".gates", timestamp, gate_cases);
     write_suite(xml, run + ".verification", timestamp, verification_cases);
     xml << "</testsuites>\n";

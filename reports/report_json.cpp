@@ -91,15 +91,16 @@ json max_rate_json(const std::optional<run::MaxRateSummary>& max_rate) {
             {key::steps, steps}};
 }
 
-json group_summary(const run::GroupResult& group) {
+json group_summary(const run::GroupResult& group, bool verified_after_the_run) {
     json summary = {{key::consumer, group.external ? "external" : "built-in"},
                     {key::applied, group.verdict.applied},
                     {key::dead_lettered, group.verdict.dead_lettered},
                     {key::applied_per_s, group.applied_per_s},
                     {key::latency, nullptr}};
     // An external consumer's latency and counters are not measured (only its effects in Redis
-    // are seen): null, not zeros that would read as measurements.
-    if (group.external) return summary;
+    // are seen), nor anyone's when the run is verified afterwards from Redis alone: null, not
+    // zeros that would read as measurements.
+    if (group.external || verified_after_the_run) return summary;
     summary[key::counters] = counters_json(group.counters);
     summary[key::latency] = {{key::end_to_end, latency_json(group.latency_all->summary())},
                              {key::first_delivery, latency_json(group.latency_first->summary())},
@@ -124,7 +125,9 @@ json produced_json(const run::RunResult& result) {
 
 json summary_json(const run::RunResult& result) {
     json groups = json::object();
-    for (const auto& group : result.groups) groups[group.name] = group_summary(group);
+    for (const auto& group : result.groups) {
+        groups[group.name] = group_summary(group, result.verified_after_the_run);
+    }
     json per_producer = json::array();
     for (const auto& latency : result.xadd_latency_per_producer) {
         per_producer.push_back(latency_json(latency->summary()));
@@ -369,7 +372,14 @@ json to_json(const run::RunResult& result, const std::string& tool_version) {
         {key::chaos, chaos_json(result)},
         {key::consumers, consumers},
         {key::histograms, histograms},
-        {key::verdict, result.passed ? value::pass : value::fail},
+        {key::error, result.error ? json{{key::message, result.error->message},
+                                         {key::phase, result.error->phase}}
+                                  : json(nullptr)},
+        {key::verified,
+         result.verified_after_the_run ? value::after_the_run : value::during_the_run},
+        {key::verdict, result.error    ? value::error
+                       : result.passed ? value::pass
+                                       : value::fail},
     };
 }
 

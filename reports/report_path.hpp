@@ -23,6 +23,12 @@ const nlohmann::json& member_path(const nlohmann::json& root, const Path& keys);
 const nlohmann::json* find_path(const nlohmann::json& root, const Path& keys);
 // A finite number, or nothing.
 std::optional<double> number_of(const nlohmann::json& value);
+// The string, or `fallback` for anything else: nlohmann's value() throws on another type.
+std::string string_or(const nlohmann::json& value, std::string fallback = "");
+// Throws WorkloadError naming `what` when the document nests deeper than any the tool writes:
+// the readers and nlohmann's dump() recurse once a level, so a file nested thousands of levels
+// deep would overflow the stack.
+void require_shallow(const nlohmann::json& document, const std::string& what);
 // "summary.groups.score": the path as --set and `show` write it.
 std::string dotted(const Path& keys);
 

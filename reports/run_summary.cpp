@@ -1,5 +1,6 @@
 #include "reports/run_summary.hpp"
 
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -18,6 +19,19 @@ std::string gate_scope(const json& gate) {
     return (event.is_number() ? "chaos.events." + event.dump() + " " : std::string()) +
            gate[key::fault].get<std::string>();
 }
+
+namespace {
+// Counts read as counts ("3 (limit 0)"); rates and milliseconds keep two decimals.
+std::string gate_number(double value) {
+    std::ostringstream text;
+    if (value == std::floor(value) && std::fabs(value) < 1e15) {
+        text << static_cast<long long>(value);
+    } else {
+        text << std::fixed << std::setprecision(2) << value;
+    }
+    return text.str();
+}
+}  // namespace
 
 std::string human_summary(const json& report, const std::filesystem::path& path) {
     std::ostringstream text;
@@ -50,7 +64,10 @@ std::string human_summary(const json& report, const std::filesystem::path& path)
             text << "; latency p50 " << latency[key::p50_ms].get<double>() << " ms, p99 "
                  << latency[key::p99_ms].get<double>() << " ms\n";
         } else {
-            text << "; latency not measured (external consumer)\n";
+            bool external =
+                member_path(report, {key::summary, key::groups, name, key::consumer}) == "external";
+            text << "; latency not measured ("
+                 << (external ? "external consumer" : "verified after the run") << ")\n";
         }
     }
     const auto& killed = report[key::summary]
@@ -72,8 +89,12 @@ std::string human_summary(const json& report, const std::filesystem::path& path)
         text << "  FAILED gate " << gate[key::gate].get<std::string>();
         auto scope = gate_scope(gate);
         if (!scope.empty()) text << " [" << scope << "]";
-        text << ": " << gate[key::actual].get<double>() << " (limit "
-             << gate[key::limit].get<double>() << ")\n";
+        text << ": " << gate_number(gate[key::actual].get<double>()) << " (limit "
+             << gate_number(gate[key::limit].get<double>()) << ")\n";
+    }
+    if (const auto& error = report.value(key::error, json()); error.is_object()) {
+        text << "  ERROR during " << error.value(key::phase, "the run") << ": "
+             << error.value(key::message, "") << "\n";
     }
     text << "verdict: " << report[key::verdict].get<std::string>() << "\n";
     text << "report: " << path.string() << "\n";

@@ -8,6 +8,9 @@
 
 #include "chaos/controller.hpp"
 #include "harness/errors.hpp"
+#include "harness/run/redis_setup.hpp"
+#include "harness/run/reverify.hpp"
+#include "harness/run/run_record.hpp"
 #include "harness/run/supervisor.hpp"
 #include "harness/workload/workload_json.hpp"
 #include "reports/aggregate.hpp"
@@ -16,6 +19,7 @@
 #include "reports/junit_report.hpp"
 #include "reports/report_json.hpp"
 #include "reports/report_keys.hpp"
+#include "reports/report_path.hpp"
 #include "reports/run_summary.hpp"
 
 namespace sh::cli {
@@ -67,7 +71,7 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
     overrides.insert(overrides.end(), extra.begin(), extra.end());
     auto workload = workload::load_workload(workload_or_default(settings.workload_path), overrides);
     run::RunOptions options;
-    if (!settings.redis_url.empty()) options.redis_url = settings.redis_url;
+    options.redis_endpoint = settings.redis;
     options.run_id = run_id;
     options.out_dir = out_dir;
     options.executable = settings.executable;
@@ -76,7 +80,25 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
     options.quiet = settings.quiet;
     chaos::ChaosController chaos;
     if (!workload.chaos.events.empty()) options.observer = &chaos;
-    auto result = run::execute_run(workload, options, stop);
+    run::RunResult result;
+    try {
+        run::execute_run(workload, options, stop, result);
+    } catch (const WorkloadError&) {
+        throw;  // refused before anything ran: the message says what to fix
+    } catch (const std::exception& error) {
+        // CI must see why: the report says what was measured, the verdict is "error", and
+        // junit.xml has an error case. The error itself still decides the exit code.
+        result.error = run::RunError{error.what(), result.phase};
+        auto report = reports::to_json(result, tool_version);
+        try {
+            std::cout << reports::human_summary(report, write_all_reports(report, out_dir))
+                      << std::flush;
+        } catch (const std::exception& write_error) {
+            std::cerr << "streamharness: the error report could not be written: "
+                      << write_error.what() << "\n";
+        }
+        throw;
+    }
     auto report = reports::to_json(result, tool_version);
     auto path = write_all_reports(report, out_dir);
     return {std::move(report), path};
@@ -119,9 +141,12 @@ int run_command(const RunSettings& settings, int repeat, const os::StopSignals& 
 
 int report_command(const std::string& report_path) {
     auto report = read_json_file(report_path);
+    if (!report.is_object()) {
+        throw input_error({report_path + ": not a streamharness report (expected a JSON object)"});
+    }
     auto dir = std::filesystem::path(report_path).parent_path();
     if (dir.empty()) dir = ".";
-    if (report.value(key::kind, "") == reports::value::capacity) {
+    if (reports::member(report, key::kind) == reports::value::capacity) {
         std::cout << reports::write_text_file(reports::render_capacity_html(report), dir,
                                               "capacity.html")
                          .string()
@@ -243,6 +268,61 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
                         ? !capacity[key::answer][key::consumers].is_null()
                         : !capacity[key::answer][key::rate].is_null();
     return answered && capacity[key::stopped].is_null() ? 0 : 1;
+}
+
+namespace {
+run::RunRecord record_of(redis::Connection& connection, const std::string& run_id) {
+    auto record = run::read_record(connection, run_id);
+    if (!record) {
+        throw EnvironmentError("no record of run " + run_id + " on " +
+                               connection.endpoint().redacted() + " (sh:{" + run_id +
+                               "}:record): it finished and removed its keys, "
+                               "or it never ran there");
+    }
+    auto alive = connection.command({"PTTL", model::RunKeys::alive_key(run_id)});
+    if (redis::ReplyView(alive.get()).integer() > 0) {
+        throw EnvironmentError("run " + run_id + " is still going (its harness refreshed " +
+                               model::RunKeys::alive_key(run_id) +
+                               " within the last 3 s): wait for it to end");
+    }
+    return *record;
+}
+
+redis::Connection connect_for(const redis::Endpoint& endpoint, const std::string& run_id,
+                              const char* what) {
+    return redis::Connection(endpoint,
+                             {std::chrono::milliseconds(2000), std::chrono::milliseconds(10000),
+                              "sh:" + run_id + ":" + what});
+}
+}  // namespace
+
+int verify_command(const redis::Endpoint& redis, const std::string& run_id,
+                   const std::string& out_dir) {
+    auto connection = connect_for(redis, run_id, "verify");
+    auto result = run::reverify(connection, record_of(connection, run_id));
+    auto report = reports::to_json(result, tool_version);
+    auto path =
+        write_all_reports(report, out_dir.empty() ? "reports/out/" + run_id + "-verify" : out_dir);
+    std::cout << reports::human_summary(report, path);
+    return report[key::verdict] == reports::value::pass ? 0 : 1;
+}
+
+int cleanup_command(const redis::Endpoint& redis, const std::string& run_id) {
+    auto connection = connect_for(redis, run_id, "cleanup");
+    auto record = record_of(connection, run_id);
+    const auto& workload = record.workload;
+    model::RunKeys keys(run_id, workload.stream.name, workload.stream.key, record.stamp);
+    std::vector<std::string> groups;
+    for (const auto& group : workload.groups) groups.push_back(group.name);
+    auto notes = run::remove_created(connection, keys, groups, record.created);
+    std::string created = record.created.groups.empty() ? "none" : "";
+    for (const auto& group : record.created.groups) {
+        created += (created.empty() ? "" : ", ") + group;
+    }
+    std::cout << "removed the keys of run " << run_id << " and the groups it created (" << created
+              << ") on " << keys.stream() << "\n";
+    for (const auto& note : notes) std::cout << "  kept: " << note << "\n";
+    return 0;
 }
 
 int show_command(const std::string& report_path, const std::vector<std::string>& paths) {

@@ -9,6 +9,7 @@
 
 #include "harness/cli/capacity.hpp"
 #include "harness/os/stop_signals.hpp"
+#include "harness/redis/url.hpp"
 #include "reports/compare.hpp"
 
 namespace sh::cli {
@@ -19,9 +20,9 @@ inline constexpr const char* tool_version = "0.1.0";
 struct RunSettings {
     std::string workload_path;
     std::vector<std::string> overrides;
-    std::string redis_url;
-    std::string out_dir;  // empty: reports/out/<id>
-    std::string run_id;   // empty: generated
+    std::optional<redis::Endpoint> redis;  // none: an embedded redis-server
+    std::string out_dir;                   // empty: reports/out/<id>
+    std::string run_id;                    // empty: generated
     std::string executable;
     bool keep_keys = false;
     bool allow_eviction = false;
@@ -29,7 +30,8 @@ struct RunSettings {
 };
 
 // One run, or `repeat` runs in DIR/run-<i>/ with their aggregate in DIR: report.json,
-// report.html and junit.xml in each. Exit 0 when every run passed, 1 otherwise.
+// report.html and junit.xml in each. Exit 0 when every run passed, 1 otherwise. A run that
+// cannot finish still writes its reports (verdict "error") before its error goes on.
 int run_command(const RunSettings& settings, int repeat, const os::StopSignals& stop);
 
 // Re-renders report.html (and junit.xml) next to a report.json.
@@ -56,6 +58,13 @@ int compare_command(const CompareSettings& settings);
 // answer. Exit 0 when a rate meets the SLO, 1 when not even the lowest rate does.
 int capacity_command(const RunSettings& settings, const CapacityOptions& options,
                      double step_duration_s, const os::StopSignals& stop);
+
+// After a run whose harness died (or that kept its keys): judges it again from what Redis
+// holds (report.json, report.html, junit.xml in out_dir; exit 0 pass, 1 fail), or removes what
+// it created there. Both read the run's record (sh:{<run-id>}:record); exit 3 without one.
+int verify_command(const redis::Endpoint& redis, const std::string& run_id,
+                   const std::string& out_dir);
+int cleanup_command(const redis::Endpoint& redis, const std::string& run_id);
 
 // Prints report fields by dotted path: strings bare, everything else as JSON.
 int show_command(const std::string& report_path, const std::vector<std::string>& paths);

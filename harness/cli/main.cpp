@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "harness/cli/commands.hpp"
 #include "harness/cli/produce_only.hpp"
+#include "harness/cli/redis_target.hpp"
 #include "harness/errors.hpp"
 #include "harness/redis/url.hpp"
 #include "harness/run/worker.hpp"
@@ -22,17 +25,53 @@ std::string own_executable() {
     return error ? std::string("streamharness") : path.string();
 }
 
+void add_redis_options(CLI::App* command, sh::cli::RedisTargetFlags& flags,
+                       const std::string& default_text) {
+    command->add_option("--redis", flags.url,
+                        "redis://[user[:password]@]host[:port][/db], rediss://... (TLS) or "
+                        "unix://[user[:password]@]/path" +
+                            default_text);
+    command->add_option("--redis-password-file", flags.password_file,
+                        "read the password from this file (else from the URL, else from "
+                        "$STREAMHARNESS_REDIS_PASSWORD): it stays out of ps and shell history");
+    command->add_option("--tls-ca", flags.tls_ca,
+                        "rediss://: CA certificates (PEM) to verify the server with (default: the "
+                        "system's trust store)");
+    command->add_option("--tls-cert", flags.tls_cert,
+                        "rediss://: client certificate (PEM) for mutual TLS; needs --tls-key");
+    command->add_option("--tls-key", flags.tls_key, "rediss://: the client certificate's key");
+    command->add_option("--tls-server-name", flags.tls_server_name,
+                        "rediss://: the name sent as SNI and checked against the server's "
+                        "certificate (default: the URL host)");
+    command->add_flag("--tls-insecure", flags.tls_insecure,
+                      "rediss://: do not verify the server's certificate (testing only)");
+}
+
+// Run ids name keys (sh:{<run>:...}) and folders: no braces, colons, slashes or spaces.
+std::string check_run_id(const std::string& id) {
+    bool valid = !id.empty() && id.size() <= 64 && std::isalnum(static_cast<unsigned char>(id[0]));
+    for (char c : id) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+            valid = false;
+        }
+    }
+    return valid ? std::string()
+                 : "'" + id +
+                       "': a run id is 1-64 letters, digits, '-', '_' or '.', starting "
+                       "with a letter or digit";
+}
+
 // Options shared by `run` and `capacity`.
-void add_run_options(CLI::App* command, sh::cli::RunSettings& settings) {
+void add_run_options(CLI::App* command, sh::cli::RunSettings& settings,
+                     sh::cli::RedisTargetFlags& redis) {
     command->add_option("workload", settings.workload_path,
                         "workload JSON file (default: workloads/orders.json, the seed scenario)");
-    command->add_option("--redis", settings.redis_url,
-                        "redis://[user[:password]@]host[:port][/db] or unix:///path "
-                        "(default: start an embedded redis-server)");
+    add_redis_options(command, redis, " (default: start an embedded redis-server)");
     command->add_option("--set", settings.overrides, "override a workload field: path=value")
         ->allow_extra_args(false);
     command->add_option("--out", settings.out_dir, "report directory (default reports/out/<id>)");
-    command->add_option("--run-id", settings.run_id, "run id (default: generated)");
+    command->add_option("--run-id", settings.run_id, "run id (default: generated)")
+        ->check(CLI::Validator(check_run_id, "RUN_ID"));
     command->add_flag("--keep-keys", settings.keep_keys,
                       "leave the run's keys on an external Redis for inspection");
     command->add_flag("--quiet", settings.quiet, "no progress display");
@@ -45,6 +84,32 @@ double fraction_option(const std::string& text, const char* flag) {
     return sh::reports::parse_tolerance(text, flag);
 }
 
+// CLI11 says "A subcommand is required" for a mistyped one: name it and the ones there are.
+std::optional<std::string> unknown_subcommand(const CLI::App& app, int argc, char** argv) {
+    if (argc < 2 || argv[1][0] == '-') return std::nullopt;
+    std::string known;
+    for (const auto* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+        if (command->get_name() == argv[1]) return std::nullopt;
+        if (command->get_group().empty()) continue;  // internal
+        known += (known.empty() ? "" : ", ") + command->get_name();
+    }
+    return "unknown command '" + std::string(argv[1]) + "' (commands: " + known +
+           "; see streamharness --help)";
+}
+
+// Credentials refused or missing: say where the harness takes them from.
+std::string with_credentials_hint(const std::string& message) {
+    for (const char* refusal : {"NOAUTH", "WRONGPASS", "invalid password", "invalid username"}) {
+        if (message.find(refusal) != std::string::npos) {
+            return message +
+                   "\n  (credentials: redis://user:password@host in --redis, or the password "
+                   "in --redis-password-file or $" +
+                   sh::cli::redis_password_env + ")";
+        }
+    }
+    return message;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,9 +118,10 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
 
     sh::cli::RunSettings run;
+    sh::cli::RedisTargetFlags run_redis;
     int repeat = 1;
     auto* run_cmd = app.add_subcommand("run", "run a workload and verify it");
-    add_run_options(run_cmd, run);
+    add_run_options(run_cmd, run, run_redis);
     run_cmd->add_option("--repeat", repeat, "run N times; report each run and their aggregate")
         ->check(CLI::Range(1, 1000));
 
@@ -91,27 +157,33 @@ int main(int argc, char** argv) {
     compare_cmd->add_flag("--json", compare.json_output, "print the comparison as JSON");
 
     sh::cli::RunSettings capacity;
+    sh::cli::RedisTargetFlags capacity_redis;
     sh::cli::CapacityOptions capacity_options;
     double step_duration_s = 10;
     std::string search = "bisect";
     std::string resolution = "5%";
     auto* capacity_cmd = app.add_subcommand(
         "capacity", "find the highest producer rate that meets the SLO, each step a real run");
-    add_run_options(capacity_cmd, capacity);
+    add_run_options(capacity_cmd, capacity, capacity_redis);
     capacity_cmd
         ->add_option("--slo-p99-ms", capacity_options.max_p99_ms,
                      "SLO: end-to-end p99 of every group, ms")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     capacity_cmd
         ->add_option("--max-lag", capacity_options.max_lag,
                      "SLO: undelivered entries in any second of the load phase")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     capacity_cmd->add_option("--max-lost", capacity_options.max_lost, "SLO: lost orders")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     capacity_cmd->add_option("--min-rate", capacity_options.min_rate, "first rate, orders/s")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     capacity_cmd->add_option("--max-rate", capacity_options.max_rate, "highest rate tried")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     capacity_cmd
         ->add_option("--search", search,
                      "bisect or step the producer rate, or consumers: the fewest consumers per "
@@ -132,7 +204,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1024));
     capacity_cmd
         ->add_option("--step-rate", capacity_options.step_rate, "step search: increment, orders/s")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     capacity_cmd
         ->add_option("--resolution", resolution,
                      "bisect: stop when the knee is bracketed this tightly")
@@ -144,14 +217,17 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(2, 1000));
 
-    std::string produce_url;
+    sh::cli::RedisTargetFlags produce_redis;
     sh::cli::ProduceOnlyOptions produce;
     auto* produce_cmd = app.add_subcommand(
         "produce",
         "XADD orders as fast as possible (no consumers) and print the throughput as JSON");
-    produce_cmd->add_option("--redis", produce_url, "Redis URL")->required();
+    add_redis_options(produce_cmd, produce_redis, "");
+    produce_cmd->get_option("--redis")->required();
     produce_cmd->add_option("--key", produce.stream_key, "stream key")->required();
-    produce_cmd->add_option("--orders", produce.orders, "orders in total")->capture_default_str();
+    produce_cmd->add_option("--orders", produce.orders, "orders in total")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     produce_cmd->add_option("--connections", produce.connections, "producer connections (threads)")
         ->capture_default_str()
         ->check(CLI::Range(1, 256));
@@ -160,6 +236,25 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 10000));
     produce_cmd->add_option("--payload", produce.payload_bytes, "filler bytes per order")
         ->capture_default_str();
+
+    sh::cli::RedisTargetFlags after_redis;
+    std::string after_run_id;
+    std::string verify_out;
+    auto* verify_cmd = app.add_subcommand(
+        "verify",
+        "judge a run again from what Redis holds (after its harness died, or with "
+        "--keep-keys)");
+    auto* cleanup_cmd = app.add_subcommand(
+        "cleanup", "remove what a run created on Redis (after its harness died)");
+    for (auto* command : {verify_cmd, cleanup_cmd}) {
+        add_redis_options(command, after_redis, "");
+        command->get_option("--redis")->required();
+        command->add_option("--run-id", after_run_id, "the run's id")
+            ->required()
+            ->check(CLI::Validator(check_run_id, "RUN_ID"));
+    }
+    verify_cmd->add_option("--out", verify_out,
+                           "report directory (default reports/out/<run-id>-verify)");
 
     std::string show_file;
     std::vector<std::string> show_paths;
@@ -184,6 +279,10 @@ int main(int argc, char** argv) {
     worker_cmd->add_option("--seed", worker.seed);
     worker_cmd->add_option("--group-start-id", worker.group_start_id);
 
+    if (auto unknown = unknown_subcommand(app, argc, argv)) {
+        std::cerr << "streamharness: " << *unknown << "\n";
+        return static_cast<int>(sh::ExitCode::usage);
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -195,17 +294,22 @@ int main(int argc, char** argv) {
         if (*show_cmd) return sh::cli::show_command(show_file, show_paths);
         if (*report_cmd) return sh::cli::report_command(report_file);
         if (*compare_cmd) return sh::cli::compare_command(compare);
+        if (*verify_cmd) {
+            return sh::cli::verify_command(*sh::cli::resolve_redis_target(after_redis),
+                                           after_run_id, verify_out);
+        }
+        if (*cleanup_cmd) {
+            return sh::cli::cleanup_command(*sh::cli::resolve_redis_target(after_redis),
+                                            after_run_id);
+        }
         if (*produce_cmd) {
-            try {
-                produce.endpoint = sh::redis::parse_url(produce_url);
-            } catch (const std::invalid_argument& error) {
-                throw sh::WorkloadError({std::string("--redis: ") + error.what()});
-            }
+            produce.endpoint = *sh::cli::resolve_redis_target(produce_redis);
             std::cout << sh::cli::produce_only(produce).dump(2) << "\n";
             return 0;
         }
         stop.emplace();  // from here on Ctrl-C stops runs cleanly instead of killing us
         if (*capacity_cmd) {
+            capacity.redis = sh::cli::resolve_redis_target(capacity_redis);
             capacity.executable = own_executable();
             using Search = sh::cli::CapacityOptions::Search;
             capacity_options.search = search == "step"        ? Search::step
@@ -214,6 +318,7 @@ int main(int argc, char** argv) {
             capacity_options.resolution = fraction_option(resolution, "--resolution");
             return sh::cli::capacity_command(capacity, capacity_options, step_duration_s, *stop);
         }
+        run.redis = sh::cli::resolve_redis_target(run_redis);
         run.executable = own_executable();
         return sh::cli::run_command(run, repeat, *stop);
     } catch (const sh::WorkloadError& error) {
@@ -224,7 +329,7 @@ int main(int argc, char** argv) {
             std::cerr << "streamharness: interrupted; embedded Redis and workers stopped\n";
             return interrupted_exit;
         }
-        std::cerr << "streamharness: " << error.what() << "\n";
+        std::cerr << "streamharness: " << with_credentials_hint(error.what()) << "\n";
         return static_cast<int>(sh::ExitCode::environment);
     } catch (const std::exception& error) {
         std::cerr << "streamharness: internal error: " << error.what() << "\n";

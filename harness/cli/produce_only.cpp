@@ -1,9 +1,11 @@
 #include "harness/cli/produce_only.hpp"
 
+#include <exception>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "harness/errors.hpp"
 #include "harness/measure/clock.hpp"
 #include "harness/produce/producer.hpp"
 #include "reports/report_json.hpp"
@@ -32,10 +34,30 @@ nlohmann::json produce_only(const ProduceOnlyOptions& options) {
     auto start = measure::monotonic_ns();
     for (auto& producer : producers) producer->set_window(start, INT64_MAX);
     std::vector<std::thread> threads;
-    for (auto& producer : producers) {
-        threads.emplace_back([&producer, &stop] { producer->run(stop); });
+    std::vector<std::exception_ptr> errors(producers.size());
+    for (std::size_t i = 0; i < producers.size(); ++i) {
+        threads.emplace_back([&, i] {
+            try {
+                producers[i]->run(stop);
+            } catch (...) {
+                // Redis unreachable or gone for good: the other threads stop too.
+                errors[i] = std::current_exception();
+                stop = true;
+            }
+        });
     }
     for (auto& thread : threads) thread.join();
+    for (const auto& error : errors) {
+        if (error) std::rethrow_exception(error);
+    }
+    for (const auto& producer : producers) {
+        if (!producer->first_error().empty()) {
+            throw RedisReplyError("XADD", options.stream_key,
+                                  producer->first_error() + " (" +
+                                      std::to_string(totals.failed.load()) + " of " +
+                                      std::to_string(options.orders) + " orders failed)");
+        }
+    }
     auto seconds = static_cast<double>(measure::monotonic_ns() - start) / 1e9;
     measure::Histogram latency;
     for (const auto& producer : producers) latency.merge(producer->xadd_latency());

@@ -72,10 +72,10 @@ void Consumer::run(const std::function<bool()>& stop_requested) {
     slot_.state.acked_unapplied.store(0, relaxed);
     slot_.state.parked.store(-1);
     enter(model::ConsumerWindow::idle);
-    ensure_group();
-    slot_.counters.starts.fetch_add(1, relaxed);  // the supervisor waits for this to send orders
-    if (config_.group.replay_pending) replay_own_pending();
     const auto& group = config_.group;
+    bool started = false;
+    // What an earlier life under this name left pending is finished first.
+    unfinished_batch_ = group.replay_pending;
     redis::Args read{"XREADGROUP", "GROUP",
                      group.name,   config_.name,
                      "COUNT",      std::to_string(group.batch),
@@ -84,6 +84,13 @@ void Consumer::run(const std::function<bool()>& stop_requested) {
                      ">"};
     for (;;) {
         try {
+            // Inside the loop: a connection lost during start-up (a disconnect just after a
+            // restart) is recovered from like any other.
+            if (!started) {
+                ensure_group();
+                started = true;
+                slot_.counters.starts.fetch_add(1, relaxed);  // the supervisor waits for this
+            }
             // A broken connection may have cut off the ack of the batch in hand: finish those
             // entries now rather than leave them for a claim (or for a restart after a stop).
             if (unfinished_batch_) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string>
 
 namespace sh::measure {
 
@@ -14,6 +15,18 @@ void raise_max(std::atomic<std::uint64_t>& target, std::uint64_t value) {
     auto current = target.load(relaxed);
     while (value > current && !target.compare_exchange_weak(current, value, relaxed)) {
     }
+}
+
+// A count, index or time of a serialised histogram. A report read back may hold anything there:
+// a negative number would wrap round, and a float beyond 2^64 is undefined behaviour to convert.
+std::uint64_t unsigned_at(const nlohmann::json& value, const char* what) {
+    bool non_negative_integer =
+        value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+    if (!non_negative_integer) {
+        throw std::invalid_argument(std::string("histogram ") + what +
+                                    ": expected an integer >= 0, got " + value.type_name());
+    }
+    return value.get<std::uint64_t>();
 }
 }  // namespace
 
@@ -96,13 +109,13 @@ void Histogram::merge_json(const nlohmann::json& serialised) {
         throw std::invalid_argument("histogram layout differs (unit or sub_bucket_bits)");
     }
     for (const auto& bucket : serialised.at("buckets")) {
-        auto index = bucket.at(0).get<std::size_t>();
+        auto index = unsigned_at(bucket.at(0), "bucket index");
         if (index >= bucket_count) throw std::invalid_argument("histogram bucket out of range");
-        counts_[index].fetch_add(bucket.at(1).get<std::uint64_t>(), relaxed);
+        counts_[index].fetch_add(unsigned_at(bucket.at(1), "bucket count"), relaxed);
     }
-    total_.fetch_add(serialised.at("count").get<std::uint64_t>(), relaxed);
-    sum_.fetch_add(serialised.at("sum").get<std::uint64_t>(), relaxed);
-    raise_max(max_, serialised.at("max").get<std::uint64_t>());
+    total_.fetch_add(unsigned_at(serialised.at("count"), "count"), relaxed);
+    sum_.fetch_add(unsigned_at(serialised.at("sum"), "sum"), relaxed);
+    raise_max(max_, unsigned_at(serialised.at("max"), "max"));
 }
 
 LatencySummary Histogram::summary() const {

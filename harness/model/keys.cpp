@@ -11,7 +11,7 @@ RunKeys::RunKeys(const std::string& run_id, const std::string& stream_name,
       stream_run_scoped_(stream_key_override.empty()) {}
 
 std::vector<std::string> RunKeys::owned_keys(const std::vector<std::string>& groups) const {
-    std::vector<std::string> keys;
+    std::vector<std::string> keys{record(), alive()};
     if (stream_run_scoped_) keys.push_back(stream_);
     for (const auto& group : groups) {
         keys.push_back(acked(group));

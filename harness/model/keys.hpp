@@ -28,6 +28,15 @@ class RunKeys {
     std::string points(const std::string& group) const { return prefix_ + "points:" + group; }
     // An external consumer's ledger: a hash order number -> times its effect was applied.
     std::string applied(const std::string& group) const { return prefix_ + "applied:" + group; }
+    // What the run keeps about itself for `verify`/`cleanup --run-id`: found from the id alone.
+    static std::string record_key(const std::string& run_id) {
+        return "sh:{" + run_id + "}:record";
+    }
+    std::string record() const { return record_key(run_id_); }
+    // Refreshed with a short expiry while the run's harness lives: a run still going is not
+    // verified or cleaned up from outside.
+    static std::string alive_key(const std::string& run_id) { return "sh:{" + run_id + "}:alive"; }
+    std::string alive() const { return alive_key(run_id_); }
     // Every key this run may create, for cleanup (the stream only when run-scoped).
     std::vector<std::string> owned_keys(const std::vector<std::string>& groups) const;
 

@@ -116,7 +116,9 @@ void Producer::run(const std::atomic<bool>& stop) {
                 auto reply = connection.read_reply();
                 auto done = measure::monotonic_ns();
                 const auto& order = in_flight[answered];
-                bool ok = !redis::ReplyView(reply.get()).is_error();
+                redis::ReplyView view(reply.get());
+                bool ok = !view.is_error();
+                if (!ok && first_error_.empty()) first_error_ = std::string(view.text());
                 outcomes.record(order.seq, ok ? model::Outcome::ok : model::Outcome::failed);
                 (ok ? totals_.ok : totals_.failed).fetch_add(1, std::memory_order_relaxed);
                 xadd_latency_->record(static_cast<std::uint64_t>(done - order.sent_ns) / 1000);

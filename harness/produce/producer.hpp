@@ -67,6 +67,9 @@ class Producer {
     }
 
     const measure::Histogram& xadd_latency() const { return *xadd_latency_; }
+    // Redis's first error reply to an XADD (WRONGTYPE, OOM...), empty if none; read it after
+    // run() returned.
+    const std::string& first_error() const { return first_error_; }
 
   private:
     ProducerConfig config_;
@@ -76,6 +79,7 @@ class Producer {
     ProducerTotals& totals_;
     std::unique_ptr<measure::Histogram> xadd_latency_;
     std::atomic<std::int64_t> next_intended_ns_{0};
+    std::string first_error_;
 };
 
 }  // namespace sh::produce

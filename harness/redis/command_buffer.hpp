@@ -34,7 +34,14 @@ class CommandBuffer {
         data_.append("\r\n", 2);
     }
 
+    // Appends commands another buffer holds.
+    void append(const CommandBuffer& other) {
+        data_.append(other.data_);
+        commands_ += other.commands_;
+    }
+
     std::string_view data() const { return data_; }
+    bool empty() const { return data_.empty(); }
     std::size_t commands() const { return commands_; }
 
   private:

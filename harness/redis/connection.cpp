@@ -13,14 +13,12 @@ namespace sh::redis {
 
 namespace {
 
-timeval to_timeval(std::chrono::milliseconds ms) {
-    return timeval{static_cast<time_t>(ms.count() / 1000),
-                   static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
-}
-
 bool same_word(const std::string& a, const char* b) {
     return strcasecmp(a.c_str(), b) == 0;
 }
+
+// Bytes read per call: a large XREADGROUP batch arrives in a few reads, not hundreds.
+constexpr std::size_t read_chunk = 64 * 1024;
 
 }  // namespace
 
@@ -53,8 +51,8 @@ void throw_if_error(const Args& args, const ReplyPtr& reply) {
     }
 }
 
-void Connection::ContextDeleter::operator()(redisContext* context) const {
-    redisFree(context);
+void Connection::ReaderDeleter::operator()(redisReader* reader) const {
+    redisReaderFree(reader);
 }
 
 Connection::Connection(Endpoint endpoint, ConnectionOptions options)
@@ -67,67 +65,79 @@ Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 
 void Connection::open() {
-    context_.reset();
-    pending_commands_.clear();
+    transport_.reset();
+    output_.clear();
     appended_ = 0;
-    auto timeout = to_timeval(options_.connect_timeout);
-    redisContext* raw =
-        endpoint_.unix_path.empty()
-            ? redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, timeout)
-            : redisConnectUnixWithTimeout(endpoint_.unix_path.c_str(), timeout);
-    if (raw == nullptr) throw RedisIoError("CONNECT", "", "out of memory allocating a context");
-    context_.reset(raw);
-    if (context_->err != 0) {
+    reader_.reset(redisReaderCreate());
+    if (!reader_) throw RedisIoError("CONNECT", "", "out of memory allocating a reply reader");
+    try {
+        transport_.emplace(Transport::connect(endpoint_, options_.connect_timeout));
+    } catch (const TransportError& error) {
         throw RedisIoError("CONNECT", "",
-                           "cannot reach " + endpoint_.redacted() + ": " + context_->errstr);
+                           "cannot reach " + endpoint_.redacted() + ": " + error.what());
     }
-    if (redisSetTimeout(context_.get(), to_timeval(options_.command_timeout)) != REDIS_OK) {
-        throw RedisIoError("CONNECT", "", "cannot set the command timeout");
-    }
-    if (!endpoint_.password.empty()) {
+    // A user without a password logs in too: an ACL user may be `nopass`.
+    if (!endpoint_.password.empty() || !endpoint_.user.empty()) {
         Args auth = endpoint_.user.empty() ? Args{"AUTH", endpoint_.password}
                                            : Args{"AUTH", endpoint_.user, endpoint_.password};
         auto reply = command_allow_error(auth);
         if (ReplyView(reply.get()).is_error()) {
-            // Never echo the password: report the user and Redis's reason only.
-            throw RedisReplyError("AUTH", endpoint_.user,
-                                  std::string(ReplyView(reply.get()).text()));
+            // Never echo the password: report the user, the server and Redis's reason only.
+            throw RedisReplyError(
+                "AUTH", endpoint_.user,
+                std::string(ReplyView(reply.get()).text()) + " (" + endpoint_.redacted() + ")");
         }
     }
     if (endpoint_.db != 0) command({"SELECT", std::to_string(endpoint_.db)});
     if (!options_.client_name.empty()) command({"CLIENT", "SETNAME", options_.client_name});
 }
 
-void Connection::throw_io(const Args& args, const char* what) {
-    std::string message = context_ && context_->err != 0 ? context_->errstr : what;
-    if (context_ && context_->err == REDIS_ERR_IO && message.find("Resource temporarily") == 0) {
-        message = "timed out after " + std::to_string(options_.command_timeout.count()) + " ms";
-    }
-    throw RedisIoError(args.empty() ? "" : args[0], key_of(args), message);
+void Connection::throw_io(const Args& args, const std::string& what) {
+    transport_.reset();
+    throw RedisIoError(args.empty() ? "" : args[0], key_of(args),
+                       what + " (" + endpoint_.redacted() + ")");
 }
 
-namespace {
-struct ArgvView {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    explicit ArgvView(const Args& args) {
-        argv.reserve(args.size());
-        lengths.reserve(args.size());
-        for (const auto& arg : args) {
-            argv.push_back(arg.data());
-            lengths.push_back(arg.size());
+void Connection::flush(const Args& args) {
+    if (output_.empty()) return;
+    try {
+        transport_->send_all(output_.data(), options_.command_timeout);
+    } catch (const TransportError& error) {
+        throw_io(args, error.what());
+    }
+    output_.clear();
+}
+
+ReplyPtr Connection::next_reply(const Args& args) {
+    for (;;) {
+        void* raw = nullptr;
+        if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK) {
+            throw_io(args, std::string("protocol error: ") + reader_->errstr);
+        }
+        if (raw != nullptr) return ReplyPtr(static_cast<redisReply*>(raw));
+        char chunk[read_chunk];
+        std::size_t received = 0;
+        try {
+            received = transport_->receive(chunk, sizeof chunk, options_.command_timeout);
+        } catch (const TransportError& error) {
+            throw_io(args, error.what());
+        }
+        if (redisReaderFeed(reader_.get(), chunk, received) != REDIS_OK) {
+            throw_io(args, "out of memory reading a reply");
         }
     }
-};
-}  // namespace
+}
+
+void Connection::encode(const Args& args) {
+    if (broken()) throw_io(args, "connection is broken");
+    output_.begin(args.size());
+    for (const auto& arg : args) output_.arg(std::string_view(arg));
+}
 
 ReplyPtr Connection::command_allow_error(const Args& args) {
-    if (broken()) throw_io(args, "connection is broken");
-    ArgvView view(args);
-    void* raw = redisCommandArgv(context_.get(), static_cast<int>(args.size()), view.argv.data(),
-                                 view.lengths.data());
-    if (raw == nullptr) throw_io(args, "no reply");
-    return ReplyPtr(static_cast<redisReply*>(raw));
+    encode(args);
+    flush(args);
+    return next_reply(args);
 }
 
 ReplyPtr Connection::command(const Args& args) {
@@ -137,36 +147,27 @@ ReplyPtr Connection::command(const Args& args) {
 }
 
 void Connection::append(const Args& args) {
-    if (broken()) throw_io(args, "connection is broken");
-    ArgvView view(args);
-    if (redisAppendCommandArgv(context_.get(), static_cast<int>(args.size()), view.argv.data(),
-                               view.lengths.data()) != REDIS_OK) {
-        throw_io(args, "cannot append command");
-    }
+    encode(args);
     ++appended_;
 }
 
 void Connection::append(const CommandBuffer& commands) {
     if (broken()) throw_io({"PIPELINE"}, "connection is broken");
-    auto data = commands.data();
-    if (redisAppendFormattedCommand(context_.get(), data.data(), data.size()) != REDIS_OK) {
-        throw_io({"PIPELINE"}, "cannot append commands");
-    }
+    output_.append(commands);
     appended_ += commands.commands();
 }
 
 ReplyPtr Connection::read_reply() {
-    void* raw = nullptr;
     if (appended_ == 0) throw std::logic_error("read_reply without an appended command");
     --appended_;
-    if (redisGetReply(context_.get(), &raw) != REDIS_OK || raw == nullptr) {
-        throw_io({"PIPELINE"}, "no reply");
-    }
-    return ReplyPtr(static_cast<redisReply*>(raw));
+    const Args pipeline{"PIPELINE"};
+    if (broken()) throw_io(pipeline, "connection is broken");
+    flush(pipeline);
+    return next_reply(pipeline);
 }
 
 bool Connection::broken() const {
-    return !context_ || context_->err != 0;
+    return !transport_.has_value();
 }
 
 void Connection::reconnect(const Backoff& backoff) {

@@ -1,18 +1,21 @@
-// One synchronous connection to Redis: RAII over redisContext, typed errors, pipelining,
-// reconnection with bounded backoff. The only code (with reply.cpp) that includes hiredis.
+// One synchronous connection to Redis: typed errors, pipelining, reconnection with bounded
+// backoff. The bytes travel through a Transport (TCP, unix socket or TLS); hiredis only encodes
+// commands and decodes replies. The only code (with reply.cpp) that includes hiredis.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "harness/redis/command_buffer.hpp"
 #include "harness/redis/reply.hpp"
+#include "harness/redis/transport.hpp"
 #include "harness/redis/url.hpp"
 
-struct redisContext;
+struct redisReader;
 
 namespace sh::redis {
 
@@ -59,16 +62,24 @@ class Connection {
     const Endpoint& endpoint() const { return endpoint_; }
 
   private:
-    struct ContextDeleter {
-        void operator()(redisContext* context) const;
+    struct ReaderDeleter {
+        void operator()(redisReader* reader) const;
     };
     void open();
-    [[noreturn]] void throw_io(const Args& args, const char* what);
+    // Adds the command to what the next flush sends.
+    void encode(const Args& args);
+    // Sends what was appended, in one write: a whole pipeline per round trip.
+    void flush(const Args& args);
+    // The next reply, reading from the socket until the reader has a whole one.
+    ReplyPtr next_reply(const Args& args);
+    // Drops the transport (broken() from now on) and throws the I/O error, naming the server.
+    [[noreturn]] void throw_io(const Args& args, const std::string& what);
 
     Endpoint endpoint_;
     ConnectionOptions options_;
-    std::unique_ptr<redisContext, ContextDeleter> context_;
-    std::vector<std::string> pending_commands_;  // first words of appended commands, for errors
+    std::optional<Transport> transport_;  // empty: broken
+    std::unique_ptr<redisReader, ReaderDeleter> reader_;
+    CommandBuffer output_;  // encoded commands not sent yet
     std::size_t appended_ = 0;
 };
 

@@ -54,21 +54,17 @@ EmbeddedServer::~EmbeddedServer() {
 }
 
 void EmbeddedServer::start() {
-    std::vector<std::string> argv = {options_.executable,
-                                     "--port",
-                                     std::to_string(port_),
-                                     "--bind",
-                                     "127.0.0.1",
-                                     "--dir",
-                                     dir_.path().string(),
-                                     "--save",
-                                     "",
-                                     "--daemonize",
-                                     "no",
-                                     "--protected-mode",
-                                     "yes",
-                                     "--logfile",
-                                     (dir_.path() / "redis.log").string()};
+    std::vector<std::string> argv = {options_.executable, "--port",
+                                     options_.tls ? "0" : std::to_string(port_)};
+    if (const auto& tls = options_.tls) {
+        argv.insert(argv.end(),
+                    {"--tls-port", std::to_string(port_), "--tls-cert-file", tls->certificate_file,
+                     "--tls-key-file", tls->key_file, "--tls-ca-cert-file", tls->ca_file,
+                     "--tls-auth-clients", tls->require_client_certificates ? "yes" : "no"});
+    }
+    argv.insert(argv.end(), {"--bind", "127.0.0.1", "--dir", dir_.path().string(), "--save", "",
+                             "--daemonize", "no", "--protected-mode", "yes", "--logfile",
+                             (dir_.path() / "redis.log").string()});
     auto persistence = persistence_args(options_.persistence);
     argv.insert(argv.end(), persistence.begin(), persistence.end());
     process_ = os::ChildProcess::spawn(argv, {});
@@ -112,6 +108,10 @@ Endpoint EmbeddedServer::endpoint() const {
     Endpoint endpoint;
     endpoint.host = "127.0.0.1";
     endpoint.port = port_;
+    if (options_.tls) {
+        endpoint.tls = options_.tls->client;
+        endpoint.tls.enabled = true;
+    }
     return endpoint;
 }
 

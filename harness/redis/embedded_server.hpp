@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "harness/os/child_process.hpp"
@@ -13,9 +14,25 @@
 
 namespace sh::redis {
 
+// A TLS-only server (no plain port), for testing rediss://.
+struct EmbeddedServerTls {
+    std::string certificate_file;             // --tls-cert-file
+    std::string key_file;                     // --tls-key-file
+    std::string ca_file;                      // --tls-ca-cert-file: verifies client certificates
+    bool require_client_certificates = true;  // --tls-auth-clients yes|no
+    TlsSettings client;  // how endpoint() connects (enabled is implied): CA, client certificate
+};
+
 struct EmbeddedServerOptions {
+    EmbeddedServerOptions() = default;
+    // Callers that name persistence and executable only need not name tls (-Wextra would flag
+    // an aggregate initializer that leaves it out).
+    EmbeddedServerOptions(Persistence persistence, std::string executable)
+        : persistence(persistence), executable(std::move(executable)) {}
+
     Persistence persistence = Persistence::none;
     std::string executable = "redis-server";
+    std::optional<EmbeddedServerTls> tls;
 };
 
 class EmbeddedServer {
@@ -27,7 +44,7 @@ class EmbeddedServer {
     EmbeddedServer(const EmbeddedServer&) = delete;
     EmbeddedServer& operator=(const EmbeddedServer&) = delete;
 
-    Endpoint endpoint() const;
+    Endpoint endpoint() const;  // rediss:// with options.tls.client when the server is TLS
     int port() const { return port_; }
     pid_t pid() const { return process_.pid(); }
     std::string version() const;

@@ -2,23 +2,46 @@
 
 #include <charconv>
 #include <stdexcept>
+#include <string_view>
 
 #include "harness/errors.hpp"
 
 namespace sh::redis {
 
+namespace {
+
+// Stream replies are arrays of bulk strings: any other node means a reply to something else,
+// and reading on would act on it (an error's text taken for an entry ID, fields dropped).
+[[noreturn]] void malformed(const char* expected, ReplyView node) {
+    throw std::runtime_error(std::string("malformed stream reply: expected ") + expected +
+                             ", got " + node.describe_type());
+}
+
+std::string_view string_at(ReplyView node) {
+    if (!node.is_string()) malformed("a string", node);
+    return node.text();
+}
+
+}  // namespace
+
 std::vector<StreamEntry> parse_entries(ReplyView entries) {
+    if (!entries.is_array()) malformed("an array of entries", entries);
     std::vector<StreamEntry> result;
     result.reserve(entries.size());
     for (std::size_t i = 0; i < entries.size(); ++i) {
         auto entry = entries.element(i);
         if (entry.is_nil()) continue;  // XCLAIM of an entry deleted meanwhile
+        if (!entry.is_array() || entry.size() != 2) malformed("an entry [id, fields]", entry);
         StreamEntry parsed;
-        parsed.id = std::string(entry.element(0).text());
-        auto fields = entry.element(1);
+        parsed.id = std::string(string_at(entry.element(0)));
+        auto fields = entry.element(1);  // nil: deleted from the stream but still pending
+        if (!fields.is_nil() && (!fields.is_array() || fields.size() % 2 != 0)) {
+            malformed("field names and values", fields);
+        }
         parsed.fields.reserve(fields.size() / 2);
-        for (std::size_t f = 0; f + 1 < fields.size(); f += 2) {
-            parsed.fields.emplace_back(fields.element(f).text(), fields.element(f + 1).text());
+        for (std::size_t f = 0; f < fields.size(); f += 2) {
+            parsed.fields.emplace_back(string_at(fields.element(f)),
+                                       string_at(fields.element(f + 1)));
         }
         result.push_back(std::move(parsed));
     }
@@ -26,8 +49,14 @@ std::vector<StreamEntry> parse_entries(ReplyView entries) {
 }
 
 std::vector<StreamEntry> parse_read_reply(ReplyView reply) {
-    if (reply.is_nil() || reply.size() == 0) return {};
-    return parse_entries(reply.element(0).element(1));
+    if (reply.is_nil()) return {};  // nothing new before BLOCK ran out
+    if (!reply.is_array() || reply.size() > 1) malformed("the entries of one stream", reply);
+    if (reply.size() == 0) return {};
+    auto stream = reply.element(0);
+    if (!stream.is_array() || stream.size() != 2 || !stream.element(0).is_string()) {
+        malformed("[stream, entries]", stream);
+    }
+    return parse_entries(stream.element(1));
 }
 
 bool create_group(Connection& connection, const std::string& key, const std::string& group,

@@ -39,7 +39,8 @@ struct PendingEntry {
     std::int64_t deliveries = 0;
 };
 
-// Entries of an XRANGE/XCLAIM reply (an array of [id, fields]).
+// Entries of an XRANGE/XCLAIM reply (an array of [id, fields]). Both throw std::runtime_error
+// on a reply of any other shape.
 std::vector<StreamEntry> parse_entries(ReplyView entries);
 // Entries of an XREADGROUP/XREAD reply for a single stream; nil (timeout) gives none.
 std::vector<StreamEntry> parse_read_reply(ReplyView reply);

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "harness/redis/tls_url_parameters.hpp"
+
 namespace sh::redis {
 
 namespace {
@@ -18,19 +20,27 @@ int parse_int(std::string_view text, int min, int max, const char* what) {
     return value;
 }
 
+// user[:password] as in RFC 3986 (and redis-py): a lone word is a user name; ":password" alone
+// is the legacy AUTH password.
 void parse_credentials(std::string_view userinfo, Endpoint& endpoint) {
     auto colon = userinfo.find(':');
-    if (colon == std::string_view::npos) {
-        // redis://secret@host is the common legacy form: a lone word is the password.
-        endpoint.password = std::string(userinfo);
-        return;
-    }
     endpoint.user = std::string(userinfo.substr(0, colon));
-    endpoint.password = std::string(userinfo.substr(colon + 1));
+    if (colon != std::string_view::npos)
+        endpoint.password = std::string(userinfo.substr(colon + 1));
+}
+
+// Credentials before the absolute path, as in unix://user:password@/run/redis.sock.
+std::string_view take_credentials(std::string_view rest, Endpoint& endpoint) {
+    if (rest.empty() || rest.front() == '/') return rest;
+    auto at = rest.find("@/");
+    if (at == std::string_view::npos) return rest;
+    parse_credentials(rest.substr(0, at), endpoint);
+    return rest.substr(at + 1);
 }
 
 Endpoint parse_unix(std::string_view rest) {
     Endpoint endpoint;
+    rest = take_credentials(rest, endpoint);
     auto query = rest.find('?');
     endpoint.unix_path = std::string(rest.substr(0, query));
     if (endpoint.unix_path.empty() || endpoint.unix_path.front() != '/') {
@@ -46,24 +56,57 @@ Endpoint parse_unix(std::string_view rest) {
     return endpoint;
 }
 
-Endpoint parse_tcp(std::string_view rest) {
+Endpoint parse_tcp(std::string_view rest, bool tls) {
     Endpoint endpoint;
+    endpoint.tls.enabled = tls;
+    // A password may hold '/' or '?', so the credentials end at the last '@' (an '@' in a
+    // query parameter is written %40).
     auto at = rest.rfind('@');
     if (at != std::string_view::npos) {
         parse_credentials(rest.substr(0, at), endpoint);
         rest = rest.substr(at + 1);
+    }
+    if (auto query = rest.find('?'); query != std::string_view::npos) {
+        parse_tls_parameters(rest.substr(query + 1), tls, endpoint.tls);
+        rest = rest.substr(0, query);
     }
     auto slash = rest.find('/');
     auto hostport = rest.substr(0, slash);
     if (slash != std::string_view::npos && slash + 1 < rest.size()) {
         endpoint.db = parse_int(rest.substr(slash + 1), 0, 1 << 20, "database number");
     }
-    auto colon = hostport.rfind(':');
-    auto bracket = hostport.rfind(']');  // [::1]:6380: the port follows the bracketed address
-    if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
-        endpoint.port = parse_int(hostport.substr(colon + 1), 1, 65535, "port");
+    std::string_view port;
+    bool has_port = false;
+    bool bracketed = !hostport.empty() && hostport.front() == '[';
+    if (bracketed) {
+        // An IPv6 literal: the brackets only separate it from the port, and only an IPv6
+        // address goes in them (to_url() brackets exactly those).
+        auto close = hostport.find(']');
+        if (close == std::string_view::npos || close < 2) {
+            throw std::invalid_argument("IPv6 address needs brackets: redis://[::1]:6379");
+        }
+        auto after = hostport.substr(close + 1);
+        hostport = hostport.substr(1, close - 1);
+        if (hostport.find(':') == std::string_view::npos ||
+            hostport.find_first_of("[]/@") != std::string_view::npos) {
+            throw std::invalid_argument("'[" + std::string(hostport) +
+                                        "]' is not an IPv6 address: redis://[::1]:6379");
+        }
+        if (!after.empty() && after.front() != ':') {
+            throw std::invalid_argument("unexpected '" + std::string(after) +
+                                        "' after the IPv6 address");
+        }
+        has_port = !after.empty();
+        if (has_port) port = after.substr(1);
+    } else if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
+        has_port = true;
+        port = hostport.substr(colon + 1);
         hostport = hostport.substr(0, colon);
     }
+    if (!bracketed && hostport.find_first_of(":[]") != std::string_view::npos) {
+        throw std::invalid_argument("IPv6 address needs brackets: redis://[::1]:6379");
+    }
+    if (has_port) endpoint.port = parse_int(port, 1, 65535, "port");
     if (hostport.empty()) throw std::invalid_argument("URL has no host");
     endpoint.host = std::string(hostport);
     return endpoint;
@@ -73,35 +116,42 @@ Endpoint parse_tcp(std::string_view rest) {
 
 Endpoint parse_url(const std::string& url) {
     constexpr std::string_view tcp_scheme = "redis://";
+    constexpr std::string_view tls_scheme = "rediss://";
     constexpr std::string_view unix_scheme = "unix://";
     std::string_view view(url);
     if (view.substr(0, tcp_scheme.size()) == tcp_scheme) {
-        return parse_tcp(view.substr(tcp_scheme.size()));
+        return parse_tcp(view.substr(tcp_scheme.size()), false);
+    }
+    if (view.substr(0, tls_scheme.size()) == tls_scheme) {
+        return parse_tcp(view.substr(tls_scheme.size()), true);
     }
     if (view.substr(0, unix_scheme.size()) == unix_scheme) {
         return parse_unix(view.substr(unix_scheme.size()));
     }
     throw std::invalid_argument("unsupported URL '" + url +
-                                "' (expected redis://[user[:password]@]host[:port][/db] or "
-                                "unix:///path)");
+                                "' (expected redis://[user[:password]@]host[:port][/db], "
+                                "rediss://... (TLS) or unix://[user[:password]@]/path[?db=N])");
 }
 
 namespace {
+std::string credentials(const Endpoint& endpoint, const std::string& password) {
+    if (endpoint.password.empty()) return endpoint.user.empty() ? "" : endpoint.user + "@";
+    // "user:password@" or ":password@", so a password holding ':' is read back whole.
+    return endpoint.user + ":" + password + "@";
+}
+
 std::string format(const Endpoint& endpoint, const std::string& password) {
     if (!endpoint.unix_path.empty()) {
-        std::string url = "unix://" + endpoint.unix_path;
+        std::string url = "unix://" + credentials(endpoint, password) + endpoint.unix_path;
         if (endpoint.db != 0) url += "?db=" + std::to_string(endpoint.db);
         return url;
     }
-    std::string url = "redis://";
-    if (!endpoint.user.empty()) {
-        url += endpoint.user + ":" + password + "@";
-    } else if (!endpoint.password.empty()) {
-        // ":password@", so a password holding ':' is not read back as user:password.
-        url += ":" + password + "@";
-    }
-    url += endpoint.host + ":" + std::to_string(endpoint.port);
+    std::string url =
+        (endpoint.tls.enabled ? "rediss://" : "redis://") + credentials(endpoint, password);
+    bool ipv6 = endpoint.host.find(':') != std::string::npos;
+    url += (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
     if (endpoint.db != 0) url += "/" + std::to_string(endpoint.db);
+    if (endpoint.tls.enabled) url += format_tls_parameters(endpoint.tls);
     return url;
 }
 }  // namespace

@@ -1,4 +1,4 @@
-// Where a Redis lives and how to log in: parsed from redis:// and unix:// URLs.
+// Where a Redis lives and how to log in: parsed from redis://, rediss:// and unix:// URLs.
 #pragma once
 
 #include <optional>
@@ -6,22 +6,43 @@
 
 namespace sh::redis {
 
+// TLS for a rediss:// endpoint. The comments name the URL query parameters that carry each
+// setting: redis-py's, so that one URL serves the harness's workers and Python consumers alike.
+struct TlsSettings {
+    bool enabled = false;        // rediss://
+    std::string ca_file;         // ssl_ca_certs; empty: the system's trust store
+    std::string cert_file;       // ssl_certfile: client certificate, for mutual TLS
+    std::string key_file;        // ssl_keyfile: its private key
+    std::string server_name;     // ssl_server_name (not redis-py's); empty: the URL host
+    bool verify_peer = true;     // ssl_cert_reqs=none (--tls-insecure) turns verification off
+    bool check_hostname = true;  // ssl_check_hostname=false: verify the chain, not the name
+
+    // The name sent as SNI and checked against the server's certificate.
+    const std::string& name_for(const std::string& host) const {
+        return server_name.empty() ? host : server_name;
+    }
+};
+
 struct Endpoint {
-    std::string host = "127.0.0.1";
+    std::string host = "127.0.0.1";  // an IPv6 address without its URL brackets
     int port = 6379;
     std::string unix_path;  // non-empty: connect over a unix socket instead of TCP
     std::string user;       // empty with a password: legacy AUTH password
     std::string password;
     int db = 0;
+    TlsSettings tls;
 
     // The URL again, with the password replaced by "***" so it can go into logs and reports.
     std::string redacted() const;
-    // The URL again, password included: for handing the endpoint to a child process.
+    // The URL again, password included: for handing the endpoint to a child process. TLS
+    // settings become query parameters, file paths absolute (a child may run elsewhere).
     std::string to_url() const;
 };
 
-// redis://[user[:password]@]host[:port][/db] or unix:///path[?db=N]; throws std::invalid_argument
-// with the reason when the URL is malformed.
+// redis://[user[:password]@]host[:port][/db] (host may be [IPv6]),
+// rediss://...[?ssl_ca_certs=F&ssl_certfile=F&ssl_keyfile=F&ssl_cert_reqs=none|required
+// &ssl_check_hostname=B&ssl_server_name=N] or unix://[user[:password]@]/path[?db=N]; throws
+// std::invalid_argument with the reason when the URL is malformed.
 Endpoint parse_url(const std::string& url);
 
 }  // namespace sh::redis

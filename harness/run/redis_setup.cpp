@@ -95,6 +95,23 @@ std::int64_t evicted_keys(redis::Connection& connection) {
     return text.empty() ? 0 : std::stoll(text);
 }
 
+void require_client_commands(redis::Connection& connection) {
+    // Both probes change nothing: no connection has ID 0.
+    for (const redis::Args& probe : {redis::Args{"CLIENT", "LIST", "TYPE", "pubsub"},
+                                     redis::Args{"CLIENT", "KILL", "ID", "0"}}) {
+        auto reply = connection.command_allow_error(probe);
+        redis::ReplyView view(reply.get());
+        if (view.is_error() && view.text().rfind("NOPERM", 0) == 0) {
+            throw EnvironmentError(
+                "disconnect faults and external consumers need CLIENT LIST and CLIENT KILL, "
+                "which this Redis user may not run (" +
+                std::string(view.text()) +
+                "): grant them with ACL SETUSER <user> +client|list +client|kill, or run "
+                "without them");
+        }
+    }
+}
+
 ServerFacts check_server(redis::Connection& connection, bool allow_eviction) {
     ServerFacts facts;
     facts.version = redis::info_field(connection, "server", "redis_version");

@@ -23,6 +23,11 @@ struct ServerFacts {
 ServerFacts check_server(redis::Connection& connection, bool allow_eviction);
 std::int64_t evicted_keys(redis::Connection& connection);
 
+// Disconnect faults and external consumers find connections with CLIENT LIST and end them with
+// CLIENT KILL, which a least-privilege ACL user lacks unless granted: refused (EnvironmentError
+// naming the grant) before anything is created, rather than half-way through the run.
+void require_client_commands(redis::Connection& connection);
+
 // The record of what the run created, filled in as it goes so that a failure half-way still
 // cleans up exactly what exists.
 struct CreatedOnRedis {

@@ -108,8 +108,20 @@ struct FinalStop {
     std::vector<std::string> killed;
 };
 
+// A run that could not finish: why, and where it was. Its report says what was measured until
+// then, and its verdict is "error" (exit 3), never pass or fail.
+struct RunError {
+    std::string message;
+    std::string phase;
+};
+
 struct RunResult {
     std::string run_id;
+    // Where the run is: "set-up", "load", "drain", "verification" or "cleanup".
+    std::string phase = "set-up";
+    std::optional<RunError> error;
+    // Judged by `verify --run-id` from Redis alone, after the run (see run/reverify.hpp).
+    bool verified_after_the_run = false;
     std::string started_at;  // ISO 8601 UTC
     workload::Workload workload;
     Environment environment;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +27,7 @@
 #include "harness/run/rate_controller.hpp"
 #include "harness/run/redis_setup.hpp"
 #include "harness/run/retention.hpp"
+#include "harness/run/run_record.hpp"
 #include "harness/run/sampler.hpp"
 #include "harness/verify/ledger_reader.hpp"
 #include "harness/workload/workload_json.hpp"
@@ -136,18 +138,48 @@ void collect_stats(RunResult& result, const Fleet& fleet, const workload::Worklo
     }
 }
 
-// The producers' record against what Redis holds, per group, and the gates.
-void verify_run(RunResult& result, redis::Connection& control, const model::RunKeys& keys,
-                const workload::Workload& workload, const ProducerPool& producers,
-                const model::OrderAttributes& attributes, std::int64_t evicted_at_start) {
+// Disconnect faults and external consumers look connections up in CLIENT LIST.
+bool finds_connections(const workload::Workload& workload) {
+    auto external = [](const auto& group) { return group.consumer.has_value(); };
+    auto disconnect = [](const auto& event) {
+        return event.fault == workload::FaultKind::disconnect;
+    };
+    return std::any_of(workload.groups.begin(), workload.groups.end(), external) ||
+           std::any_of(workload.chaos.events.begin(), workload.chaos.events.end(), disconnect);
+}
+
+// What the producers did, from their own record (also for the report of a run that failed).
+void record_production(RunResult& result, const ProducerPool& producers) {
     const auto& outcomes = producers.outcomes();
     result.orders_allocated = producers.allocated();
     result.produced_ok = outcomes.count(model::Outcome::ok);
     result.produced_failed = outcomes.count(model::Outcome::failed);
     result.produced_indeterminate = outcomes.count(model::Outcome::indeterminate);
     result.producer_reconnects = producers.totals().reconnects.load();
+    result.xadd_latency = std::make_unique<measure::Histogram>();
     producers.merge_xadd_latency(*result.xadd_latency);
     result.xadd_latency_per_producer = producers.xadd_latencies();
+}
+
+// The report directory is made (and shown writable) before Redis is touched: a run that could
+// not write its report must not have created anything first.
+void prepare_out_dir(const std::string& out_dir) {
+    std::error_code error;
+    std::filesystem::create_directories(std::filesystem::path(out_dir) / "logs", error);
+    if (!error && access(out_dir.c_str(), W_OK) != 0) {
+        error = std::error_code(errno, std::generic_category());
+    }
+    if (error) {
+        throw usage_error({"--out: cannot write reports to '" + out_dir + "': " + error.message()});
+    }
+}
+
+// The producers' record against what Redis holds, per group, and the gates.
+void verify_run(RunResult& result, redis::Connection& control, const model::RunKeys& keys,
+                const workload::Workload& workload, const ProducerPool& producers,
+                const model::OrderAttributes& attributes, std::int64_t evicted_at_start) {
+    const auto& outcomes = producers.outcomes();
+    record_production(result, producers);
 
     std::vector<verify::GroupLedger> ledgers;
     for (const auto& group : workload.groups) {
@@ -192,26 +224,26 @@ std::string generate_run_id() {
     return "r" + utc_now("%Y%m%d-%H%M%S") + "-" + random_hex().substr(0, 6);
 }
 
-RunResult execute_run(const workload::Workload& workload, const RunOptions& options,
-                      const os::StopSignals& stop) {
-    RunResult result;
+void execute_run(const workload::Workload& workload, const RunOptions& options,
+                 const os::StopSignals& stop, RunResult& result) {
     result.run_id = options.run_id.empty() ? generate_run_id() : options.run_id;
     result.started_at = utc_now("%Y-%m-%dT%H:%M:%SZ");
     result.workload = workload;
     for (const auto& group : workload.groups) result.group_names.push_back(group.name);
+    result.environment.redis =
+        options.redis_endpoint ? options.redis_endpoint->redacted() : "embedded";
+    result.environment.host_cores = std::thread::hardware_concurrency();
 
-    if (options.observer != nullptr) options.observer->check(workload, !options.redis_url);
+    if (options.observer != nullptr) options.observer->check(workload, !options.redis_endpoint);
+    prepare_out_dir(options.out_dir);
     std::unique_ptr<redis::EmbeddedServer> embedded;
     redis::Endpoint endpoint;
-    if (options.redis_url) {
-        try {
-            endpoint = redis::parse_url(*options.redis_url);
-        } catch (const std::invalid_argument& error) {
-            throw WorkloadError({std::string("--redis: ") + error.what()});
-        }
+    if (options.redis_endpoint) {
+        endpoint = *options.redis_endpoint;
     } else {
-        embedded = std::make_unique<redis::EmbeddedServer>(
-            redis::EmbeddedServerOptions{workload.persistence, "redis-server"});
+        redis::EmbeddedServerOptions server_options;
+        server_options.persistence = workload.persistence;
+        embedded = std::make_unique<redis::EmbeddedServer>(server_options);
         endpoint = embedded->endpoint();
     }
 
@@ -219,6 +251,7 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
                               {std::chrono::milliseconds(2000), std::chrono::milliseconds(10000),
                                "sh:" + result.run_id + ":supervisor"});
     auto server = check_server(control, options.allow_eviction);
+    if (finds_connections(workload)) require_client_commands(control);
     model::RunKeys keys(result.run_id, workload.stream.name, workload.stream.key,
                         result.run_id + "/" + random_hex());
     std::vector<std::string> group_names;
@@ -227,22 +260,24 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     // Declared before the fleet and the producers, so that on an error they are stopped first
     // and cannot recreate what it removes.
     CreatedCleanup created(control, keys, group_names,
-                           options.redis_url.has_value() && !options.keep_keys);
+                           options.redis_endpoint.has_value() && !options.keep_keys);
     // Groups exist before the first XADD, so no group misses an order (workers tolerate
     // BUSYGROUP). A wrong key type surfaces here as WRONGTYPE.
     create_run_groups(control, keys, group_names, created.record());
+    write_record(control,
+                 {result.run_id, result.started_at, keys.stamp(), workload, created.record()});
 
-    result.environment = {server.version,
-                          options.redis_url ? endpoint.redacted() : "embedded",
-                          describe_persistence(control, workload, options.redis_url.has_value()),
-                          server.maxmemory_policy,
-                          std::thread::hardware_concurrency(),
-                          keys.stream(),
-                          keys.stamp(),
-                          created.record().stream,
-                          created.record().group_start_id};
+    result.environment = {
+        server.version,
+        options.redis_endpoint ? endpoint.redacted() : "embedded",
+        describe_persistence(control, workload, options.redis_endpoint.has_value()),
+        server.maxmemory_policy,
+        std::thread::hardware_concurrency(),
+        keys.stream(),
+        keys.stamp(),
+        created.record().stream,
+        created.record().group_start_id};
 
-    std::filesystem::create_directories(options.out_dir + "/logs");
     os::TempDir scratch("streamharness-run");
     auto slot_count = Fleet::slots_for(workload);
     auto memory = os::SharedMemory::create(measure::StatsRegion::bytes_for(slot_count));
@@ -261,87 +296,122 @@ RunResult execute_run(const workload::Workload& workload, const RunOptions& opti
     Sampler sampler(group_names);
     RateController rate_controller(workload);
     ProducerPool producers(workload, endpoint, keys, attributes);
-    fleet.start_all();
-    // Orders sent before every consumer reads would measure the workers' start-up (a few hundred
-    // ms under a sanitizer), not the pipeline: the run's clock starts once every one reads.
-    fleet.await_start(control, stop);
-    auto run_start = measure::monotonic_ns();
-    RunControl run_control{workload,       fleet, control,
-                           embedded.get(), keys,  [&] { return producers.allocated(); },
-                           run_start,      result};
-    ProgressDisplay progress(ProgressDisplay::mode_for(options.quiet, STDERR_FILENO), std::cerr);
-    double planned_s = workload.producers.orders > 0 ? 0.0 : workload.duration_s;
-    // Between polls: faults, restarting workers that died, trimming when retention is on.
-    auto housekeeping = [&](bool producing) {
-        if (options.observer != nullptr) options.observer->tick(run_control, producing);
-        for (const auto& exit : fleet.restart_exited()) {
-            result.events.push_back(
-                {seconds_since(run_start),
-                 "worker-exit",
-                 exit.name,
-                 exit.how +
-                     (exit.restarted ? "; restarted as " + exit.restarted_as : "; not restarted"),
-                 {}});
-        }
-        sampler.tick(run_control, producers.totals(), producing);
-        if (producing && producers.rate_controlled()) {
-            try {
-                rate_controller.tick(control, keys.stream(), producers, measure::monotonic_ns(),
-                                     seconds_since(run_start));
-            } catch (const RedisError&) {
-                // Redis restarting: keep the current rate.
-            }
-        }
+    // A run that fails from here on still reports what it measured until then.
+    auto record_measured = [&] {
+        producers.request_stop();
         try {
-            retention.tick(control, measure::monotonic_ns());
-        } catch (const RedisIoError&) {
-            control.reconnect({});
-        } catch (const RedisReplyError&) {
-            // No stream for a moment after a Redis restart without persistence: trim later.
+            producers.join();
+        } catch (const std::exception&) {
+            // A producer's own error is a consequence of the one being reported.
         }
-        auto faults = std::count_if(
-            result.events.begin(), result.events.end(),
-            [](const auto& event) { return event.kind != "worker-exit" && !event.facts.skipped; });
-        progress.update(
-            measure::monotonic_ns(),
-            {seconds_since(run_start), planned_s, producing, static_cast<std::size_t>(faults),
-             sampler.latest_row() ? std::optional(*sampler.latest_row()) : std::nullopt,
-             result.group_names});
+        record_production(result, producers);
+        result.timeline = sampler.rows();
+        // Verdicts half made are not verdicts: an error report shows none.
+        if (result.phase != "cleanup") {
+            result.groups.clear();
+            result.gates.clear();
+        }
     };
-    if (producers.rate_controlled()) rate_controller.start(producers);
-    // Faults due at 0 s take hold (a fault aimed at a window is armed) before the first order.
-    if (options.observer != nullptr) options.observer->tick(run_control, true);
-    producers.start();
-    while (!producers.finished()) {
-        if (stop.requested()) producers.request_stop();
-        housekeeping(true);
-        std::this_thread::sleep_for(poll_interval);
+    try {
+        fleet.start_all();
+        // Orders sent before every consumer reads would measure the workers' start-up (a few
+        // hundred ms under a sanitizer), not the pipeline: the run's clock starts once every one
+        // reads.
+        fleet.await_start(control, stop);
+        auto run_start = measure::monotonic_ns();
+        RunControl run_control{workload,       fleet, control,
+                               embedded.get(), keys,  [&] { return producers.allocated(); },
+                               run_start,      result};
+        ProgressDisplay progress(ProgressDisplay::mode_for(options.quiet, STDERR_FILENO),
+                                 std::cerr);
+        double planned_s = workload.producers.orders > 0 ? 0.0 : workload.duration_s;
+        std::int64_t next_heartbeat_ns = 0;
+        // Between polls: faults, restarting workers that died, trimming when retention is on,
+        // and the heartbeat that tells `verify`/`cleanup --run-id` the run is still going.
+        auto housekeeping = [&](bool producing) {
+            if (options.observer != nullptr) options.observer->tick(run_control, producing);
+            for (const auto& exit : fleet.restart_exited()) {
+                result.events.push_back(
+                    {seconds_since(run_start),
+                     "worker-exit",
+                     exit.name,
+                     exit.how + (exit.restarted ? "; restarted as " + exit.restarted_as
+                                                : "; not restarted"),
+                     {}});
+            }
+            sampler.tick(run_control, producers.totals(), producing);
+            if (producing && producers.rate_controlled()) {
+                try {
+                    rate_controller.tick(control, keys.stream(), producers, measure::monotonic_ns(),
+                                         seconds_since(run_start));
+                } catch (const RedisError&) {
+                    // Redis restarting: keep the current rate.
+                }
+            }
+            try {
+                retention.tick(control, measure::monotonic_ns());
+                if (auto now = measure::monotonic_ns(); now >= next_heartbeat_ns) {
+                    control.command({"SET", keys.alive(), "1", "PX", "3000"});
+                    next_heartbeat_ns = now + 1'000'000'000;
+                }
+            } catch (const RedisIoError&) {
+                control.reconnect({});
+            } catch (const RedisReplyError&) {
+                // No stream for a moment after a Redis restart without persistence: trim later.
+            }
+            auto faults =
+                std::count_if(result.events.begin(), result.events.end(), [](const auto& event) {
+                    return event.kind != "worker-exit" && !event.facts.skipped;
+                });
+            progress.update(
+                measure::monotonic_ns(),
+                {seconds_since(run_start), planned_s, producing, static_cast<std::size_t>(faults),
+                 sampler.latest_row() ? std::optional(*sampler.latest_row()) : std::nullopt,
+                 result.group_names});
+        };
+        if (producers.rate_controlled()) rate_controller.start(producers);
+        // Faults due at 0 s take hold (a fault aimed at a window is armed) before the first order.
+        if (options.observer != nullptr) options.observer->tick(run_control, true);
+        result.phase = "load";
+        producers.start();
+        while (!producers.finished()) {
+            if (stop.requested()) producers.request_stop();
+            housekeeping(true);
+            std::this_thread::sleep_for(poll_interval);
+        }
+        producers.join();
+        result.producing_s = seconds_since(run_start);
+
+        result.phase = "drain";
+        auto drained = drain(
+            control, keys, group_names, workload.drain_timeout_s, stop,
+            [&] { housekeeping(false); }, [&] { return !fleet.any_in_flight(); });
+        result.drained = drained.drained;
+        result.drain_s = drained.seconds;
+        result.retention_trimmed = retention.trimmed();
+        sampler.finish(run_control, producers.totals());
+        result.timeline = sampler.rows();
+        if (producers.rate_controlled()) result.max_rate = rate_controller.summary(result.timeline);
+        result.bottleneck = sampler.bottleneck(std::thread::hardware_concurrency());
+        result.memory = sampler.memory();
+        result.memory.outcome_record_bytes = producers.outcomes().memory_bytes();
+        if (options.observer != nullptr) options.observer->finish(run_control);
+        result.final_stop.grace_s = static_cast<double>(fleet.stop_grace().count()) / 1000.0;
+        result.final_stop.killed = fleet.stop_all(fleet.stop_grace());
+        if (stop.requested())
+            throw EnvironmentError("interrupted by signal " + std::to_string(stop.signal_number()));
+
+        result.phase = "verification";
+        collect_stats(result, fleet, workload);
+        verify_run(result, control, keys, workload, producers, attributes, server.evicted_keys);
+        result.phase = "cleanup";
+        result.cleanup_notes = created.remove();
+        // Kept keys can be verified at once: the run is over.
+        if (options.keep_keys) control.command({"UNLINK", keys.alive()});
+    } catch (...) {
+        record_measured();
+        throw;
     }
-    producers.join();
-    result.producing_s = seconds_since(run_start);
-
-    auto drained = drain(
-        control, keys, group_names, workload.drain_timeout_s, stop, [&] { housekeeping(false); },
-        [&] { return !fleet.any_in_flight(); });
-    result.drained = drained.drained;
-    result.drain_s = drained.seconds;
-    result.retention_trimmed = retention.trimmed();
-    sampler.finish(run_control, producers.totals());
-    result.timeline = sampler.rows();
-    if (producers.rate_controlled()) result.max_rate = rate_controller.summary(result.timeline);
-    result.bottleneck = sampler.bottleneck(std::thread::hardware_concurrency());
-    result.memory = sampler.memory();
-    result.memory.outcome_record_bytes = producers.outcomes().memory_bytes();
-    if (options.observer != nullptr) options.observer->finish(run_control);
-    result.final_stop.grace_s = static_cast<double>(fleet.stop_grace().count()) / 1000.0;
-    result.final_stop.killed = fleet.stop_all(fleet.stop_grace());
-    if (stop.requested())
-        throw EnvironmentError("interrupted by signal " + std::to_string(stop.signal_number()));
-
-    collect_stats(result, fleet, workload);
-    verify_run(result, control, keys, workload, producers, attributes, server.evicted_keys);
-    result.cleanup_notes = created.remove();
-    return result;
 }
 
 }  // namespace sh::run

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "harness/os/stop_signals.hpp"
+#include "harness/redis/url.hpp"
 #include "harness/run/run_observer.hpp"
 #include "harness/run/run_result.hpp"
 #include "harness/workload/workload.hpp"
@@ -14,19 +15,22 @@
 namespace sh::run {
 
 struct RunOptions {
-    std::optional<std::string> redis_url;  // none: an embedded redis-server
-    std::string run_id;                    // empty: generated
-    std::string out_dir;                   // where logs go (the report writer uses it too)
-    std::string executable;                // the streamharness binary for workers
-    bool keep_keys = false;                // leave the run's keys on an external Redis
-    bool allow_eviction = false;           // run on a server whose policy may evict keys
-    bool quiet = false;                    // no progress lines
-    RunObserver* observer = nullptr;       // the chaos controller, when the workload has faults
+    std::optional<redis::Endpoint> redis_endpoint;  // none: an embedded redis-server
+    std::string run_id;                             // empty: generated
+    std::string out_dir;               // logs and reports; made before Redis is touched
+    std::string executable;            // the streamharness binary for workers
+    bool keep_keys = false;            // leave the run's keys on an external Redis
+    bool allow_eviction = false;       // run on a server whose policy may evict keys
+    bool quiet = false;                // no progress lines
+    RunObserver* observer = nullptr;   // the chaos controller, when the workload has faults
 };
 
-// Throws EnvironmentError (Redis unreachable, wrong key type...) and WorkloadError (bad URL).
-RunResult execute_run(const workload::Workload& workload, const RunOptions& options,
-                      const os::StopSignals& stop);
+// Runs the workload into `result`, which it fills as the run goes: when it throws
+// EnvironmentError (Redis unreachable or gone, wrong key type, interrupted...), `result` holds
+// what was measured until then and its phase, for the error report. Throws WorkloadError when
+// the report directory cannot be written, before anything is created.
+void execute_run(const workload::Workload& workload, const RunOptions& options,
+                 const os::StopSignals& stop, RunResult& result);
 
 // "r20261125-093000-1a2b3c": sortable and unique enough to share a Redis with other runs.
 std::string generate_run_id();

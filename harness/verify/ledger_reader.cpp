@@ -119,6 +119,18 @@ std::int64_t unread_count(redis::Connection& connection, const model::RunKeys& k
     return count;
 }
 
+std::vector<std::uint64_t> orders_in_stream(redis::Connection& connection,
+                                            const model::RunKeys& keys) {
+    std::vector<std::uint64_t> orders;
+    auto exists = connection.command({"EXISTS", keys.stream()});
+    if (redis::ReplyView(exists.get()).integer() == 0) return orders;
+    each_own_entry(connection, keys, "", [&](const redis::StreamEntry& entry) {
+        if (auto order = model::decode_order(entry.fields)) orders.push_back(order->seq);
+        return true;
+    });
+    return orders;
+}
+
 std::vector<std::uint64_t> find_in_stream(redis::Connection& connection, const model::RunKeys& keys,
                                           const std::vector<std::uint64_t>& candidates) {
     std::vector<std::uint64_t> found;

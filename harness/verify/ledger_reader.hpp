@@ -23,6 +23,9 @@ bool has_unread(redis::Connection& connection, const model::RunKeys& keys,
 // How many of the run's entries after the group's last-delivered-id are still in the stream.
 std::int64_t unread_count(redis::Connection& connection, const model::RunKeys& keys,
                           const redis::GroupInfo& info);
+// The order numbers of every one of the run's own entries in the stream (none when it is gone).
+std::vector<std::uint64_t> orders_in_stream(redis::Connection& connection,
+                                            const model::RunKeys& keys);
 // The order numbers among `candidates` that are in the stream as the run's own entries.
 std::vector<std::uint64_t> find_in_stream(redis::Connection& connection, const model::RunKeys& keys,
                                           const std::vector<std::uint64_t>& candidates);

@@ -21,6 +21,12 @@ std::string range_text(T min, T max) {
 }
 }  // namespace
 
+std::string quote(const json& value) {
+    if (value.is_array()) return "an array of " + std::to_string(value.size());
+    if (value.is_object()) return "an object of " + std::to_string(value.size()) + " keys";
+    return value.dump();
+}
+
 const json* ObjectReader::find(const char* key) {
     seen_.insert(key);
     auto it = object_.find(key);
@@ -28,7 +34,7 @@ const json* ObjectReader::find(const char* key) {
 }
 
 void ObjectReader::type_problem(const char* key, const char* expected, const json& value) {
-    problems_.add(path_of(key), std::string("expected ") + expected + ", got " + value.dump());
+    problems_.add(path_of(key), std::string("expected ") + expected + ", got " + quote(value));
 }
 
 void ObjectReader::text(const char* key, std::string& out, bool required_non_empty) {
@@ -45,7 +51,7 @@ void ObjectReader::number(const char* key, double& out, double min, double max) 
     if (!value->is_number()) return type_problem(key, "a number", *value);
     double parsed = value->get<double>();
     if (!std::isfinite(parsed) || parsed < min || parsed > max) {
-        return problems_.add(path_of(key), value->dump() + " is " + range_text(min, max));
+        return problems_.add(path_of(key), quote(*value) + " is " + range_text(min, max));
     }
     out = parsed;
 }
@@ -60,7 +66,7 @@ void ObjectReader::integer(const char* key, std::int64_t& out, std::int64_t min,
         parsed = max + (max < INT64_MAX ? 1 : 0);
     }
     if (parsed < min || parsed > max) {
-        return problems_.add(path_of(key), value->dump() + " is " + range_text(min, max));
+        return problems_.add(path_of(key), quote(*value) + " is " + range_text(min, max));
     }
     out = parsed;
 }
@@ -121,7 +127,7 @@ void ObjectReader::text_list(const char* key, std::vector<std::string>& out,
         const auto& item = (*value)[i];
         auto item_path = path_of(key) + "." + std::to_string(i);
         if (!item.is_string()) {
-            problems_.add(item_path, "expected a string, got " + item.dump());
+            problems_.add(item_path, "expected a string, got " + quote(item));
         } else if (required_non_empty && item.get<std::string>().empty()) {
             problems_.add(item_path, "must not be empty");
         } else {
@@ -139,7 +145,7 @@ void ObjectReader::text_map(const char* key, std::map<std::string, std::string>&
     std::map<std::string, std::string> items;
     for (const auto& [name, item] : value->items()) {
         if (!item.is_string()) {
-            problems_.add(path_of(key) + "." + name, "expected a string, got " + item.dump());
+            problems_.add(path_of(key) + "." + name, "expected a string, got " + quote(item));
         } else {
             items[name] = item.get<std::string>();
         }
@@ -164,7 +170,7 @@ void ObjectReader::array(const char* key, const std::function<void(ObjectReader&
         const auto& element = (*value)[i];
         auto element_path = path_of(key) + "." + std::to_string(i);
         if (!element.is_object()) {
-            problems_.add(element_path, "expected an object, got " + element.dump());
+            problems_.add(element_path, "expected an object, got " + quote(element));
             continue;
         }
         ObjectReader nested(element, element_path, problems_);

@@ -26,6 +26,11 @@ class Problems {
     std::vector<std::string> messages_;
 };
 
+// How a problem shows the value it is about: a scalar as JSON, an array or object by its size.
+// dump() would paste a whole document into one line, recursing as deep as it nests: off the end
+// of the stack for a file nested 100,000 levels deep.
+std::string quote(const nlohmann::json& value);
+
 template <typename Enum>
 using Choices = std::vector<std::pair<std::string, Enum>>;
 
@@ -65,7 +70,7 @@ class ObjectReader {
         }
         std::string allowed;
         for (const auto& choice : choices) allowed += (allowed.empty() ? "" : ", ") + choice.first;
-        problems_.add(path_of(key), "expected one of " + allowed + ", got " + value->dump());
+        problems_.add(path_of(key), "expected one of " + allowed + ", got " + quote(*value));
     }
 
     // An array of strings; `required_non_empty`: present, with at least one, none empty.

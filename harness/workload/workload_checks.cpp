@@ -19,6 +19,7 @@ void check_groups(const Workload& workload, std::set<std::string>& names, Proble
     for (std::size_t i = 0; i < workload.groups.size(); ++i) {
         const auto& group = workload.groups[i];
         auto path = "groups." + std::to_string(i);
+        if (group.name.empty()) problems.add(path + ".name", "required");  // it has no default
         if (!group.name.empty() && !names.insert(group.name).second) {
             problems.add(path + ".name", "duplicate group name '" + group.name + "'");
         }

@@ -1,5 +1,8 @@
 #include "harness/workload/workload_json.hpp"
 
+#include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -197,7 +200,19 @@ void read_gates(ObjectReader& reader, Gates& gates) {
     reader.optional_number("min_faults_landed_ratio", gates.min_faults_landed_ratio, 0, 1);
 }
 
+// A workload is JSON, which is UTF-8: other bytes would pass validation and fail only when the
+// report is written, after the run.
+void require_utf8(const std::string& assignment) {
+    try {
+        (void)json(assignment).dump();
+    } catch (const json::type_error&) {
+        auto shown = json(assignment).dump(-1, ' ', false, json::error_handler_t::replace);
+        throw WorkloadError({"--set " + shown + ": not valid UTF-8"});
+    }
+}
+
 void apply_override(json& document, const std::string& assignment) {
+    require_utf8(assignment);
     auto equals = assignment.find('=');
     if (equals == std::string::npos || equals == 0) {
         throw WorkloadError({"--set " + assignment + ": expected path=value"});
@@ -215,9 +230,10 @@ void apply_override(json& document, const std::string& assignment) {
         walked += walked.empty() ? segment : "." + segment;
         if (node->is_array()) {
             std::size_t index = 0;
-            try {
-                index = std::stoul(segment);
-            } catch (const std::exception&) {
+            auto [end, ec] =
+                std::from_chars(segment.data(), segment.data() + segment.size(), index);
+            // The whole segment: "1x" is not element 1.
+            if (ec != std::errc{} || end != segment.data() + segment.size()) {
                 throw WorkloadError({"--set " + walked + ": expected an array index"});
             }
             if (index >= node->size()) {
@@ -236,12 +252,20 @@ void apply_override(json& document, const std::string& assignment) {
 
 }  // namespace
 
+namespace {
+// The heading of input that is not a workload at all, as opposed to a workload with mistakes.
+constexpr const char* not_a_workload = "not a workload file";
+}  // namespace
+
 Workload parse_workload(json document, const std::vector<std::string>& overrides) {
     for (const auto& assignment : overrides) apply_override(document, assignment);
     Problems problems;
     Workload workload;
     if (!document.is_object()) {
-        throw WorkloadError({"(document): expected a JSON object"});
+        throw WorkloadError({"(document): a workload is a JSON object (name, producers, groups, "
+                             "...), not a JSON " +
+                             std::string(document.type_name())},
+                            not_a_workload);
     }
     ObjectReader reader(document, "", problems);
     reader.text("name", workload.name, true);
@@ -272,14 +296,22 @@ Workload parse_workload(json document, const std::vector<std::string>& overrides
 Workload load_workload(const std::filesystem::path& path,
                        const std::vector<std::string>& overrides) {
     std::ifstream file(path);
-    if (!file) throw WorkloadError({path.string() + ": cannot open the workload file"});
+    if (!file) {
+        throw WorkloadError({path.string() + ": cannot open it: " + std::strerror(errno)},
+                            not_a_workload);
+    }
     std::stringstream content;
     content << file.rdbuf();
     Workload workload;
     try {
         workload = parse_workload(json::parse(content.str()), overrides);
     } catch (const json::parse_error& error) {
-        throw WorkloadError({path.string() + ": invalid JSON: " + error.what()});
+        // "[json.exception.parse_error.101] parse error at line 1, column 1: ..." -> from "line".
+        std::string reason = error.what();
+        auto at = reason.find("at line");
+        throw WorkloadError({path.string() + ": not JSON (" +
+                             (at == std::string::npos ? reason : reason.substr(at + 3)) + ")"},
+                            not_a_workload);
     }
     // An external consumer runs in the workload file's folder (or one relative to it), so the
     // file works from wherever the harness is started.

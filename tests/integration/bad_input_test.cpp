@@ -50,7 +50,8 @@ TEST_F(BadInput, InvalidJsonExits2AndNamesTheFile) {
     auto path = write_temp_file("broken.json", R"({"name": "x", "groups": [)");
     auto run = run_harness({"run", path, "--redis", url()});
     EXPECT_EQ(run.exit_code, 2) << run.err;
-    EXPECT_TRUE(mentions(run.err, path + ": invalid JSON")) << run.err;
+    EXPECT_TRUE(mentions(run.err, "not a workload file:")) << run.err;
+    EXPECT_TRUE(mentions(run.err, path + ": not JSON (line 1, column")) << run.err;
 }
 
 TEST_F(BadInput, OverrideOfAMissingArrayElementExits2) {

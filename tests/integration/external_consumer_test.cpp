@@ -157,12 +157,14 @@ TEST_F(ExternalConsumer, ExactlyOnceSurvivesKillsPausesDisconnectsAndStops) {
         EXPECT_EQ(report["summary"]["groups"][group]["consumer"], "external");
         EXPECT_TRUE(report["summary"]["groups"][group]["latency"].is_null());
     }
-    // The disconnected consumers noticed, and came back on their own.
-    std::string logs;
-    for (const auto& entry : std::filesystem::directory_iterator(run.out_dir / "logs")) {
-        logs += sh::testing::read_text_file(entry.path());
+    // The disconnected consumers carried on without exiting (redis-py reconnects a pooled
+    // connection killed while idle on its own; one killed mid-command is the consumer's own
+    // "lost Redis" retry): their work is in the counts above.
+    for (const auto& disconnect : disconnects) {
+        for (const auto& exit : events_of(report, "worker-exit")) {
+            EXPECT_NE(exit["target"], disconnect["target"]) << exit.dump();
+        }
     }
-    EXPECT_NE(logs.find("lost Redis"), std::string::npos);
 }
 
 // at_least_once.py applies, then acknowledges. A hard kill between the two leaves applied

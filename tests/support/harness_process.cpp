@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -56,8 +57,15 @@ BackgroundHarness::BackgroundHarness(const std::vector<std::string>& args,
     std::filesystem::create_directories(dir_);
     std::vector<std::string> argv{STREAMHARNESS_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
+    out_dir_ = dir_ / "out";
     if (!args.empty() && (args.front() == "run" || args.front() == "capacity")) {
-        argv.insert(argv.end(), {"--out", (dir_ / "out").string(), "--quiet"});
+        auto given = std::find(args.begin(), args.end(), "--out");
+        if (given == args.end()) {
+            argv.insert(argv.end(), {"--out", out_dir_.string()});
+        } else if (given + 1 != args.end()) {
+            out_dir_ = *(given + 1);
+        }
+        argv.push_back("--quiet");
     }
     // stdout and stderr go to separate files: /bin/sh does the redirection, then execs.
     std::vector<std::string> shell{
@@ -75,7 +83,7 @@ HarnessRun BackgroundHarness::finish() {
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     run.out = read_text_file(dir_ / "stdout");
     run.err = read_text_file(dir_ / "stderr");
-    run.out_dir = dir_ / "out";
+    run.out_dir = out_dir_;
     return run;
 }
 

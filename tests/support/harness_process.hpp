@@ -29,11 +29,12 @@ class BackgroundHarness {
 
   private:
     std::filesystem::path dir_;
+    std::filesystem::path out_dir_;  // the run's --out: ours unless the test gave one
     os::ChildProcess process_;
 };
 
-// `streamharness <args...>` with --out added for `run` (a fresh directory per call) and
-// --quiet; waits for it to exit.
+// `streamharness <args...>` with --out added for `run` (a fresh directory per call, unless the
+// test gives its own) and --quiet; waits for it to exit.
 // env: extra NAME=value entries that override the test's environment.
 HarnessRun run_harness(const std::vector<std::string>& args,
                        const std::vector<std::string>& env = {});

@@ -15,8 +15,8 @@ std::vector<std::string> keys_of_run(redis::Connection& connection, const std::s
     std::vector<std::string> keys;
     std::string cursor = "0";
     do {
-        auto reply =
-            connection.command({"SCAN", cursor, "MATCH", "sh:{" + run_id + ":*", "COUNT", "1000"});
+        auto reply = connection.command(
+            {"SCAN", cursor, "MATCH", "sh:{" + run_id + "[:}]*", "COUNT", "1000"});
         redis::ReplyView view(reply.get());
         cursor = std::string(view.element(0).text());
         for (std::size_t i = 0; i < view.element(1).size(); ++i) {

@@ -13,7 +13,7 @@ namespace sh::testing {
 // A key of the run: "sh:{<run>:<stream>:0}:<suffix>" (suffix "stream", "dlq:score"...).
 std::string run_key(const std::string& run_id, const std::string& suffix,
                     const std::string& stream = "ordermq");
-// Every key of the run still on the server (SCAN, never KEYS).
+// Every key of the run still on the server, its record included (SCAN, never KEYS).
 std::vector<std::string> keys_of_run(redis::Connection& connection, const std::string& run_id);
 void delete_keys(redis::Connection& connection, const std::vector<std::string>& keys);
 std::vector<redis::StreamEntry> whole_stream(redis::Connection& connection, const std::string& key);

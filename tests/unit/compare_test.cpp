@@ -299,6 +299,34 @@ TEST(CompareReports, SomethingElseThanAReportIsRefusedNamingTheField) {
     EXPECT_EQ(problems, std::vector<std::string>{"base report: not a JSON object"});
 }
 
+// Found by tests/fuzz/report_fuzz: a kind, verdict or error message of another type threw
+// nlohmann's type_error ("internal error") instead of reading as absent.
+TEST(CompareReports, FieldsOfAnotherTypeReadAsAbsent) {
+    auto base = report("r1");
+    base["kind"] = nullptr;
+    base["verdict"] = 5;
+    EXPECT_NO_THROW(compare_reports(base, report("r2"), {}));
+    auto failed = report("r2");
+    failed["verdict"] = "error";
+    failed["error"] = {{"message", 3}};
+    auto problems = problems_of([&] { compare_reports(report("r1"), failed, {}); });
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_TRUE(mentions(problems[0], "candidate report: the run ended in an error ()"))
+        << problems[0];
+}
+
+// Found while fuzzing the report readers: `streamharness compare` of reports whose workloads
+// nest 100,000 levels deep overflowed the stack (SIGSEGV) listing their differences.
+TEST(CompareReports, DocumentNestedDeeperThanAnyReportIsRefused) {
+    auto candidate = report("r2");
+    candidate["workload"]["groups"] =
+        json::parse(std::string(100000, '[') + std::string(100000, ']'));
+    auto problems = problems_of([&] { compare_reports(candidate, candidate, {}); });
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_TRUE(mentions(problems[0], "base report: nested more than 32 levels deep"))
+        << problems[0];
+}
+
 TEST(CompareReports, MalformedHistogramIsRefusedNamingItsPath) {
     auto candidate = report("r2");
     candidate["histograms"]["groups"]["score"]["recovered"]["sub_bucket_bits"] = 7;

@@ -168,6 +168,26 @@ TEST(Histogram, MergeJsonRejectsAnotherLayout) {
     EXPECT_THROW(target->merge_json(out_of_range), std::invalid_argument);
 }
 
+// Found by tests/fuzz/report_fuzz: a count of 1e300 in a report was converted to an integer
+// (undefined behaviour), a negative one wrapped round.
+TEST(Histogram, MergeJsonRejectsCountsThatAreNotNonNegativeIntegers) {
+    auto serialised = one_to(10)->to_json();
+    for (const auto& bad :
+         {nlohmann::json(1e300), nlohmann::json(-1), nlohmann::json(2.5), nlohmann::json("3")}) {
+        for (const char* field : {"count", "sum", "max"}) {
+            auto damaged = serialised;
+            damaged[field] = bad;
+            EXPECT_THROW(make()->merge_json(damaged), std::invalid_argument) << field << bad;
+        }
+        auto damaged = serialised;
+        damaged["buckets"][0][0] = bad;
+        EXPECT_THROW(make()->merge_json(damaged), std::invalid_argument) << "index " << bad;
+        damaged = serialised;
+        damaged["buckets"][0][1] = bad;
+        EXPECT_THROW(make()->merge_json(damaged), std::invalid_argument) << "bucket " << bad;
+    }
+}
+
 TEST(Histogram, SummaryIsInMilliseconds) {
     auto histogram = one_to(2000);
     // The report writes a histogram's summary in milliseconds.

@@ -364,6 +364,18 @@ TEST(HtmlReport, RejectsInputThatIsNotARunReport) {
     }
 }
 
+// Found while fuzzing the report readers: `streamharness report` of a file nested 100,000 levels
+// deep overflowed the stack (SIGSEGV) instead of refusing it.
+TEST(HtmlReport, RefusesADocumentNestedDeeperThanAnyReport) {
+    auto nested = json::parse(std::string(100000, '[') + std::string(100000, ']'));
+    auto report = minimal_report();
+    report["workload"] = nested;
+    EXPECT_THROW(render_html(report), sh::WorkloadError);
+    auto capacity = synthetic_capacity();
+    capacity["workload"] = nested;
+    EXPECT_THROW(render_capacity_html(capacity), sh::WorkloadError);
+}
+
 TEST(CapacityHtml, DrawsStepsByRateSplitIntoPassingAndFailing) {
     auto series = series_of(render_capacity_html(synthetic_capacity()));
     Points by_rate{{1000, 2.5}, {2000, 4.5}, {3000, 60}, {4000, 120.75}};

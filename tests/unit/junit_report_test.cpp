@@ -131,3 +131,29 @@ TEST(JunitReport, ADamagedReportIsAnErrorNamingTheField) {
 }
 
 }  // namespace
+
+namespace {
+
+// Found by tests/fuzz/report_fuzz: each of these threw nlohmann's type_error ("internal error")
+// where a field the page only shows may be absent or of another type.
+TEST(JunitReport, FieldsItOnlyShowsMayHaveAnotherType) {
+    auto report = report_with_lost_orders();
+    report["started_at"] = nullptr;
+    report["workload"]["name"] = 5;
+    report["verification"]["a<b"]["points"] = 3;
+    report["error"] = {{"phase", 1}, {"message", json::array()}};
+    auto xml = sh::reports::render_junit(report);
+    EXPECT_NE(xml.find("<testsuites name=\"streamharness.unnamed.r1\""), std::string::npos) << xml;
+    EXPECT_NE(xml.find("the run could not finish (during the run): "), std::string::npos) << xml;
+    report["verification"]["a<b"]["points"] = {{"checked", "yes"}};
+    EXPECT_NE(sh::reports::render_junit(report).find("no points effect"), std::string::npos);
+}
+
+// Found while fuzzing the report readers: a file nested 100,000 levels deep overflowed the stack.
+TEST(JunitReport, RefusesADocumentNestedDeeperThanAnyReport) {
+    auto report = report_with_lost_orders();
+    report["workload"] = json::parse(std::string(100000, '[') + std::string(100000, ']'));
+    EXPECT_THROW(sh::reports::render_junit(report), sh::WorkloadError);
+}
+
+}  // namespace

@@ -125,6 +125,16 @@ TEST(WorkloadValidation, RejectsMissingGroups) {
     EXPECT_TRUE(has_problem_starting(problems, "groups: ")) << joined(problems);
 }
 
+// Found by tests/fuzz/workload_fuzz: a group without a name was accepted (named ""), and the
+// workload written into its report could not be read back.
+TEST(WorkloadValidation, RejectsGroupWithoutAName) {
+    auto document = minimal();
+    document["groups"].push_back({{"consumers", 2}});
+    auto problems = problems_of(document);
+    ASSERT_EQ(problems.size(), 1U) << joined(problems);
+    EXPECT_EQ(problems[0], "groups.1.name: required");
+}
+
 TEST(WorkloadValidation, RejectsDuplicateGroupNamesAtTheSecondOne) {
     auto document = minimal();
     document["groups"].push_back({{"name", "g"}});
@@ -147,6 +157,22 @@ TEST(WorkloadValidation, ReportsEveryProblemAtOnce) {
     EXPECT_TRUE(has_problem_starting(problems, "groups.0.consumers: "));
 }
 
+// Found while fuzzing the workload reader: a value nested 100,000 levels deep where a string
+// belongs crashed `run` (SIGSEGV) as the problem message quoted it.
+TEST(WorkloadValidation, QuotesAnArrayByItsSizeHoweverDeepItNests) {
+    auto deep = std::string(100000, '[') + std::string(100000, ']');
+    auto document = minimal();
+    document["name"] = json::parse(deep);
+    try {
+        parse_workload(std::move(document), {"groups.0.name=" + deep});
+        FAIL() << "a name that is an array was accepted";
+    } catch (const WorkloadError& error) {
+        EXPECT_EQ(error.problems(), (std::vector<std::string>{
+                                        "name: expected a string, got an array of 1",
+                                        "groups.0.name: expected a string, got an array of 1"}));
+    }
+}
+
 TEST(WorkloadValidation, RejectsADocumentThatIsNotAnObject) {
     EXPECT_THROW(parse_workload(json::array()), WorkloadError);
 }
@@ -162,7 +188,7 @@ TEST(WorkloadFile, InvalidJsonIsAnErrorNamingTheFile) {
         ASSERT_EQ(error.problems().size(), 1U);
         EXPECT_NE(error.problems()[0].find(path.string()), std::string::npos)
             << error.problems()[0];
-        EXPECT_NE(error.problems()[0].find("invalid JSON"), std::string::npos)
+        EXPECT_NE(error.problems()[0].find("not JSON (line 2, column"), std::string::npos)
             << error.problems()[0];
     }
 }
@@ -209,10 +235,29 @@ TEST(WorkloadOverrides, NonNumericArrayIndexIsReported) {
     EXPECT_NE(problems[0].find("expected an array index"), std::string::npos) << problems[0];
 }
 
+// std::stoul read "0x" as 0: a mistyped index silently set another element.
+TEST(WorkloadOverrides, ArrayIndexWithTrailingCharactersIsReported) {
+    for (const std::string assignment : {"groups.0x.ack=after", "groups.-1.ack=after"}) {
+        auto problems = problems_of(minimal(), {assignment});
+        ASSERT_EQ(problems.size(), 1U) << joined(problems);
+        EXPECT_NE(problems[0].find("expected an array index"), std::string::npos) << problems[0];
+    }
+}
+
 TEST(WorkloadOverrides, AssignmentWithoutEqualsIsReported) {
     auto problems = problems_of(minimal(), {"producers.rate"});
     ASSERT_EQ(problems.size(), 1U) << joined(problems);
     EXPECT_NE(problems[0].find("expected path=value"), std::string::npos) << problems[0];
+}
+
+// Found by tests/fuzz/workload_fuzz: "internal error" at once, or for a name after the whole
+// run, when writing report.json.
+TEST(WorkloadOverrides, AssignmentThatIsNotUtf8IsReported) {
+    for (const auto* assignment : {"name=\xff", "groups.0.ack=\xc3(after", "\xfe.x=1"}) {
+        auto problems = problems_of(minimal(), {assignment});
+        ASSERT_EQ(problems.size(), 1U) << joined(problems);
+        EXPECT_NE(problems[0].find("not valid UTF-8"), std::string::npos) << problems[0];
+    }
 }
 
 TEST(WorkloadOverrides, OverridingAnUnknownKeyIsReportedAsUnknown) {

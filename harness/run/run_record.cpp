@@ -1,0 +1,48 @@
+#include "harness/run/run_record.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "harness/errors.hpp"
+#include "harness/model/keys.hpp"
+#include "harness/workload/workload_json.hpp"
+
+namespace sh::run {
+
+using nlohmann::json;
+
+void write_record(redis::Connection& connection, const RunRecord& record) {
+    json document = {{"run_id", record.run_id},
+                     {"started_at", record.started_at},
+                     {"stamp", record.stamp},
+                     {"workload", workload::to_json(record.workload)},
+                     {"created",
+                      {{"stream", record.created.stream},
+                       {"groups", record.created.groups},
+                       {"group_start_id", record.created.group_start_id}}}};
+    connection.command({"SET", model::RunKeys::record_key(record.run_id), document.dump()});
+}
+
+std::optional<RunRecord> read_record(redis::Connection& connection, const std::string& run_id) {
+    auto key = model::RunKeys::record_key(run_id);
+    auto reply = connection.command({"GET", key});
+    redis::ReplyView view(reply.get());
+    if (view.is_nil()) return std::nullopt;
+    try {
+        auto document = json::parse(view.text());
+        RunRecord record;
+        record.run_id = document.at("run_id").get<std::string>();
+        record.started_at = document.at("started_at").get<std::string>();
+        record.stamp = document.at("stamp").get<std::string>();
+        record.workload = workload::parse_workload(document.at("workload"));
+        const auto& created = document.at("created");
+        record.created.stream = created.at("stream").get<bool>();
+        record.created.groups = created.at("groups").get<std::vector<std::string>>();
+        record.created.group_start_id = created.at("group_start_id").get<std::string>();
+        if (record.run_id != run_id) throw std::invalid_argument("it names run " + record.run_id);
+        return record;
+    } catch (const std::exception& error) {
+        throw EnvironmentError("the run record " + key + " is damaged: " + error.what());
+    }
+}
+
+}  // namespace sh::run

@@ -1,0 +1,56 @@
+// libFuzzer target: what `streamharness report` and `compare` do with a report.json or
+// capacity.json they load. The readers take a damaged document as far as it goes (a missing
+// field reads as null, report_path.hpp) and refuse what they cannot use with WorkloadError
+// (exit 2); any other exception would reach the user as "internal error". A JSON array of two
+// documents is compared as [base, candidate]; any other document is rendered by every page
+// writer and compared with itself.
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+#include "harness/errors.hpp"
+#include "reports/compare.hpp"
+#include "reports/html_report.hpp"
+#include "reports/junit_report.hpp"
+#include "tests/fuzz/json_mutator.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+template <typename Read>
+void refused_only_as_input_error(Read read) {
+    try {
+        read();
+    } catch (const sh::WorkloadError&) {
+    }
+}
+
+void compare(const json& base, const json& candidate) {
+    sh::reports::CompareTolerances tolerances;
+    tolerances.allow_different_workloads = true;  // reach the rows whatever the names
+    refused_only_as_input_error([&] {
+        sh::reports::render_comparison(sh::reports::compare_reports(base, candidate, tolerances));
+    });
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    auto document = json::parse(data, data + size, nullptr, false);
+    if (document.is_discarded()) return 0;  // the commands refuse it as invalid JSON
+    if (document.is_array() && document.size() == 2) {
+        compare(document[0], document[1]);
+        return 0;
+    }
+    refused_only_as_input_error([&] { sh::reports::render_html(document); });
+    refused_only_as_input_error([&] { sh::reports::render_junit(document); });
+    refused_only_as_input_error([&] { sh::reports::render_capacity_html(document); });
+    compare(document, document);
+    return 0;
+}
+
+extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size,
+                                               std::size_t max_size, unsigned int seed) {
+    return sh::fuzz::mutate_json(data, size, max_size, seed);
+}
