@@ -321,7 +321,16 @@ int cleanup_command(const redis::Endpoint& redis, const std::string& run_id) {
     }
     std::cout << "removed the keys of run " << run_id << " and the groups it created (" << created
               << ") on " << keys.stream() << "\n";
-    for (const auto& note : notes) std::cout << "  kept: " << note << "\n";
+    bool failed = false;
+    for (const auto& note : notes) {
+        bool failure = note.rfind(run::could_not_destroy, 0) == 0;
+        failed = failed || failure;
+        std::cout << (failure ? "  FAILED: " : "  kept: ") << note << "\n";
+    }
+    if (failed) {
+        throw EnvironmentError("cleanup of run " + run_id +
+                               " is incomplete; its record stays, so it can be run again");
+    }
     return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "harness/redis/url.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 
@@ -22,11 +23,49 @@ int parse_int(std::string_view text, int min, int max, const char* what) {
 
 // user[:password] as in RFC 3986 (and redis-py): a lone word is a user name; ":password" alone
 // is the legacy AUTH password.
+// RFC 3986 percent-encoding, as redis-py reads it: a password with '/', '?', '#' or '%' reaches
+// child processes (and Python consumers) intact.
+std::string percent_decode(std::string_view text) {
+    std::string decoded;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            decoded += text[i];
+            continue;
+        }
+        unsigned value = 0;
+        auto digits = text.substr(i + 1, 2);
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, 16);
+        if (digits.size() != 2 || ec != std::errc{} || end != digits.data() + 2) {
+            throw std::invalid_argument(
+                "bad percent-encoding in the URL's user or password (write '%' as %25)");
+        }
+        decoded += static_cast<char>(value);
+        i += 2;
+    }
+    return decoded;
+}
+
+std::string percent_encode(const std::string& text) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string encoded;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            encoded += static_cast<char>(c);
+        } else {
+            encoded += '%';
+            encoded += hex[c >> 4];
+            encoded += hex[c & 15];
+        }
+    }
+    return encoded;
+}
+
 void parse_credentials(std::string_view userinfo, Endpoint& endpoint) {
     auto colon = userinfo.find(':');
-    endpoint.user = std::string(userinfo.substr(0, colon));
-    if (colon != std::string_view::npos)
-        endpoint.password = std::string(userinfo.substr(colon + 1));
+    endpoint.user = percent_decode(userinfo.substr(0, colon));
+    if (colon != std::string_view::npos) {
+        endpoint.password = percent_decode(userinfo.substr(colon + 1));
+    }
 }
 
 // Credentials before the absolute path, as in unix://user:password@/run/redis.sock.
@@ -128,26 +167,32 @@ Endpoint parse_url(const std::string& url) {
     if (view.substr(0, unix_scheme.size()) == unix_scheme) {
         return parse_unix(view.substr(unix_scheme.size()));
     }
-    throw std::invalid_argument("unsupported URL '" + url +
-                                "' (expected redis://[user[:password]@]host[:port][/db], "
-                                "rediss://... (TLS) or unix://[user[:password]@]/path[?db=N])");
+    // Never the URL itself: it may hold a password.
+    auto scheme = url.find("://");
+    throw std::invalid_argument(
+        "unsupported URL scheme '" +
+        (scheme == std::string::npos ? std::string("(none)") : url.substr(0, scheme)) +
+        "' (expected redis://[user[:password]@]host[:port][/db], "
+        "rediss://... (TLS) or unix://[user[:password]@]/path[?db=N])");
 }
 
 namespace {
-std::string credentials(const Endpoint& endpoint, const std::string& password) {
-    if (endpoint.password.empty()) return endpoint.user.empty() ? "" : endpoint.user + "@";
-    // "user:password@" or ":password@", so a password holding ':' is read back whole.
-    return endpoint.user + ":" + password + "@";
+// "user:password@" or ":password@" (so a password holding ':' is read back whole), encoded;
+// the password replaced by "***" when redacted.
+std::string credentials(const Endpoint& endpoint, bool redact) {
+    auto user = percent_encode(endpoint.user);
+    if (endpoint.password.empty()) return user.empty() ? "" : user + "@";
+    return user + ":" + (redact ? std::string("***") : percent_encode(endpoint.password)) + "@";
 }
 
-std::string format(const Endpoint& endpoint, const std::string& password) {
+std::string format(const Endpoint& endpoint, bool redact) {
     if (!endpoint.unix_path.empty()) {
-        std::string url = "unix://" + credentials(endpoint, password) + endpoint.unix_path;
+        std::string url = "unix://" + credentials(endpoint, redact) + endpoint.unix_path;
         if (endpoint.db != 0) url += "?db=" + std::to_string(endpoint.db);
         return url;
     }
     std::string url =
-        (endpoint.tls.enabled ? "rediss://" : "redis://") + credentials(endpoint, password);
+        (endpoint.tls.enabled ? "rediss://" : "redis://") + credentials(endpoint, redact);
     bool ipv6 = endpoint.host.find(':') != std::string::npos;
     url += (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
     if (endpoint.db != 0) url += "/" + std::to_string(endpoint.db);
@@ -157,11 +202,11 @@ std::string format(const Endpoint& endpoint, const std::string& password) {
 }  // namespace
 
 std::string Endpoint::redacted() const {
-    return format(*this, password.empty() ? "" : "***");
+    return format(*this, true);
 }
 
 std::string Endpoint::to_url() const {
-    return format(*this, password);
+    return format(*this, false);
 }
 
 }  // namespace sh::redis

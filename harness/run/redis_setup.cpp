@@ -160,13 +160,19 @@ std::vector<std::string> remove_created(redis::Connection& connection, const mod
     std::vector<std::string> notes;
     redis::Args unlink{"UNLINK"};
     for (const auto& key : keys.owned_keys(groups)) {
-        if (key != keys.stream()) unlink.push_back(key);
+        if (key != keys.stream() && key != keys.record() && key != keys.alive()) {
+            unlink.push_back(key);
+        }
     }
     connection.command(unlink);
+    // The record goes last, and only when everything it names is gone: after a failure,
+    // `cleanup --run-id` can still finish the job.
+    auto remove_record = [&] { connection.command({"UNLINK", keys.record(), keys.alive()}); };
     if (record.stream) {
         auto others = others_in_stream(connection, keys, record.groups);
         if (others.empty()) {
             connection.command({"UNLINK", keys.stream()});
+            remove_record();
             return notes;
         }
         notes.push_back("kept stream " + keys.stream() +
@@ -178,10 +184,14 @@ std::vector<std::string> remove_created(redis::Connection& connection, const mod
         auto reply = connection.command_allow_error({"XGROUP", "DESTROY", keys.stream(), group});
         redis::ReplyView view(reply.get());
         if (view.is_error()) {
-            notes.push_back("could not destroy the run's group '" + group + "' on " +
-                            keys.stream() + ": " + std::string(view.text()));
+            notes.push_back(could_not_destroy + ("'" + group + "' on ") + keys.stream() + ": " +
+                            std::string(view.text()));
         }
     }
+    bool all_destroyed = std::none_of(notes.begin(), notes.end(), [](const std::string& note) {
+        return note.rfind(could_not_destroy, 0) == 0;
+    });
+    if (all_destroyed) remove_record();
     return notes;
 }
 

@@ -43,8 +43,10 @@ void create_run_groups(redis::Connection& connection, const model::RunKeys& keys
                        const std::vector<std::string>& groups, CreatedOnRedis& record);
 
 // Deletes the run's own keys, the stream only if the run created it and nobody else has put a
-// group or an entry in it since, and destroys only the groups the run created. Returns what it
-// could not remove, and why, for the report.
+// group or an entry in it since, and destroys only the groups the run created; the run's
+// record last, and only when every group went. Returns what it kept or could not remove, and
+// why, for the report: notes starting with could_not_destroy are failures.
+inline constexpr const char* could_not_destroy = "could not destroy the run's group ";
 std::vector<std::string> remove_created(redis::Connection& connection, const model::RunKeys& keys,
                                         const std::vector<std::string>& groups,
                                         const CreatedOnRedis& record);

@@ -12,38 +12,15 @@ namespace sh::run {
 
 namespace {
 
-// One past the highest order number anything of the run names: the stream, a dead letter or a
-// bit of an applied bitmap.
-std::uint64_t orders_named(const std::vector<std::uint64_t>& in_stream,
-                           const std::vector<verify::GroupLedger>& ledgers) {
-    std::uint64_t orders = 0;
-    for (auto seq : in_stream) orders = std::max(orders, seq + 1);
-    for (const auto& ledger : ledgers) {
-        for (const auto& letter : ledger.dead_letters) {
-            if (letter.seq) orders = std::max(orders, *letter.seq + 1);
-        }
-        const auto& bitmap = ledger.applied_bitmap;
-        for (std::size_t byte = bitmap.size(); byte-- > 0;) {
-            auto bits = static_cast<unsigned char>(bitmap[byte]);
-            if (bits == 0) continue;
-            int lowest = 0;  // SETBIT order: the least significant bit is the byte's last
-            while ((bits & (1u << lowest)) == 0) ++lowest;
-            orders = std::max<std::uint64_t>(orders, byte * 8 + (7 - lowest) + 1);
-            break;
-        }
-    }
-    return orders;
-}
-
-std::vector<verify::GroupLedger> read_ledgers(redis::Connection& connection,
-                                              const model::RunKeys& keys,
-                                              const workload::Workload& workload,
-                                              std::uint64_t orders) {
-    std::vector<verify::GroupLedger> ledgers;
-    for (const auto& group : workload.groups) {
-        ledgers.push_back(verify::read_ledger(connection, keys, group, orders));
-    }
-    return ledgers;
+// A gate verify adds for what only the run itself could have shown: it passes only when the
+// record proves it.
+verify::GateResult record_gate(const char* name, bool proven) {
+    verify::GateResult gate;
+    gate.gate = name;
+    gate.limit = 1;
+    gate.actual = proven ? 1 : 0;
+    gate.passed = proven;
+    return gate;
 }
 
 }  // namespace
@@ -63,7 +40,11 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
                            "told from the stream after the run; only the run itself could "
                            "judge it"});
     }
+    // An evicted ledger key hides duplicates; the run's own start-time check is repeated.
+    auto server = check_server(connection, false);
     model::RunKeys keys(record.run_id, workload.stream.name, workload.stream.key, record.stamp);
+    result.environment.redis_version = server.version;
+    result.environment.maxmemory_policy = server.maxmemory_policy;
     result.environment.redis = connection.endpoint().redacted();
     result.environment.stream_key = keys.stream();
     result.environment.entry_stamp = record.stamp;
@@ -72,24 +53,35 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
     for (const auto& group : workload.groups) result.group_names.push_back(group.name);
 
     auto in_stream = verify::orders_in_stream(connection, keys);
-    std::uint64_t orders = orders_named(in_stream, {});
-    auto ledgers = read_ledgers(connection, keys, workload, orders);
-    // An external consumer's applied hash is read against the orders known: named again once
-    // the dead letters and bitmaps have been seen.
-    if (auto named = orders_named(in_stream, ledgers); named > orders) {
-        orders = named;
-        ledgers = read_ledgers(connection, keys, workload, orders);
+    std::sort(in_stream.begin(), in_stream.end());
+    in_stream.erase(std::unique(in_stream.begin(), in_stream.end()), in_stream.end());
+    // The numbers the run handed out, when its load phase finished; else those the stream
+    // shows. Whatever a ledger names beyond them is unexpected.
+    std::uint64_t orders = record.load_finished ? record.orders_allocated
+                           : in_stream.empty()  ? 0
+                                                : in_stream.back() + 1;
+    std::vector<verify::GroupLedger> ledgers;
+    for (const auto& group : workload.groups) {
+        ledgers.push_back(verify::read_ledger(connection, keys, group, orders));
     }
 
+    // Orders not in the stream are indeterminate: recovered where a group applied or
+    // dead-lettered them, else unknown (never sent, failed, or written and deleted: only the
+    // count the run recorded tells them apart, below).
     model::OutcomeTable outcomes;
     outcomes.resize(orders);
     for (std::uint64_t seq = 0; seq < orders; ++seq) {
         outcomes.set(seq, model::Outcome::indeterminate);
     }
-    for (auto seq : in_stream) outcomes.set(seq, model::Outcome::ok);
+    std::uint64_t produced_ok = 0;
+    for (auto seq : in_stream) {
+        if (seq >= orders) continue;
+        outcomes.set(seq, model::Outcome::ok);
+        ++produced_ok;
+    }
     result.orders_allocated = orders;
-    result.produced_ok = in_stream.size();
-    result.produced_indeterminate = orders - in_stream.size();
+    result.produced_ok = produced_ok;
+    result.produced_indeterminate = orders - produced_ok;
     result.indeterminate = verify::resolve_indeterminate(outcomes, {}, ledgers);
 
     model::OrderAttributes attributes{workload.seed,
@@ -110,14 +102,35 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
         result.groups.push_back(std::move(group));
     }
     result.drained = drained;
+    // Measurements of the run itself are not judged: latency, throughput, the producers'
+    // failed XADDs, evictions while it ran.
     auto gates = workload.gates;
     gates.max_p99_ms.reset();
     gates.min_applied_per_s.reset();
     gates.max_produce_failed.reset();
     gates.max_produce_indeterminate.reset();
+    gates.max_evicted_keys.reset();
     result.gates = verify::evaluate_gates(gates, verdicts, measurements, drained);
     auto run_gates = verify::evaluate_run_gates(gates, {result.produced_ok, 0, 0, 0, {}});
     result.gates.insert(result.gates.end(), run_gates.begin(), run_gates.end());
+    // What only the run knew: that it produced its whole load, that its faults landed, and its
+    // own verdict. None of them can pass on Redis's word alone.
+    result.gates.push_back(record_gate("load_finished", record.load_finished));
+    // Every order Redis acknowledged must still be shown written, by its entry or by a group
+    // that applied or dead-lettered it: an entry deleted unapplied (a trim by someone else, a
+    // consumer covering its tracks, a lost tail) leaves one missing.
+    if (record.load_finished) {
+        verify::GateResult accounted;
+        accounted.gate = "produced_ok_accounted_for";
+        accounted.limit = static_cast<double>(record.orders_produced_ok);
+        accounted.actual = static_cast<double>(produced_ok + result.indeterminate.recovered.size());
+        accounted.passed = accounted.actual >= accounted.limit;
+        result.gates.push_back(accounted);
+    }
+    if (!workload.chaos.events.empty()) result.gates.push_back(record_gate("faults_known", false));
+    if (!record.verdict.empty()) {
+        result.gates.push_back(record_gate("run_verdict_pass", record.verdict == "pass"));
+    }
     result.passed = verify::all_passed(result.gates);
     return result;
 }

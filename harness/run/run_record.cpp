@@ -10,16 +10,33 @@ namespace sh::run {
 
 using nlohmann::json;
 
-void write_record(redis::Connection& connection, const RunRecord& record) {
+void write_record(redis::Connection& connection, const RunRecord& record, bool first) {
+    auto workload = workload::to_json(record.workload);
+    for (auto& group : workload["groups"]) {
+        if (!group.contains("consumer") || !group["consumer"].is_object()) continue;
+        for (auto& [name, value] : group["consumer"]["env"].items()) value = "(not kept)";
+    }
     json document = {{"run_id", record.run_id},
                      {"started_at", record.started_at},
                      {"stamp", record.stamp},
-                     {"workload", workload::to_json(record.workload)},
+                     {"workload", workload},
                      {"created",
                       {{"stream", record.created.stream},
                        {"groups", record.created.groups},
-                       {"group_start_id", record.created.group_start_id}}}};
-    connection.command({"SET", model::RunKeys::record_key(record.run_id), document.dump()});
+                       {"group_start_id", record.created.group_start_id}}},
+                     {"load_finished", record.load_finished},
+                     {"orders_allocated", record.orders_allocated},
+                     {"orders_produced_ok", record.orders_produced_ok},
+                     {"verdict", record.verdict}};
+    auto key = model::RunKeys::record_key(record.run_id);
+    redis::Args set{"SET", key, document.dump()};
+    if (first) set.push_back("NX");
+    auto reply = connection.command(set);
+    if (first && redis::ReplyView(reply.get()).is_nil()) {
+        throw EnvironmentError("key " + key +
+                               " already exists: another run has this id, pick "
+                               "another --run-id");
+    }
 }
 
 std::optional<RunRecord> read_record(redis::Connection& connection, const std::string& run_id) {
@@ -38,6 +55,10 @@ std::optional<RunRecord> read_record(redis::Connection& connection, const std::s
         record.created.stream = created.at("stream").get<bool>();
         record.created.groups = created.at("groups").get<std::vector<std::string>>();
         record.created.group_start_id = created.at("group_start_id").get<std::string>();
+        record.load_finished = document.at("load_finished").get<bool>();
+        record.orders_allocated = document.at("orders_allocated").get<std::uint64_t>();
+        record.orders_produced_ok = document.at("orders_produced_ok").get<std::uint64_t>();
+        record.verdict = document.at("verdict").get<std::string>();
         if (record.run_id != run_id) throw std::invalid_argument("it names run " + record.run_id);
         return record;
     } catch (const std::exception& error) {

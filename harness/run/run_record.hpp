@@ -1,8 +1,9 @@
 // What a run keeps in Redis about itself while it goes (sh:{<run-id>}:record, DESIGN §10): its
-// effective workload, entry stamp and what it created there, so that `streamharness verify` and
-// `cleanup --run-id` can judge or remove it after the harness itself died.
+// effective workload, entry stamp, what it created there and how far it got, so that
+// `streamharness verify` and `cleanup --run-id` can judge or remove it after the harness died.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -15,13 +16,21 @@ namespace sh::run {
 struct RunRecord {
     std::string run_id;
     std::string started_at;
-    std::string stamp;  // the `run` field of every entry the run wrote
-    workload::Workload workload;
+    std::string stamp;            // the `run` field of every entry the run wrote
+    workload::Workload workload;  // consumer env values are not kept (they may hold secrets)
     CreatedOnRedis created;
+    // Progress: the load phase ended with this many order numbers handed out, of which this
+    // many XADDs Redis acknowledged, and the run's own verdict once it had one ("pass", "fail";
+    // empty before).
+    bool load_finished = false;
+    std::uint64_t orders_allocated = 0;
+    std::uint64_t orders_produced_ok = 0;
+    std::string verdict;
 };
 
-// SET, once the run's groups exist; removed with the run's other keys.
-void write_record(redis::Connection& connection, const RunRecord& record);
+// The first write refuses (EnvironmentError) a record that exists already: another run took
+// the id. Later writes record progress.
+void write_record(redis::Connection& connection, const RunRecord& record, bool first);
 // None when the server holds no record of that run (it finished and cleaned up, or never ran
 // there); throws EnvironmentError naming the key when the record is damaged.
 std::optional<RunRecord> read_record(redis::Connection& connection, const std::string& run_id);

@@ -22,6 +22,7 @@
 #include "harness/redis/info.hpp"
 #include "harness/redis/streams.hpp"
 #include "harness/run/fleet.hpp"
+#include "harness/run/heartbeat.hpp"
 #include "harness/run/producer_pool.hpp"
 #include "harness/run/progress.hpp"
 #include "harness/run/rate_controller.hpp"
@@ -261,11 +262,26 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     // and cannot recreate what it removes.
     CreatedCleanup created(control, keys, group_names,
                            options.redis_endpoint.has_value() && !options.keep_keys);
+    // Declared after the cleanup, so that it stops first and cannot recreate what that removes.
+    Heartbeat heartbeat(endpoint, keys.alive(), "sh:" + result.run_id + ":heartbeat");
     // Groups exist before the first XADD, so no group misses an order (workers tolerate
     // BUSYGROUP). A wrong key type surfaces here as WRONGTYPE.
     create_run_groups(control, keys, group_names, created.record());
-    write_record(control,
-                 {result.run_id, result.started_at, keys.stamp(), workload, created.record()});
+    RunRecord record;
+    record.run_id = result.run_id;
+    record.started_at = result.started_at;
+    record.stamp = keys.stamp();
+    record.workload = workload;
+    record.created = created.record();
+    write_record(control, record, true);
+    // Progress for `verify --run-id`; a Redis restarting at that moment costs only the update
+    // (verify then fails the run as unfinished), never the run.
+    auto record_progress = [&] {
+        try {
+            write_record(control, record, false);
+        } catch (const RedisError&) {
+        }
+    };
 
     result.environment = {
         server.version,
@@ -325,9 +341,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         ProgressDisplay progress(ProgressDisplay::mode_for(options.quiet, STDERR_FILENO),
                                  std::cerr);
         double planned_s = workload.producers.orders > 0 ? 0.0 : workload.duration_s;
-        std::int64_t next_heartbeat_ns = 0;
-        // Between polls: faults, restarting workers that died, trimming when retention is on,
-        // and the heartbeat that tells `verify`/`cleanup --run-id` the run is still going.
+        // Between polls: faults, restarting workers that died, trimming when retention is on.
         auto housekeeping = [&](bool producing) {
             if (options.observer != nullptr) options.observer->tick(run_control, producing);
             for (const auto& exit : fleet.restart_exited()) {
@@ -350,10 +364,6 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
             }
             try {
                 retention.tick(control, measure::monotonic_ns());
-                if (auto now = measure::monotonic_ns(); now >= next_heartbeat_ns) {
-                    control.command({"SET", keys.alive(), "1", "PX", "3000"});
-                    next_heartbeat_ns = now + 1'000'000'000;
-                }
             } catch (const RedisIoError&) {
                 control.reconnect({});
             } catch (const RedisReplyError&) {
@@ -381,6 +391,10 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         }
         producers.join();
         result.producing_s = seconds_since(run_start);
+        record.load_finished = !stop.requested();
+        record.orders_allocated = producers.allocated();
+        record.orders_produced_ok = producers.outcomes().count(model::Outcome::ok);
+        record_progress();
 
         result.phase = "drain";
         auto drained = drain(
@@ -404,7 +418,10 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         result.phase = "verification";
         collect_stats(result, fleet, workload);
         verify_run(result, control, keys, workload, producers, attributes, server.evicted_keys);
+        record.verdict = result.passed ? "pass" : "fail";
+        record_progress();
         result.phase = "cleanup";
+        heartbeat.stop();
         result.cleanup_notes = created.remove();
         // Kept keys can be verified at once: the run is over.
         if (options.keep_keys) control.command({"UNLINK", keys.alive()});

@@ -17,12 +17,12 @@ namespace sh::run {
 struct RunOptions {
     std::optional<redis::Endpoint> redis_endpoint;  // none: an embedded redis-server
     std::string run_id;                             // empty: generated
-    std::string out_dir;               // logs and reports; made before Redis is touched
-    std::string executable;            // the streamharness binary for workers
-    bool keep_keys = false;            // leave the run's keys on an external Redis
-    bool allow_eviction = false;       // run on a server whose policy may evict keys
-    bool quiet = false;                // no progress lines
-    RunObserver* observer = nullptr;   // the chaos controller, when the workload has faults
+    std::string out_dir;              // logs and reports; made before Redis is touched
+    std::string executable;           // the streamharness binary for workers
+    bool keep_keys = false;           // leave the run's keys on an external Redis
+    bool allow_eviction = false;      // run on a server whose policy may evict keys
+    bool quiet = false;               // no progress lines
+    RunObserver* observer = nullptr;  // the chaos controller, when the workload has faults
 };
 
 // Runs the workload into `result`, which it fills as the run goes: when it throws

@@ -5,8 +5,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
+#include "harness/redis/streams.hpp"
 #include "tests/support/harness_process.hpp"
 #include "tests/support/redis_fixture.hpp"
 #include "tests/support/run_inspection.hpp"
@@ -73,6 +75,8 @@ TEST_F(AfterTheRun, VerifyJudgesAKilledRunFromRedisAndCleanupRemovesIt) {
         EXPECT_TRUE(report["summary"]["groups"][group]["latency"].is_null());
     }
     EXPECT_GT(report["verification"]["score"]["pending_left"].get<std::int64_t>(), 0);
+    // It died before its load phase ended: only the run could have shown the rest.
+    EXPECT_FALSE(find_gate(report, "load_finished")->at("passed").get<bool>());
     EXPECT_FALSE(find_gate(report, "max_pending_left", "score")->at("passed").get<bool>());
     std::filesystem::remove_all(out);
 
@@ -100,6 +104,7 @@ TEST_F(AfterTheRun, VerifyOfAKeptRunAgreesWithTheRunsOwnVerdict) {
     auto report = nlohmann::json::parse(read_text_file(out / "report.json"));
     EXPECT_EQ(report["verdict"], "pass");
     EXPECT_EQ(report["summary"]["produced"]["ok"], original["summary"]["produced"]["ok"]);
+    EXPECT_TRUE(find_gate(report, "produced_ok_accounted_for")->at("passed").get<bool>());
     for (const std::string group : {"score", "push"}) {
         for (const char* field : {"applied", "lost", "duplicated", "unexpected", "dead_lettered",
                                   "pending_left", "points"}) {
@@ -126,6 +131,58 @@ TEST_F(AfterTheRun, VerifyRefusesARunThatTrimmedItsStream) {
     EXPECT_TRUE(mentions(verified.err, "trimmed its stream (stream.retention)")) << verified.err;
     EXPECT_EQ(run_harness({"cleanup", "--redis", url(), "--run-id", run_id}).exit_code, 0);
     EXPECT_TRUE(keys_of_run(control, run_id).empty());
+}
+
+// What only the run knew cannot pass on Redis's word: a run that failed its own gates, a chaos
+// run (which faults landed), an order whose entry and ledger bit are both gone (unknown).
+TEST_F(AfterTheRun, VerifyNeverPassesWhatOnlyTheRunCouldShow) {
+    auto control = connect();
+    auto verify = [&](const std::string& run_id) {
+        auto out = std::filesystem::temp_directory_path() /
+                   ("after-" + run_id + "-" + std::to_string(getpid()));
+        auto verified = run_harness({"verify", "--redis", url(), "--run-id", run_id, "--out", out});
+        EXPECT_EQ(verified.exit_code, 1) << verified.out << verified.err;
+        auto report = nlohmann::json::parse(read_text_file(out / "report.json"));
+        std::filesystem::remove_all(out);
+        EXPECT_EQ(run_harness({"cleanup", "--redis", url(), "--run-id", run_id}).exit_code, 0);
+        EXPECT_TRUE(keys_of_run(control, run_id).empty());
+        return report;
+    };
+    auto failed = run_harness({"run", workload_path("smoke.json"), "--redis", url(), "--run-id",
+                               "after-failed", "--keep-keys", "--set", "duration_s=1", "--set",
+                               "gates.min_produced_ok=100000000"});
+    ASSERT_EQ(failed.exit_code, 1) << failed.err;
+    auto report = verify("after-failed");
+    EXPECT_FALSE(find_gate(report, "run_verdict_pass")->at("passed").get<bool>());
+    EXPECT_TRUE(find_gate(report, "load_finished")->at("passed").get<bool>());
+
+    auto chaos = run_harness(
+        {"run", workload_path("smoke.json"), "--redis", url(), "--run-id", "after-chaos",
+         "--keep-keys", "--set", "duration_s=2", "--set", "groups.0.service_time.mean_us=2000",
+         "--set", R"(chaos={"events": [{"fault": "kill", "target": "score/any", "at_s": 1}]})"});
+    ASSERT_EQ(chaos.exit_code, 0) << chaos.err;
+    report = verify("after-chaos");
+    EXPECT_FALSE(find_gate(report, "faults_known")->at("passed").get<bool>());
+
+    auto kept = run_harness({"run", workload_path("smoke.json"), "--redis", url(), "--run-id",
+                             "after-unknown", "--keep-keys", "--set", "duration_s=1"});
+    ASSERT_EQ(kept.exit_code, 0) << kept.err;
+    // The last order's entry goes, and with it every trace that it was ever applied.
+    auto stream = whole_stream(control, run_key("after-unknown", "stream"));
+    ASSERT_FALSE(stream.empty());
+    const auto& last = stream.back();
+    auto last_order = *redis::find_field(last.fields, "orderno");
+    ASSERT_EQ(integer(control, {"XDEL", run_key("after-unknown", "stream"), last.id}), 1);
+    for (const std::string group : {"score", "push"}) {
+        integer(control, {"SETBIT", run_key("after-unknown", "acked:" + group), last_order, "0"});
+    }
+    report = verify("after-unknown");
+    const auto* accounted = find_gate(report, "produced_ok_accounted_for");
+    ASSERT_NE(accounted, nullptr) << report["gates"].dump();
+    EXPECT_EQ(accounted->at("limit").get<double>(),
+              kept.report()["summary"]["produced"]["ok"].get<double>());
+    EXPECT_EQ(accounted->at("actual").get<double>(), accounted->at("limit").get<double>() - 1);
+    EXPECT_FALSE(accounted->at("passed").get<bool>());
 }
 
 }  // namespace

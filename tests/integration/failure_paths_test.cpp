@@ -181,34 +181,61 @@ TEST_F(FailurePaths, BracketedIpv6AddressReachesAServerOnIpv6Loopback) {
     server.terminate(std::chrono::milliseconds(2000));
 }
 
-// A server that is not Redis (here: one that answers like HTTP) is a protocol error naming
-// the URL it came from.
+// A loopback TCP server that is not Redis: it takes one connection, sends `answer` (nothing
+// when empty), and reads until the client hangs up.
+class NotRedis {
+  public:
+    explicit NotRedis(std::string answer) : listener_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof(address);
+        if (listener_ < 0 ||
+            ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+            ::listen(listener_, 4) != 0 ||
+            ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+            throw std::runtime_error("cannot listen on loopback");
+        }
+        url_ = "redis://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+        thread_ = std::thread([this, answer = std::move(answer)] {
+            int client = ::accept(listener_, nullptr, nullptr);
+            if (client < 0) return;
+            if (!answer.empty()) {
+                [[maybe_unused]] auto sent = ::write(client, answer.data(), answer.size());
+            }
+            char request[512];
+            while (::read(client, request, sizeof(request)) > 0) {
+            }
+            ::close(client);
+        });
+    }
+    ~NotRedis() {
+        thread_.join();
+        ::close(listener_);
+    }
+    const std::string& url() const { return url_; }
+
+  private:
+    int listener_;
+    std::string url_;
+    std::thread thread_;
+};
+
+// One that answers like HTTP is a protocol error naming the URL it came from.
 TEST_F(FailurePaths, AServerThatIsNotRedisIsAProtocolErrorNamingTheUrl) {
-    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(listener, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    ASSERT_EQ(::listen(listener, 4), 0);
-    socklen_t length = sizeof(address);
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
-    auto url = "redis://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
-    std::thread http([listener] {
-        int client = ::accept(listener, nullptr, nullptr);
-        if (client < 0) return;
-        const char answer[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
-        [[maybe_unused]] auto sent = ::write(client, answer, sizeof(answer) - 1);
-        char request[512];
-        [[maybe_unused]] auto got = ::read(client, request, sizeof(request));
-        ::close(client);
-    });
-    auto run = run_harness({"produce", "--redis", url, "--key", "k", "--orders", "10"});
-    http.join();
-    ::close(listener);
+    NotRedis http("HTTP/1.1 400 Bad Request\r\n\r\n");
+    auto run = run_harness({"produce", "--redis", http.url(), "--key", "k", "--orders", "10"});
     EXPECT_EQ(run.exit_code, 3) << run.err;
     EXPECT_TRUE(mentions(run.err, "Protocol error")) << run.err;
-    EXPECT_TRUE(mentions(run.err, "(" + url + ")")) << run.err;
+    EXPECT_TRUE(mentions(run.err, "(" + http.url() + ")")) << run.err;
+}
+
+// One that never answers is a timeout naming the URL (after the command timeout, 5 s).
+TEST_F(FailurePaths, AServerThatNeverAnswersIsATimeoutNamingTheUrl) {
+    NotRedis silent("");
+    auto run = run_harness({"produce", "--redis", silent.url(), "--key", "k", "--orders", "10"});
+    EXPECT_EQ(run.exit_code, 3) << run.err;
+    EXPECT_TRUE(mentions(run.err, "timed out after 5000 ms (" + silent.url() + ")")) << run.err;
 }
 
 TEST_F(FailurePaths, MistakesOnTheCommandLineAreNamed) {

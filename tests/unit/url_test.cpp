@@ -100,6 +100,27 @@ TEST(RedisUrl, BracketedIpv6HostLosesItsBrackets) {
     EXPECT_NE(error_of("redis://[::1]x").find("after the IPv6 address"), std::string::npos);
 }
 
+// RFC 3986, as redis-py reads it: children (Python consumers among them) get the same
+// credentials back.
+TEST(RedisUrl, CredentialsArePercentDecodedAndEncoded) {
+    auto endpoint = parse_url("redis://us%40er:p%2Fa%3Fs%23s%25@h:6400");
+    EXPECT_EQ(endpoint.user, "us@er");
+    EXPECT_EQ(endpoint.password, "p/a?s#s%");
+    EXPECT_EQ(endpoint.host, "h");
+    EXPECT_EQ(endpoint.to_url(), "redis://us%40er:p%2Fa%3Fs%23s%25@h:6400");
+    EXPECT_EQ(endpoint.redacted(), "redis://us%40er:***@h:6400");
+    EXPECT_NE(error_of("redis://u:50%@h").find("percent-encoding"), std::string::npos);
+    EXPECT_NE(error_of("redis://u:%zz@h").find("percent-encoding"), std::string::npos);
+}
+
+// A typo in the scheme must not print the password into CI logs.
+TEST(RedisUrl, AnUnsupportedUrlIsNotEchoed) {
+    auto error = error_of("Redis://:s3cret-pw@host");
+    EXPECT_NE(error.find("unsupported URL scheme 'Redis'"), std::string::npos) << error;
+    EXPECT_EQ(error.find("s3cret-pw"), std::string::npos) << error;
+    EXPECT_EQ(error_of("s3cret-pw@host").find("s3cret-pw"), std::string::npos);
+}
+
 TEST(RedisUrl, UnixSocketTakesCredentials) {
     auto endpoint = parse_url("unix://alice:s3cret@/run/redis.sock?db=1");
     EXPECT_EQ(endpoint.user, "alice");
