@@ -37,11 +37,15 @@ std::optional<std::string> window_of(const run::Fleet& fleet, std::size_t worker
 
 void ChaosController::check(const workload::Workload& workload, bool embedded_redis) {
     for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
-        if (workload.chaos.events[i].fault == workload::FaultKind::redis_restart &&
-            !embedded_redis) {
+        auto fault = workload.chaos.events[i].fault;
+        bool on_servers = fault == workload::FaultKind::redis_restart ||
+                          workload::changes_primary(fault) ||
+                          fault == workload::FaultKind::replica_stall;
+        if (on_servers && !embedded_redis) {
             throw WorkloadError({"chaos.events." + std::to_string(i) +
-                                 ".fault: redis-restart restarts the embedded redis-server only; "
-                                 "streamharness never restarts a server it did not start"});
+                                 ".fault: " + workload::to_string(fault) +
+                                 " acts on the embedded servers only; streamharness never "
+                                 "kills, stops or fails over a server it did not start"});
         }
     }
 }
@@ -123,6 +127,15 @@ ChaosController::Outcome ChaosController::run_fault(run::RunControl& control,
             break;
         case workload::FaultKind::redis_restart:
             restart_redis(control, event, fault.at_s);
+            break;
+        case workload::FaultKind::failover:
+            landed = failover(control, event, fault.at_s);
+            break;
+        case workload::FaultKind::primary_kill:
+            landed = primary_kill(control, event, fault.at_s);
+            break;
+        case workload::FaultKind::replica_stall:
+            landed = replica_stall(control, event, fault.at_s);
             break;
     }
     if (landed) ++tallies_[fault.event].landed;
@@ -222,7 +235,13 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
             std::erase_if(deferred_, [&](const Deferred& deferred) {
                 if (run_fault(control, deferred.fault) != Outcome::no_target) return true;
                 if (now < deferred.give_up_ns) return false;
-                give_up(control, deferred.fault, "no eligible target held entries within 2 s");
+                const auto& kind = control.workload.chaos.events[deferred.fault.event].fault;
+                give_up(control, deferred.fault,
+                        workload::changes_primary(kind)
+                            ? "another change of primary was still under way after 2 s"
+                        : kind == workload::FaultKind::replica_stall
+                            ? "no running replica to stall within 2 s"
+                            : "no eligible target held entries within 2 s");
                 return true;
             });
         } else {
@@ -234,6 +253,7 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
         serve_aimed(control, now, !producing);
         end_timed_faults(control, now, !producing);
         finish_stops(control, now, false);
+        serve_primary_changes(control, now);
         track_recoveries(control, now);
     } catch (const RedisIoError&) {
         // Redis is restarting or unreachable for a moment: reconnect and carry on next tick.
@@ -249,6 +269,7 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
 }
 
 void ChaosController::finish(run::RunControl& control) {
+    if (control.topology != nullptr) finish_server_faults(control);
     auto now = measure::monotonic_ns();
     serve_aimed(control, now, true);
     end_timed_faults(control, now, true);

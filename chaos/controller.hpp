@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chaos/schedule.hpp"
@@ -64,6 +66,22 @@ class ChaosController : public run::RunObserver {
         std::uint64_t skipped = 0;
     };
 
+    // What a change of primary is compared across: per group its last-delivered ID and its
+    // consumers.
+    struct GroupSeen {
+        std::string last_delivered_id;
+        std::set<std::string> consumers;
+    };
+    using GroupsSnapshot = std::map<std::string, GroupSeen>;
+    // A failover or primary-kill until the new primary is found.
+    struct ChangeUnderWay {
+        std::size_t event_index;
+        int old_primary;
+        std::int64_t started_ns;
+        GroupsSnapshot before;
+        std::optional<std::uint64_t> watermark;  // primary-kill: read while no primary ran
+    };
+
     Outcome run_fault(run::RunControl& control, const ScheduledFault& fault);
     void give_up(run::RunControl& control, const ScheduledFault& fault, const std::string& why);
 
@@ -74,6 +92,15 @@ class ChaosController : public run::RunObserver {
     bool stop(run::RunControl& control, const workload::FaultEvent& event, double at_s);
     bool slow(run::RunControl& control, const workload::FaultEvent& event, double at_s);
     void restart_redis(run::RunControl& control, const workload::FaultEvent& event, double at_s);
+    // server_faults.cpp: faults on an embedded replicated topology (§7.1).
+    bool failover(run::RunControl& control, const workload::FaultEvent& event, double at_s);
+    bool primary_kill(run::RunControl& control, const workload::FaultEvent& event, double at_s);
+    bool replica_stall(run::RunControl& control, const workload::FaultEvent& event, double at_s);
+    static GroupsSnapshot read_groups(redis::Connection& connection, const std::string& stream);
+    void read_old_primary(run::RunControl& control, ChangeUnderWay& change);
+    void serve_primary_changes(run::RunControl& control, std::int64_t now_ns);
+    // Waits for a change still under way and resumes every stalled replica.
+    void finish_server_faults(run::RunControl& control);
     void kill_worker(run::RunControl& control, std::size_t index, const workload::FaultEvent& event,
                      double at_s, bool aimed);
     void pause_worker(run::RunControl& control, std::size_t index,
@@ -110,7 +137,10 @@ class ChaosController : public run::RunObserver {
     std::vector<Stopping> stopping_;
     std::vector<Recovery> recoveries_;
     std::vector<double> recovery_ms_;
-    std::vector<Tally> tallies_;  // by chaos event (index into chaos.events)
+    std::vector<Tally> tallies_;              // by chaos event (index into chaos.events)
+    std::vector<ChangeUnderWay> changes_;     // at most one
+    std::vector<std::jthread> stall_timers_;  // each resumes its replica when due
+    std::vector<int> stalled_nodes_;
 };
 
 // "processing", "applied-unacked"...: the window the worker is in now, per its shared slot;

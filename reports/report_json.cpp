@@ -7,6 +7,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/workload/workload_json.hpp"
+#include "reports/replication_json.hpp"
 #include "reports/report_keys.hpp"
 
 namespace sh::reports {
@@ -183,6 +184,10 @@ json facts_json(const run::EventFacts& facts) {
     put(key::persistence, facts.persistence);
     put(key::restart_ms, facts.restart_ms);
     put(key::order_watermark, facts.order_watermark);
+    put(key::old_primary, facts.old_primary);
+    put(key::new_primary, facts.new_primary);
+    put(key::to_new_primary_ms, facts.to_new_primary_ms);
+    put(key::replica, facts.replica);
     return data;
 }
 
@@ -301,6 +306,8 @@ json verdict_json(const verify::GroupVerdict& verdict) {
             {key::lost_sample, verdict.lost_sample},
             {key::lost_by_restart, verdict.lost_by_restart},
             {key::lost_unattributed, verdict.lost_unattributed},
+            {key::lost_writes, verdict.lost_writes},
+            {key::duplicated_by_change, verdict.duplicated_by_change},
             {key::duplicated, verdict.duplicated},
             {key::duplicated_after_hard_kill, verdict.duplicated_after_hard_kill},
             {key::duplicated_without_hard_kill, verdict.duplicated_without_hard_kill},
@@ -370,6 +377,7 @@ json to_json(const run::RunResult& result, const std::string& tool_version) {
         {key::timeline, timeline_json(result)},
         {key::events, events_json(result.events)},
         {key::chaos, chaos_json(result)},
+        {key::replication, replication_json(result)},
         {key::consumers, consumers},
         {key::histograms, histograms},
         {key::error, result.error ? json{{key::message, result.error->message},

@@ -9,6 +9,35 @@
 
 namespace sh::reports::key {
 
+// Replication (§7.1)
+inline constexpr const char* entries_in_stream = "entries_in_stream";
+inline constexpr const char* changes = "changes";
+inline constexpr const char* clients = "clients";
+inline constexpr const char* consumers_max_no_primary_ms = "consumers_max_no_primary_ms";
+inline constexpr const char* consumers_missing = "consumers_missing";
+inline constexpr const char* consumers_no_primary_ms = "consumers_no_primary_ms";
+inline constexpr const char* duplicated_by_change = "duplicated_by_change";
+inline constexpr const char* effect_stores = "effect_stores";
+inline constexpr const char* last_delivered_after = "last_delivered_after";
+inline constexpr const char* last_delivered_before = "last_delivered_before";
+inline constexpr const char* lost_writes = "lost_writes";
+inline constexpr const char* missing = "missing";
+inline constexpr const char* new_primary = "new_primary";
+inline constexpr const char* old_primary = "old_primary";
+inline constexpr const char* producer_wait_short = "producer_wait_short";
+inline constexpr const char* producers_max_no_primary_ms = "producers_max_no_primary_ms";
+inline constexpr const char* producers_no_primary_ms = "producers_no_primary_ms";
+inline constexpr const char* redelivered_after_ack = "redelivered_after_ack";
+inline constexpr const char* replica = "replica";
+inline constexpr const char* replication = "replication";
+inline constexpr const char* rolled_back_entries = "rolled_back_entries";
+inline constexpr const char* sample = "sample";
+inline constexpr const char* to_new_primary_ms = "to_new_primary_ms";
+inline constexpr const char* topology = "topology";
+inline constexpr const char* total = "total";
+inline constexpr const char* unattributed = "unattributed";
+inline constexpr const char* event_index = "event_index";
+
 inline constexpr const char* achieved_per_s = "achieved_per_s";
 inline constexpr const char* acked_unapplied = "acked_unapplied";
 inline constexpr const char* actual = "actual";

@@ -28,9 +28,14 @@ std::string own_executable() {
 void add_redis_options(CLI::App* command, sh::cli::RedisTargetFlags& flags,
                        const std::string& default_text) {
     command->add_option("--redis", flags.url,
-                        "redis://[user[:password]@]host[:port][/db], rediss://... (TLS) or "
-                        "unix://[user[:password]@]/path" +
+                        "redis://[user[:password]@]host[:port][/db], rediss://... (TLS), "
+                        "unix://[user[:password]@]/path or redis-sentinel://host:port[,...]/"
+                        "<master>" +
                             default_text);
+    command->add_option("--sentinel", flags.sentinel_url,
+                        "redis-sentinel://[user[:password]@]host:port[,host:port...]/<master>: "
+                        "find the primary through these Sentinels, and again after a failover "
+                        "(the same as --redis with that URL)");
     command->add_option("--redis-password-file", flags.password_file,
                         "read the password from this file (else from the URL, else from "
                         "$STREAMHARNESS_REDIS_PASSWORD): it stays out of ps and shell history");

@@ -78,7 +78,19 @@ void apply_tls_flags(const RedisTargetFlags& flags, redis::TlsSettings& tls) {
 
 }  // namespace
 
-std::optional<redis::Endpoint> resolve_redis_target(const RedisTargetFlags& flags) {
+std::optional<redis::Endpoint> resolve_redis_target(const RedisTargetFlags& given) {
+    auto flags = given;
+    if (!flags.sentinel_url.empty()) {
+        if (!flags.url.empty()) {
+            throw usage_error({"--sentinel: give --redis or --sentinel, not both"});
+        }
+        if (flags.sentinel_url.rfind("redis-sentinel://", 0) != 0) {
+            throw usage_error(
+                {"--sentinel: expected redis-sentinel://host:port[,host:port...]/"
+                 "<master-name>"});
+        }
+        flags.url = flags.sentinel_url;
+    }
     if (flags.url.empty()) {
         if (!flags.password_file.empty()) {
             throw usage_error(

@@ -15,6 +15,7 @@ inline constexpr const char* redis_password_env = "STREAMHARNESS_REDIS_PASSWORD"
 
 struct RedisTargetFlags {
     std::string url;              // --redis; empty: the command's default (an embedded server)
+    std::string sentinel_url;     // --sentinel: a redis-sentinel:// URL instead of --redis
     std::string password_file;    // --redis-password-file
     std::string tls_ca;           // --tls-ca
     std::string tls_cert;         // --tls-cert

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "harness/redis/replication_wait.hpp"
+
 namespace sh::consume {
 
 namespace {
@@ -65,9 +67,39 @@ Acknowledger::Acknowledger(const model::RunKeys& keys, const workload::GroupSpec
                            std::string consumer)
     : keys_(keys), group_(group), consumer_(std::move(consumer)), script_("ack", ack_lua) {}
 
-std::vector<AckStatus> Acknowledger::apply(redis::Connection& connection,
+std::vector<AckStatus> Acknowledger::apply(redis::Connection& stream, redis::Connection& ledger,
                                            const std::vector<ProcessedEntry>& batch,
                                            bool with_ack) {
+    if (&stream == &ledger || !with_ack) return run_script(ledger, batch, with_ack);
+    // One XACK per entry, pipelined: only an entry whose own XACK returned 1 is applied.
+    for (const auto& entry : batch) stream.append({"XACK", keys_.stream(), group_.name, entry.id});
+    std::vector<AckStatus> statuses(batch.size(), AckStatus::not_owned);
+    std::vector<ProcessedEntry> owned;
+    std::vector<std::size_t> where;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto reply = stream.read_reply();
+        redis::throw_if_error({"XACK", keys_.stream()}, reply);
+        if (redis::ReplyView(reply.get()).integer() == 1) {
+            owned.push_back(batch[i]);
+            where.push_back(i);
+        }
+    }
+    if (owned.empty()) return statuses;
+    auto applied = run_script(ledger, owned, false);
+    for (std::size_t i = 0; i < owned.size(); ++i) statuses[where[i]] = applied[i];
+    return statuses;
+}
+
+bool Acknowledger::wait_for_replicas(redis::Connection& stream) {
+    const auto& wait = group_.ack_wait;
+    if (!wait.enabled()) return true;
+    return redis::wait_for(stream,
+                           {wait.replicas, wait.aof_local, wait.aof_replicas, wait.timeout_ms});
+}
+
+std::vector<AckStatus> Acknowledger::run_script(redis::Connection& connection,
+                                                const std::vector<ProcessedEntry>& batch,
+                                                bool with_ack) {
     auto argv = ack_script_argv(group_.name, consumer_, with_ack, group_.dedupe,
                                 group_.effect == workload::Effect::points, batch);
     auto reply = script_.run(connection,

@@ -31,15 +31,23 @@ class Acknowledger {
     Acknowledger(const model::RunKeys& keys, const workload::GroupSpec& group,
                  std::string consumer);
 
-    // Applies the batch's effects through the ledger; with_ack also XACKs each entry in the
-    // same script and skips the entries whose XACK returned 0 (the atomic mode).
-    std::vector<AckStatus> apply(redis::Connection& connection,
+    // Applies the batch's effects through the ledger; with_ack also XACKs each entry and skips
+    // the entries whose XACK returned 0 (the atomic mode). With the ledger in the stream's
+    // server (the same connection) that is one script. With a separate effect store the XACKs
+    // go to the stream's server first and the effects to the store after, as with any real
+    // side effect: an XACK a failover rolls back is then followed by a second application.
+    std::vector<AckStatus> apply(redis::Connection& stream, redis::Connection& ledger,
                                  const std::vector<ProcessedEntry>& batch, bool with_ack);
+    // groups[].ack_wait after an acknowledgement: true when enough replicas confirmed it (or
+    // no wait is configured).
+    bool wait_for_replicas(redis::Connection& stream);
     // Plain XACK, no effects: the second step of `after`, the first of `before`, and entries
     // deleted from the stream. Returns how many were still pending.
     std::int64_t xack(redis::Connection& connection, const std::vector<std::string>& ids);
 
   private:
+    std::vector<AckStatus> run_script(redis::Connection& connection,
+                                      const std::vector<ProcessedEntry>& batch, bool with_ack);
     const model::RunKeys& keys_;
     const workload::GroupSpec& group_;
     std::string consumer_;

@@ -22,9 +22,9 @@ redis::ConnectionOptions options_for(const ConsumerConfig& config) {
             std::chrono::milliseconds(config.group.block_ms + 5000), config.client_name};
 }
 
-bool is_nogroup(const std::exception& error) {
+bool is_reply(const std::exception& error, const char* code) {
     const auto* reply_error = dynamic_cast<const RedisReplyError*>(&error);
-    return reply_error != nullptr && reply_error->redis_message().rfind("NOGROUP", 0) == 0;
+    return reply_error != nullptr && reply_error->redis_message().rfind(code, 0) == 0;
 }
 
 }  // namespace
@@ -33,6 +33,9 @@ Consumer::Consumer(ConsumerConfig config, measure::ConsumerSlot& slot)
     : config_(std::move(config)),
       slot_(slot),
       connection_(config_.endpoint, options_for(config_)),
+      store_(config_.effect_store ? std::optional<redis::Connection>(
+                                        std::in_place, *config_.effect_store, options_for(config_))
+                                  : std::nullopt),
       acknowledger_(config_.keys, config_.group, config_.name),
       dead_letterer_(config_.keys, config_.group.name, config_.name,
                      config_.group.dead_letter.delete_entry),
@@ -120,19 +123,47 @@ void Consumer::run(const std::function<bool()>& stop_requested) {
 void Consumer::recover_from(const std::exception& error) {
     slot_.counters.errors.fetch_add(1, relaxed);
     if (dynamic_cast<const RedisIoError*>(&error) != nullptr) {
-        connection_.reconnect({std::chrono::milliseconds(20), std::chrono::milliseconds(1000),
-                               std::chrono::milliseconds(30000)});
+        const redis::Backoff backoff{std::chrono::milliseconds(20), std::chrono::milliseconds(1000),
+                                     std::chrono::milliseconds(30000)};
+        // After a failover the stream's connection re-finds the primary through Sentinel.
+        if (connection_.broken()) connection_.reconnect(backoff);
+        if (store_ && store_->broken()) store_->reconnect(backoff);
+        account_outage();
         slot_.counters.reconnects.fetch_add(1, relaxed);
         unfinished_batch_ = config_.group.replay_pending;
         return;
     }
-    if (is_nogroup(error)) {
+    if (is_reply(error, "NOREPLICAS")) {
+        // min-replicas-to-write: the primary refuses writes (XREADGROUP and XACK are writes)
+        // until enough replicas are back, or until it is demoted: wait, it is not our fault.
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        slot_.counters.refused_no_replicas.fetch_add(1, relaxed);
+        return;
+    }
+    if (is_reply(error, "NOGROUP")) {
         // The group vanished (a restart without persistence): back off, then recreate it.
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         if (ensure_group()) slot_.counters.group_recreated.fetch_add(1, relaxed);
         return;
     }
     throw;
+}
+
+void Consumer::account_outage() {
+    auto total =
+        std::chrono::duration_cast<std::chrono::milliseconds>(connection_.time_without_server())
+            .count();
+    if (total > outage_reported_ms_) {
+        slot_.counters.no_primary_ms.fetch_add(
+            static_cast<std::uint64_t>(total - outage_reported_ms_), relaxed);
+        outage_reported_ms_ = total;
+    }
+}
+
+void Consumer::wait_for_replicas() {
+    if (!acknowledger_.wait_for_replicas(connection_)) {
+        slot_.counters.ack_wait_short.fetch_add(1, relaxed);
+    }
 }
 
 void Consumer::replay_own_pending() {
@@ -271,7 +302,9 @@ void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recove
     switch (config_.group.ack) {
         case workload::AckMode::atomic: {
             sleep_service_time(batch.size());
-            record_latency(batch, acknowledger_.apply(connection_, batch, true), recovered);
+            record_latency(batch, acknowledger_.apply(connection_, ledger(), batch, true),
+                           recovered);
+            wait_for_replicas();
             return;
         }
         case workload::AckMode::after: {
@@ -280,7 +313,7 @@ void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recove
             std::vector<std::string> ids;
             for (const auto& entry : batch) {
                 sleep_service_time(1);
-                record_latency({entry}, acknowledger_.apply(connection_, {entry}, false),
+                record_latency({entry}, acknowledger_.apply(connection_, ledger(), {entry}, false),
                                recovered);
                 slot_.state.applied_unacked.fetch_add(1, relaxed);
                 enter(model::ConsumerWindow::applied_unacked);
@@ -288,6 +321,7 @@ void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recove
             }
             acknowledger_.xack(connection_, ids);
             slot_.state.applied_unacked.store(0, relaxed);
+            wait_for_replicas();
             return;
         }
         case workload::AckMode::before: {
@@ -295,11 +329,12 @@ void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recove
             std::vector<std::string> ids;
             for (const auto& entry : batch) ids.push_back(entry.id);
             acknowledger_.xack(connection_, ids);
+            wait_for_replicas();
             slot_.state.acked_unapplied.store(static_cast<std::int64_t>(batch.size()), relaxed);
             for (const auto& entry : batch) {
                 enter(model::ConsumerWindow::acked_unapplied);
                 sleep_service_time(1);
-                record_latency({entry}, acknowledger_.apply(connection_, {entry}, false),
+                record_latency({entry}, acknowledger_.apply(connection_, ledger(), {entry}, false),
                                recovered);
                 slot_.state.acked_unapplied.fetch_sub(1, relaxed);
             }

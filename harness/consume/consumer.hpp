@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ struct ConsumerConfig {
     // persistence): the ID the supervisor created it at, so a stream shared with other writers
     // is not read from its beginning.
     std::string group_start_id = "0";
+    // groups[].effect_store separate: the server that holds the ledger (DESIGN §7.1).
+    std::optional<redis::Endpoint> effect_store;
 };
 
 class Consumer {
@@ -57,10 +60,17 @@ class Consumer {
     void enter(model::ConsumerWindow window);
     void skip_foreign(const std::vector<std::string>& ids);
     void count_move(DeadLetterer::Moved moved);
+    // Where effects are applied: the separate store, or the stream's own connection.
+    redis::Connection& ledger() { return store_ ? *store_ : connection_; }
+    // groups[].ack_wait after an acknowledgement; a short answer is counted, not an error.
+    void wait_for_replicas();
+    // Adds the time the connections spent without a server since the last call.
+    void account_outage();
 
     ConsumerConfig config_;
     measure::ConsumerSlot& slot_;
     redis::Connection connection_;
+    std::optional<redis::Connection> store_;
     Acknowledger acknowledger_;
     DeadLetterer dead_letterer_;
     ConsumerSweeper sweeper_;
@@ -68,6 +78,7 @@ class Consumer {
     std::int64_t next_claim_ns_ = 0;
     std::int64_t next_sweep_ns_ = 0;
     bool unfinished_batch_ = false;  // an I/O error may have left our own entries pending
+    std::int64_t outage_reported_ms_ = 0;
 };
 
 }  // namespace sh::consume

@@ -30,6 +30,9 @@ struct CounterValues {
     std::uint64_t starts = 0;
     std::uint64_t group_recreated = 0;
     std::uint64_t foreign_skipped = 0;
+    std::uint64_t ack_wait_short = 0;
+    std::uint64_t no_primary_ms = 0;
+    std::uint64_t refused_no_replicas = 0;
 
     CounterValues& operator+=(const CounterValues& other);
 };
@@ -55,6 +58,9 @@ void each_counter(Counters& c, Visit visit) {
     visit("starts", c.starts);
     visit("group_recreated", c.group_recreated);
     visit("foreign_skipped", c.foreign_skipped);
+    visit("ack_wait_short", c.ack_wait_short);
+    visit("no_primary_ms", c.no_primary_ms);
+    visit("refused_no_replicas", c.refused_no_replicas);
 }
 
 struct ConsumerCounters {
@@ -78,6 +84,14 @@ struct ConsumerCounters {
     // Entries without the run's stamp (someone else's, on a shared stream): acknowledged in the
     // run's own group and otherwise left alone.
     std::atomic<std::uint64_t> foreign_skipped{0};
+    // ack_wait: WAITs that returned fewer replicas than asked (the ack may not survive a
+    // failover).
+    std::atomic<std::uint64_t> ack_wait_short{0};
+    // Time without a server to talk to, from a broken connection to the next one that works
+    // (after a failover: until Sentinel named the new primary and it answered).
+    std::atomic<std::uint64_t> no_primary_ms{0};
+    // NOREPLICAS replies (min-replicas-to-write): the consumer waited 100 ms and tried again.
+    std::atomic<std::uint64_t> refused_no_replicas{0};
     std::atomic<std::int64_t> pid{0};
 
     CounterValues values() const;

@@ -8,10 +8,17 @@
 #include "harness/errors.hpp"
 #include "harness/measure/clock.hpp"
 #include "harness/redis/connection.hpp"
+#include "harness/redis/replication_wait.hpp"
 
 namespace sh::produce {
 
 namespace {
+
+std::uint64_t outage_ms(const redis::Connection& connection) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(connection.time_without_server())
+            .count());
+}
 
 // Intended send times of the open-loop schedule, at a fixed rate or at the rate controller's
 // current one; as fast as possible, "now" whenever asked.
@@ -66,6 +73,15 @@ Producer::Producer(ProducerConfig config, const model::OrderAttributes& attribut
       totals_(totals),
       xadd_latency_(std::make_unique<measure::Histogram>()) {}
 
+void Producer::record(model::OutcomeTable::Writer& outcomes, std::uint64_t seq,
+                      model::Outcome outcome) {
+    outcomes.record(seq, outcome);
+    auto& total = outcome == model::Outcome::ok       ? totals_.ok
+                  : outcome == model::Outcome::failed ? totals_.failed
+                                                      : totals_.indeterminate;
+    total.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Producer::run(const std::atomic<bool>& stop) {
     redis::Connection connection(
         config_.endpoint,
@@ -78,6 +94,11 @@ void Producer::run(const std::atomic<bool>& stop) {
     std::uint64_t seq_left = 0;
     redis::CommandBuffer xadds;
     model::OutcomeTable::Writer outcomes(outcomes_);
+    const auto& spec_wait = config_.spec.wait;
+    const redis::WaitRequest wait{spec_wait.replicas, spec_wait.aof_local, spec_wait.aof_replicas,
+                                  spec_wait.timeout_ms};
+    std::uint64_t reported_outage_ms = 0;
+    std::vector<std::uint64_t> awaiting;  // XADDs accepted, their WAIT not answered yet
 
     while (!stop.load(std::memory_order_relaxed)) {
         auto now = measure::monotonic_ns();
@@ -112,6 +133,7 @@ void Producer::run(const std::atomic<bool>& stop) {
             }
             if (in_flight.empty()) break;  // the sequencer is exhausted
             connection.append(xadds);
+            if (wait.enabled()) connection.append(redis::wait_command(wait));
             for (; answered < in_flight.size(); ++answered) {
                 auto reply = connection.read_reply();
                 auto done = measure::monotonic_ns();
@@ -119,11 +141,28 @@ void Producer::run(const std::atomic<bool>& stop) {
                 redis::ReplyView view(reply.get());
                 bool ok = !view.is_error();
                 if (!ok && first_error_.empty()) first_error_ = std::string(view.text());
-                outcomes.record(order.seq, ok ? model::Outcome::ok : model::Outcome::failed);
-                (ok ? totals_.ok : totals_.failed).fetch_add(1, std::memory_order_relaxed);
+                if (ok && wait.enabled()) {
+                    awaiting.push_back(order.seq);
+                } else {
+                    record(outcomes, order.seq, ok ? model::Outcome::ok : model::Outcome::failed);
+                }
                 xadd_latency_->record(static_cast<std::uint64_t>(done - order.sent_ns) / 1000);
             }
+            if (wait.enabled()) {
+                bool durable =
+                    redis::wait_satisfied(redis::ReplyView(connection.read_reply().get()), wait);
+                if (!durable) totals_.wait_short.fetch_add(1, std::memory_order_relaxed);
+                // Written, but not confirmed by the replicas the workload asks for: not an
+                // acknowledged order, and never counted as lost if a failover drops it.
+                for (auto seq : awaiting) {
+                    record(outcomes, seq,
+                           durable ? model::Outcome::ok : model::Outcome::indeterminate);
+                }
+                awaiting.clear();
+            }
         } catch (const RedisIoError&) {
+            for (auto seq : awaiting) record(outcomes, seq, model::Outcome::indeterminate);
+            awaiting.clear();
             // No reply: each of these may or may not be in the stream.
             for (; answered < in_flight.size(); ++answered) {
                 outcomes.record(in_flight[answered].seq, model::Outcome::indeterminate);
@@ -134,6 +173,13 @@ void Producer::run(const std::atomic<bool>& stop) {
             seq_left = 0;
             connection.reconnect({});
             totals_.reconnects.fetch_add(1, std::memory_order_relaxed);
+            auto outage = outage_ms(connection) - reported_outage_ms;
+            reported_outage_ms += outage;
+            totals_.no_primary_ms.fetch_add(outage, std::memory_order_relaxed);
+            auto longest = totals_.no_primary_max_ms.load(std::memory_order_relaxed);
+            while (outage > longest && !totals_.no_primary_max_ms.compare_exchange_weak(
+                                           longest, outage, std::memory_order_relaxed)) {
+            }
         }
     }
 }

@@ -42,6 +42,12 @@ struct ProducerTotals {
     std::atomic<std::uint64_t> failed{0};
     std::atomic<std::uint64_t> indeterminate{0};
     std::atomic<std::uint64_t> reconnects{0};
+    // producers.wait: WAITs that returned fewer replicas than asked.
+    std::atomic<std::uint64_t> wait_short{0};
+    // Time without a server (a failover: until Sentinel named the new primary), summed, and
+    // the longest any one producer went without.
+    std::atomic<std::uint64_t> no_primary_ms{0};
+    std::atomic<std::uint64_t> no_primary_max_ms{0};
 };
 
 class Producer {
@@ -72,6 +78,7 @@ class Producer {
     const std::string& first_error() const { return first_error_; }
 
   private:
+    void record(model::OutcomeTable::Writer& outcomes, std::uint64_t seq, model::Outcome outcome);
     ProducerConfig config_;
     const model::OrderAttributes& attributes_;
     OrderSequencer& sequencer_;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "harness/errors.hpp"
+#include "harness/redis/sentinel.hpp"
 
 namespace sh::redis {
 
@@ -19,6 +20,29 @@ bool same_word(const std::string& a, const char* b) {
 
 // Bytes read per call: a large XREADGROUP batch arrives in a few reads, not hundreds.
 constexpr std::size_t read_chunk = 64 * 1024;
+
+std::string host_port(const Endpoint& endpoint) {
+    bool ipv6 = endpoint.host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+}
+
+// The server for error messages: through Sentinel, the node and the Sentinel URL.
+std::string where(const Endpoint& endpoint) {
+    if (!endpoint.through_sentinel()) return endpoint.redacted();
+    return host_port(endpoint) + " via " + endpoint.redacted();
+}
+
+// What a demoted primary answers (Redis 7.0): "READONLY You can't write against a read only
+// replica." (also EVALSHA whose script writes, with " script: <sha>, on @user_script:N."
+// appended), "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+// and to a blocked client "UNBLOCKED force unblock from blocking operation, instance state
+// changed (master -> replica?)" before it closes the connection.
+bool names_a_replica(std::string_view error) {
+    for (std::string_view prefix : {"READONLY", "MASTERDOWN", "UNBLOCKED"}) {
+        if (error.substr(0, prefix.size()) == prefix) return true;
+    }
+    return false;
+}
 
 }  // namespace
 
@@ -65,16 +89,18 @@ Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 
 void Connection::open() {
-    transport_.reset();
+    drop();
     output_.clear();
     appended_ = 0;
+    demoted_ = false;
     reader_.reset(redisReaderCreate());
     if (!reader_) throw RedisIoError("CONNECT", "", "out of memory allocating a reply reader");
+    if (endpoint_.through_sentinel())
+        endpoint_ = resolve_primary(endpoint_, options_.connect_timeout);
     try {
         transport_.emplace(Transport::connect(endpoint_, options_.connect_timeout));
     } catch (const TransportError& error) {
-        throw RedisIoError("CONNECT", "",
-                           "cannot reach " + endpoint_.redacted() + ": " + error.what());
+        throw RedisIoError("CONNECT", "", "cannot reach " + where(endpoint_) + ": " + error.what());
     }
     // A user without a password logs in too: an ACL user may be `nopass`.
     if (!endpoint_.password.empty() || !endpoint_.user.empty()) {
@@ -90,12 +116,57 @@ void Connection::open() {
     }
     if (endpoint_.db != 0) command({"SELECT", std::to_string(endpoint_.db)});
     if (!options_.client_name.empty()) command({"CLIENT", "SETNAME", options_.client_name});
+    if (endpoint_.through_sentinel()) check_primary();
+    if (outage_start_) {
+        outage_total_ += std::chrono::steady_clock::now() - *outage_start_;
+        outage_start_.reset();
+    }
+    if (endpoint_.through_sentinel()) {
+        auto primary = host_port(endpoint_);
+        if (!last_primary_.empty() && primary != last_primary_) ++primary_changes_;
+        last_primary_ = std::move(primary);
+    }
+}
+
+void Connection::check_primary() {
+    auto reply = command({"ROLE"});
+    ReplyView view(reply.get());
+    std::string role = view.is_array() && view.size() > 0 && view.element(0).is_string()
+                           ? std::string(view.element(0).text())
+                           : view.describe_type();
+    if (role == "master") return;
+    drop();
+    throw RedisIoError("ROLE", "",
+                       host_port(endpoint_) + " is a " + (role == "slave" ? "replica" : role) +
+                           ", not the primary of " + endpoint_.master_name + " (" +
+                           endpoint_.redacted() + ")");
+}
+
+bool Connection::says_demoted(const ReplyPtr& reply) const {
+    if (!endpoint_.through_sentinel()) return false;
+    ReplyView view(reply.get());
+    return view.is_error() && names_a_replica(view.text());
+}
+
+void Connection::drop() {
+    if (!transport_) return;
+    transport_.reset();
+    if (!outage_start_) {
+        outage_start_ = std::chrono::steady_clock::now();
+        ++outages_;
+    }
+}
+
+std::chrono::nanoseconds Connection::time_without_server() const {
+    auto total = outage_total_;
+    if (outage_start_) total += std::chrono::steady_clock::now() - *outage_start_;
+    return total;
 }
 
 void Connection::throw_io(const Args& args, const std::string& what) {
-    transport_.reset();
+    drop();
     throw RedisIoError(args.empty() ? "" : args[0], key_of(args),
-                       what + " (" + endpoint_.redacted() + ")");
+                       what + " (" + where(endpoint_) + ")");
 }
 
 void Connection::flush(const Args& args) {
@@ -137,7 +208,12 @@ void Connection::encode(const Args& args) {
 ReplyPtr Connection::command_allow_error(const Args& args) {
     encode(args);
     flush(args);
-    return next_reply(args);
+    auto reply = next_reply(args);
+    if (says_demoted(reply)) {
+        throw_io(args, "no longer the primary of " + endpoint_.master_name + ": " +
+                           std::string(ReplyView(reply.get()).text()));
+    }
+    return reply;
 }
 
 ReplyPtr Connection::command(const Args& args) {
@@ -163,7 +239,11 @@ ReplyPtr Connection::read_reply() {
     const Args pipeline{"PIPELINE"};
     if (broken()) throw_io(pipeline, "connection is broken");
     flush(pipeline);
-    return next_reply(pipeline);
+    auto reply = next_reply(pipeline);
+    // The rest of the pipeline is still on the wire: read it before dropping the socket.
+    if (says_demoted(reply)) demoted_ = true;
+    if (demoted_ && appended_ == 0) drop();
+    return reply;
 }
 
 bool Connection::broken() const {

@@ -1,9 +1,15 @@
 // One synchronous connection to Redis: typed errors, pipelining, reconnection with bounded
 // backoff. The bytes travel through a Transport (TCP, unix socket or TLS); hiredis only encodes
 // commands and decodes replies. The only code (with reply.cpp) that includes hiredis.
+//
+// Through Sentinel (Endpoint::through_sentinel()): every open() asks the Sentinels for the
+// primary and refuses a node whose ROLE is not master; a reply beginning READONLY, MASTERDOWN or
+// UNBLOCKED (the node was demoted) breaks the connection, so the callers' reconnect finds the new
+// primary. Every connection counts the time it spent without a server.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,22 +42,29 @@ struct Backoff {
 class Connection {
   public:
     // Connects, authenticates, selects the database and names the client; throws RedisIoError
-    // (unreachable) or RedisReplyError (AUTH/SELECT refused).
+    // (unreachable; through Sentinel also: no Sentinel names a primary, or the node named is not
+    // the primary) or RedisReplyError (AUTH/SELECT refused).
     Connection(Endpoint endpoint, ConnectionOptions options);
     ~Connection();
     Connection(Connection&&) noexcept;
     Connection& operator=(Connection&&) noexcept;
 
-    // Sends one command and returns its reply; an error reply throws RedisReplyError.
+    // Sends one command and returns its reply; an error reply throws RedisReplyError. Through
+    // Sentinel, a reply saying the node is no longer the primary (READONLY, MASTERDOWN,
+    // UNBLOCKED) drops the connection and throws RedisIoError instead.
     ReplyPtr command(const Args& args);
-    // Like command(), but an error reply comes back as a value (BUSYGROUP, NOSCRIPT...).
+    // Like command(), but an error reply comes back as a value (BUSYGROUP, NOSCRIPT...); the
+    // Sentinel rule above still throws RedisIoError.
     ReplyPtr command_allow_error(const Args& args);
 
     // Pipelining: append any number of commands, then read their replies in order.
     void append(const Args& args);
     // Appends commands already encoded in RESP (CommandBuffer): one call for a whole pipeline.
     void append(const CommandBuffer& commands);
-    ReplyPtr read_reply();  // error replies come back as values, as with command_allow_error
+    // Error replies come back as values. Through Sentinel, a READONLY/MASTERDOWN/UNBLOCKED reply
+    // (a command refused, not executed) also makes the connection broken() once the last
+    // appended reply has been read.
+    ReplyPtr read_reply();
     std::size_t appended() const { return appended_; }
 
     // Drops the socket and connects again, retrying with exponential backoff until
@@ -59,7 +72,17 @@ class Connection {
     void reconnect(const Backoff& backoff);
     bool broken() const;
 
+    // Through Sentinel, host and port are the primary found by the last open().
     const Endpoint& endpoint() const { return endpoint_; }
+
+    // Outages: each starts when the connection drops its socket (an I/O error, a demoted
+    // primary, reconnect()) and ends with the next successful open. The time is the sum of the
+    // ended ones plus the current one, if any.
+    std::chrono::nanoseconds time_without_server() const;
+    std::int64_t outages() const { return outages_; }
+    // Through Sentinel: successful opens that found the primary on another host:port than the
+    // open before.
+    std::int64_t primary_changes() const { return primary_changes_; }
 
   private:
     struct ReaderDeleter {
@@ -74,6 +97,12 @@ class Connection {
     ReplyPtr next_reply(const Args& args);
     // Drops the transport (broken() from now on) and throws the I/O error, naming the server.
     [[noreturn]] void throw_io(const Args& args, const std::string& what);
+    // Drops the transport; an outage starts unless one is under way.
+    void drop();
+    // Through Sentinel: ROLE must say master, else drop and throw RedisIoError.
+    void check_primary();
+    // Through Sentinel: the reply's error says this node is no longer the primary.
+    bool says_demoted(const ReplyPtr& reply) const;
 
     Endpoint endpoint_;
     ConnectionOptions options_;
@@ -81,6 +110,12 @@ class Connection {
     std::unique_ptr<redisReader, ReaderDeleter> reader_;
     CommandBuffer output_;  // encoded commands not sent yet
     std::size_t appended_ = 0;
+    bool demoted_ = false;  // a pipelined reply said so: drop once every reply is read
+    std::optional<std::chrono::steady_clock::time_point> outage_start_;
+    std::chrono::nanoseconds outage_total_{0};  // the ended outages
+    std::int64_t outages_ = 0;
+    std::int64_t primary_changes_ = 0;
+    std::string last_primary_;  // host:port of the last successful open through Sentinel
 };
 
 // The key a command acts on, for error messages: XREADGROUP's first stream, EVALSHA's first key.

@@ -1,6 +1,7 @@
 #include "harness/redis/embedded_server.hpp"
 
 #include <csignal>
+#include <deque>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -67,6 +68,7 @@ void EmbeddedServer::start() {
                              (dir_.path() / "redis.log").string()});
     auto persistence = persistence_args(options_.persistence);
     argv.insert(argv.end(), persistence.begin(), persistence.end());
+    argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
     process_ = os::ChildProcess::spawn(argv, {});
     wait_until_ready();
 }
@@ -94,14 +96,23 @@ void EmbeddedServer::wait_until_ready() {
     }
 }
 
-std::string EmbeddedServer::log_tail() const {
-    std::ifstream log(dir_.path() / "redis.log");
+std::string log_tail_of(const std::filesystem::path& path, std::size_t lines) {
+    std::ifstream log(path);
     std::string line;
-    std::string last;
+    std::deque<std::string> last;
     while (std::getline(log, line)) {
-        if (!line.empty()) last = line;
+        if (line.empty()) continue;
+        last.push_back(line);
+        if (last.size() > lines) last.pop_front();
     }
-    return last.empty() ? "(no log output)" : last;
+    if (last.empty()) return "(no log output)";
+    std::string joined;
+    for (const auto& kept : last) joined += (joined.empty() ? "" : " | ") + kept;
+    return joined;
+}
+
+std::string EmbeddedServer::log_tail(std::size_t lines) const {
+    return log_tail_of(dir_.path() / "redis.log", lines);
 }
 
 Endpoint EmbeddedServer::endpoint() const {
@@ -142,7 +153,24 @@ void EmbeddedServer::restart(bool hard, const std::function<void()>& while_down)
 }
 
 void EmbeddedServer::stop() {
-    if (process_.running()) process_.terminate(std::chrono::seconds(5));
+    if (!process_.running()) return;
+    if (process_.stopped()) process_.signal(SIGCONT);
+    process_.terminate(std::chrono::seconds(5));
+}
+
+void EmbeddedServer::kill() {
+    if (!process_.running()) return;
+    process_.signal(SIGKILL);
+    process_.wait();
+}
+
+void EmbeddedServer::start_again(std::vector<std::string> extra_args) {
+    if (process_.running()) {
+        throw EnvironmentError("redis-server on port " + std::to_string(port_) +
+                               " still runs: it cannot be started again");
+    }
+    options_.extra_args = std::move(extra_args);
+    start();
 }
 
 }  // namespace sh::redis

@@ -2,10 +2,12 @@
 // test. Stopping it (or destroying the value) leaves no process and no directory behind.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/os/child_process.hpp"
 #include "harness/os/temp_dir.hpp"
@@ -33,7 +35,12 @@ struct EmbeddedServerOptions {
     Persistence persistence = Persistence::none;
     std::string executable = "redis-server";
     std::optional<EmbeddedServerTls> tls;
+    // Appended to the command line: --replicaof, --min-replicas-to-write... (a topology's nodes).
+    std::vector<std::string> extra_args;
 };
+
+// The last non-empty lines of a log file joined with " | ", or "(no log output)": for errors.
+std::string log_tail_of(const std::filesystem::path& log, std::size_t lines);
 
 class EmbeddedServer {
   public:
@@ -52,12 +59,24 @@ class EmbeddedServer {
     // SIGKILL (hard) or SIGTERM (graceful) and start again on the same port and data directory;
     // while_down runs after the old server has exited and before the new one starts.
     void restart(bool hard, const std::function<void()>& while_down = {});
+    // SIGCONTs a stalled server first: a stopped process acts on SIGTERM only once continued.
     void stop();
+
+    // For a replicated topology (embedded_topology.hpp): signals (SIGSTOP/SIGCONT), SIGKILL with
+    // the reap, and a start again on the same port and directory with other extra arguments
+    // (a killed primary rejoins as a replica). start_again throws when the server still runs.
+    bool running() const { return process_.running(); }
+    bool stopped() const { return process_.stopped(); }
+    void signal(int signo) const { process_.signal(signo); }
+    void kill();
+    void start_again(std::vector<std::string> extra_args);
+    const std::filesystem::path& directory() const { return dir_.path(); }
+    // The last non-empty lines of the server's log, joined with " | " (for error messages).
+    std::string log_tail(std::size_t lines = 1) const;
 
   private:
     void start();
     void wait_until_ready();
-    std::string log_tail() const;
 
     EmbeddedServerOptions options_;
     os::TempDir dir_;

@@ -95,31 +95,13 @@ Endpoint parse_unix(std::string_view rest) {
     return endpoint;
 }
 
-Endpoint parse_tcp(std::string_view rest, bool tls) {
-    Endpoint endpoint;
-    endpoint.tls.enabled = tls;
-    // A password may hold '/' or '?', so the credentials end at the last '@' (an '@' in a
-    // query parameter is written %40).
-    auto at = rest.rfind('@');
-    if (at != std::string_view::npos) {
-        parse_credentials(rest.substr(0, at), endpoint);
-        rest = rest.substr(at + 1);
-    }
-    if (auto query = rest.find('?'); query != std::string_view::npos) {
-        parse_tls_parameters(rest.substr(query + 1), tls, endpoint.tls);
-        rest = rest.substr(0, query);
-    }
-    auto slash = rest.find('/');
-    auto hostport = rest.substr(0, slash);
-    if (slash != std::string_view::npos && slash + 1 < rest.size()) {
-        endpoint.db = parse_int(rest.substr(slash + 1), 0, 1 << 20, "database number");
-    }
+// host[:port]; an IPv6 host goes in brackets ([::1]:6379), which only separate it from the port.
+HostPort parse_host_port(std::string_view hostport, int default_port) {
     std::string_view port;
     bool has_port = false;
     bool bracketed = !hostport.empty() && hostport.front() == '[';
     if (bracketed) {
-        // An IPv6 literal: the brackets only separate it from the port, and only an IPv6
-        // address goes in them (to_url() brackets exactly those).
+        // Only an IPv6 address goes in brackets (to_url() brackets exactly those).
         auto close = hostport.find(']');
         if (close == std::string_view::npos || close < 2) {
             throw std::invalid_argument("IPv6 address needs brackets: redis://[::1]:6379");
@@ -145,9 +127,79 @@ Endpoint parse_tcp(std::string_view rest, bool tls) {
     if (!bracketed && hostport.find_first_of(":[]") != std::string_view::npos) {
         throw std::invalid_argument("IPv6 address needs brackets: redis://[::1]:6379");
     }
-    if (has_port) endpoint.port = parse_int(port, 1, 65535, "port");
+    HostPort address{std::string(hostport), default_port};
+    if (has_port) address.port = parse_int(port, 1, 65535, "port");
     if (hostport.empty()) throw std::invalid_argument("URL has no host");
-    endpoint.host = std::string(hostport);
+    return address;
+}
+
+Endpoint parse_tcp(std::string_view rest, bool tls) {
+    Endpoint endpoint;
+    endpoint.tls.enabled = tls;
+    // A password may hold '/' or '?', so the credentials end at the last '@' (an '@' in a
+    // query parameter is written %40).
+    auto at = rest.rfind('@');
+    if (at != std::string_view::npos) {
+        parse_credentials(rest.substr(0, at), endpoint);
+        rest = rest.substr(at + 1);
+    }
+    if (auto query = rest.find('?'); query != std::string_view::npos) {
+        parse_tls_parameters(rest.substr(query + 1), tls, endpoint.tls);
+        rest = rest.substr(0, query);
+    }
+    auto slash = rest.find('/');
+    if (slash != std::string_view::npos && slash + 1 < rest.size()) {
+        endpoint.db = parse_int(rest.substr(slash + 1), 0, 1 << 20, "database number");
+    }
+    auto address = parse_host_port(rest.substr(0, slash), endpoint.port);
+    endpoint.host = std::move(address.host);
+    endpoint.port = address.port;
+    return endpoint;
+}
+
+// [user[:password]@]host[:port][,host[:port]...]/master-name[?db=N]: the credentials and the
+// database are the data nodes'; the Sentinels themselves are asked without either.
+Endpoint parse_sentinel(std::string_view rest) {
+    Endpoint endpoint;
+    auto at = rest.rfind('@');
+    if (at != std::string_view::npos) {
+        parse_credentials(rest.substr(0, at), endpoint);
+        rest = rest.substr(at + 1);
+    }
+    if (auto query = rest.find('?'); query != std::string_view::npos) {
+        auto param = rest.substr(query + 1);
+        if (param.substr(0, 4) == "ssl_") {
+            throw std::invalid_argument(
+                "redis-sentinel:// URLs are plain TCP: TLS (ssl_* parameters) is not supported "
+                "through Sentinel");
+        }
+        if (param.substr(0, 3) != "db=") {
+            throw std::invalid_argument("redis-sentinel:// URL accepts only ?db=N");
+        }
+        endpoint.db = parse_int(param.substr(3), 0, 1 << 20, "database number");
+        rest = rest.substr(0, query);
+    }
+    auto slash = rest.find('/');
+    auto name = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    if (name.empty()) {
+        throw std::invalid_argument(
+            "redis-sentinel:// URL has no master name: "
+            "redis-sentinel://host:26379[,host:26379...]/<master-name>");
+    }
+    if (name.find('/') != std::string_view::npos) {
+        throw std::invalid_argument(
+            "redis-sentinel:// master name may not contain '/' (the database is ?db=N)");
+    }
+    endpoint.master_name = percent_decode(name);
+    auto hosts = rest.substr(0, slash);
+    for (;;) {
+        auto comma = hosts.find(',');
+        auto one = hosts.substr(0, comma);
+        if (one.empty()) throw std::invalid_argument("redis-sentinel:// URL has an empty host");
+        endpoint.sentinels.push_back(parse_host_port(one, HostPort{}.port));
+        if (comma == std::string_view::npos) break;
+        hosts = hosts.substr(comma + 1);
+    }
     return endpoint;
 }
 
@@ -157,6 +209,7 @@ Endpoint parse_url(const std::string& url) {
     constexpr std::string_view tcp_scheme = "redis://";
     constexpr std::string_view tls_scheme = "rediss://";
     constexpr std::string_view unix_scheme = "unix://";
+    constexpr std::string_view sentinel_scheme = "redis-sentinel://";
     std::string_view view(url);
     if (view.substr(0, tcp_scheme.size()) == tcp_scheme) {
         return parse_tcp(view.substr(tcp_scheme.size()), false);
@@ -167,13 +220,17 @@ Endpoint parse_url(const std::string& url) {
     if (view.substr(0, unix_scheme.size()) == unix_scheme) {
         return parse_unix(view.substr(unix_scheme.size()));
     }
+    if (view.substr(0, sentinel_scheme.size()) == sentinel_scheme) {
+        return parse_sentinel(view.substr(sentinel_scheme.size()));
+    }
     // Never the URL itself: it may hold a password.
     auto scheme = url.find("://");
     throw std::invalid_argument(
         "unsupported URL scheme '" +
         (scheme == std::string::npos ? std::string("(none)") : url.substr(0, scheme)) +
         "' (expected redis://[user[:password]@]host[:port][/db], "
-        "rediss://... (TLS) or unix://[user[:password]@]/path[?db=N])");
+        "rediss://... (TLS), unix://[user[:password]@]/path[?db=N] or "
+        "redis-sentinel://[user[:password]@]host[:port][,host[:port]...]/<master-name>[?db=N])");
 }
 
 namespace {
@@ -185,7 +242,22 @@ std::string credentials(const Endpoint& endpoint, bool redact) {
     return user + ":" + (redact ? std::string("***") : percent_encode(endpoint.password)) + "@";
 }
 
+std::string host_port(const std::string& host, int port) {
+    bool ipv6 = host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 std::string format(const Endpoint& endpoint, bool redact) {
+    if (endpoint.through_sentinel()) {
+        std::string url = "redis-sentinel://" + credentials(endpoint, redact);
+        for (std::size_t i = 0; i < endpoint.sentinels.size(); ++i) {
+            if (i != 0) url += ',';
+            url += host_port(endpoint.sentinels[i].host, endpoint.sentinels[i].port);
+        }
+        url += "/" + percent_encode(endpoint.master_name);
+        if (endpoint.db != 0) url += "?db=" + std::to_string(endpoint.db);
+        return url;
+    }
     if (!endpoint.unix_path.empty()) {
         std::string url = "unix://" + credentials(endpoint, redact) + endpoint.unix_path;
         if (endpoint.db != 0) url += "?db=" + std::to_string(endpoint.db);
@@ -193,8 +265,7 @@ std::string format(const Endpoint& endpoint, bool redact) {
     }
     std::string url =
         (endpoint.tls.enabled ? "rediss://" : "redis://") + credentials(endpoint, redact);
-    bool ipv6 = endpoint.host.find(':') != std::string::npos;
-    url += (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+    url += host_port(endpoint.host, endpoint.port);
     if (endpoint.db != 0) url += "/" + std::to_string(endpoint.db);
     if (endpoint.tls.enabled) url += format_tls_parameters(endpoint.tls);
     return url;

@@ -1,8 +1,10 @@
-// Where a Redis lives and how to log in: parsed from redis://, rediss:// and unix:// URLs.
+// Where a Redis lives and how to log in: parsed from redis://, rediss://, unix:// and
+// redis-sentinel:// URLs.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sh::redis {
 
@@ -23,6 +25,12 @@ struct TlsSettings {
     }
 };
 
+// A Sentinel's address (redis-sentinel:// URLs list one or more).
+struct HostPort {
+    std::string host;
+    int port = 26379;
+};
+
 struct Endpoint {
     std::string host = "127.0.0.1";  // an IPv6 address without its URL brackets
     int port = 6379;
@@ -31,6 +39,13 @@ struct Endpoint {
     std::string password;
     int db = 0;
     TlsSettings tls;
+    // Set: the primary is found through these Sentinels (SENTINEL get-master-addr-by-name
+    // master_name), on every connect and after a failover; host and port are then the primary
+    // last found. The credentials, db and TLS settings above apply to the data nodes.
+    std::vector<HostPort> sentinels;
+    std::string master_name;
+
+    bool through_sentinel() const { return !master_name.empty(); }
 
     // The URL again, with the password replaced by "***" so it can go into logs and reports.
     std::string redacted() const;
@@ -41,8 +56,10 @@ struct Endpoint {
 
 // redis://[user[:password]@]host[:port][/db] (host may be [IPv6]),
 // rediss://...[?ssl_ca_certs=F&ssl_certfile=F&ssl_keyfile=F&ssl_cert_reqs=none|required
-// &ssl_check_hostname=B&ssl_server_name=N] or unix://[user[:password]@]/path[?db=N]; throws
-// std::invalid_argument with the reason when the URL is malformed.
+// &ssl_check_hostname=B&ssl_server_name=N], unix://[user[:password]@]/path[?db=N] or
+// redis-sentinel://[user[:password]@]host[:port][,host[:port]...]/master-name[?db=N] (port
+// 26379 by default; plain TCP only; the credentials and db are the data nodes'); throws
+// std::invalid_argument with the reason (never the password) when the URL is malformed.
 Endpoint parse_url(const std::string& url);
 
 }  // namespace sh::redis

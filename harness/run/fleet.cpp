@@ -133,6 +133,11 @@ void Fleet::start(Worker& worker, bool new_name) {
     std::string url_variable(redis_url_env);
     url_variable.append("=").append(config_.redis_url);
     options.env = {std::move(url_variable)};
+    if (group.effect_store == workload::EffectStore::separate) {
+        std::string store_variable(effect_store_url_env);
+        store_variable.append("=").append(config_.effect_store_url);
+        options.env.push_back(std::move(store_variable));
+    }
     options.pass_fd = config_.stats_fd;
     options.output_path = log_path(worker);
     worker.process = os::ChildProcess::spawn(argv, options);

@@ -21,10 +21,11 @@
 namespace sh::run {
 
 struct FleetConfig {
-    std::string executable;     // this binary, re-invoked as `worker`
-    std::string workload_path;  // the effective workload file
-    model::RunKeys keys;        // the run's keys and entry stamp
-    std::string redis_url;      // passed through the environment, never argv
+    std::string executable;        // this binary, re-invoked as `worker`
+    std::string workload_path;     // the effective workload file
+    model::RunKeys keys;           // the run's keys and entry stamp
+    std::string redis_url;         // passed through the environment, never argv
+    std::string effect_store_url;  // the separate effect store, when a group uses one
     int stats_fd = -1;
     std::string log_dir;               // worker stdout/stderr, one file per consumer name
     std::string group_start_id = "0";  // the ID the supervisor created the groups at

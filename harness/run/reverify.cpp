@@ -40,6 +40,15 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
                            "told from the stream after the run; only the run itself could "
                            "judge it"});
     }
+    // A separate effect store was an embedded server that ended with the run.
+    for (const auto& group : workload.groups) {
+        if (group.effect_store == workload::EffectStore::separate) {
+            throw usage_error({"verify --run-id: group '" + group.name + "' of run " +
+                               record.run_id +
+                               " kept its effects in a separate embedded server (effect_store: "
+                               "separate), which ended with the run"});
+        }
+    }
     // An evicted ledger key hides duplicates; the run's own start-time check is repeated.
     auto server = check_server(connection, false);
     model::RunKeys keys(record.run_id, workload.stream.name, workload.stream.key, record.stamp);
@@ -111,7 +120,8 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
     gates.max_produce_indeterminate.reset();
     gates.max_evicted_keys.reset();
     result.gates = verify::evaluate_gates(gates, verdicts, measurements, drained);
-    auto run_gates = verify::evaluate_run_gates(gates, {result.produced_ok, 0, 0, 0, {}});
+    auto run_gates =
+        verify::evaluate_run_gates(gates, {result.produced_ok, 0, 0, 0, {}, std::nullopt});
     result.gates.insert(result.gates.end(), run_gates.begin(), run_gates.end());
     // What only the run knew: that it produced its whole load, that its faults landed, and its
     // own verdict. None of them can pass on Redis's word alone.

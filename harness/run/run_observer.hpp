@@ -9,6 +9,7 @@
 #include "harness/model/keys.hpp"
 #include "harness/redis/connection.hpp"
 #include "harness/redis/embedded_server.hpp"
+#include "harness/redis/embedded_topology.hpp"
 #include "harness/run/fleet.hpp"
 #include "harness/run/run_result.hpp"
 #include "harness/workload/workload.hpp"
@@ -19,8 +20,9 @@ namespace sh::run {
 struct RunControl {
     const workload::Workload& workload;
     Fleet& fleet;
-    redis::Connection& redis;         // the supervisor's own connection
-    redis::EmbeddedServer* embedded;  // null on an external Redis
+    redis::Connection& redis;           // the supervisor's own connection
+    redis::EmbeddedServer* embedded;    // null on an external Redis (or with replicas)
+    redis::EmbeddedTopology* topology;  // null on an external Redis
     const model::RunKeys& keys;
     std::function<std::uint64_t()> orders_allocated;  // order numbers handed out so far
     std::int64_t start_ns;

@@ -12,6 +12,7 @@
 #include "harness/measure/histogram.hpp"
 #include "harness/run/timeline.hpp"
 #include "harness/verify/gates.hpp"
+#include "harness/verify/primary_changes.hpp"
 #include "harness/verify/verifier.hpp"
 #include "harness/workload/workload.hpp"
 
@@ -74,6 +75,11 @@ struct EventFacts {
     std::optional<std::string> persistence;
     std::optional<std::int64_t> restart_ms;
     std::optional<std::uint64_t> order_watermark;
+    // failover, primary-kill, replica-stall (§7.1)
+    std::optional<std::string> old_primary;  // host:port
+    std::optional<std::string> new_primary;
+    std::optional<std::int64_t> to_new_primary_ms;  // from the request or the kill
+    std::optional<std::string> replica;             // replica-stall: the node stopped
 };
 
 struct TimelineEvent {
@@ -99,6 +105,34 @@ struct ChaosOutcome {
     std::size_t unrecovered = 0;  // faults with held entries still pending at the end
     double recovery_p50_ms = 0;
     double recovery_max_ms = 0;
+};
+
+// One group on both sides of a change of primary, as the chaos controller read it.
+struct GroupAcrossChange {
+    std::string group;
+    std::string last_delivered_before;     // on the old primary, just before the change
+    std::string last_delivered_after;      // on the new one, once it was found
+    std::int64_t rolled_back_entries = 0;  // the run's entries between the two IDs
+    bool missing = false;                  // the group was not on the new primary
+    std::vector<std::string> consumers_missing;
+};
+
+// A failover or primary-kill (§7.1): every order numbered at or above order_watermark was handed
+// out after the old primary stopped taking writes.
+struct PrimaryChange {
+    std::size_t event_index = 0;  // into RunResult::events
+    std::string kind;
+    std::uint64_t order_watermark = 0;
+    std::vector<GroupAcrossChange> groups;
+};
+
+// How long the run's clients went without a primary (sum over a role, and the longest one).
+struct ClientOutage {
+    std::int64_t producers_total_ms = 0;
+    std::int64_t producers_max_ms = 0;
+    std::int64_t consumers_total_ms = 0;
+    std::int64_t consumers_max_ms = 0;
+    std::uint64_t producer_wait_short = 0;  // producers.wait: WAITs short of their replicas
 };
 
 // The fleet's stop at the end of the run: how long workers had to finish the batch in hand,
@@ -150,6 +184,11 @@ struct RunResult {
     // order the old server acknowledged is numbered below it, every one sent to the new server
     // at or above it.
     std::vector<std::uint64_t> restart_watermarks;
+    // Changes of primary, in order, and what they cost (§7.1); lost_writes is set when the run
+    // had replicas (the stream is then read for acknowledged orders it no longer holds).
+    std::vector<PrimaryChange> primary_changes;
+    std::optional<verify::LostWrites> lost_writes;
+    std::optional<ClientOutage> client_outage;
     std::optional<ChaosOutcome> chaos;  // when the workload has faults
     // Per group: the orders pending for consumers when a fault SIGKILLed them.
     std::map<std::string, std::vector<std::uint64_t>> held_at_hard_kills;

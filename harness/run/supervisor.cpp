@@ -18,7 +18,6 @@
 #include "harness/measure/cpu.hpp"
 #include "harness/os/shared_memory.hpp"
 #include "harness/os/temp_dir.hpp"
-#include "harness/redis/embedded_server.hpp"
 #include "harness/redis/info.hpp"
 #include "harness/redis/streams.hpp"
 #include "harness/run/fleet.hpp"
@@ -27,8 +26,10 @@
 #include "harness/run/progress.hpp"
 #include "harness/run/rate_controller.hpp"
 #include "harness/run/redis_setup.hpp"
+#include "harness/run/replication_verdict.hpp"
 #include "harness/run/retention.hpp"
 #include "harness/run/run_record.hpp"
+#include "harness/run/run_servers.hpp"
 #include "harness/run/sampler.hpp"
 #include "harness/verify/ledger_reader.hpp"
 #include "harness/workload/workload_json.hpp"
@@ -131,6 +132,11 @@ void collect_stats(RunResult& result, const Fleet& fleet, const workload::Worklo
         group.latency_first->merge(slot.latency_first);
         group.latency_recovered->merge(slot.latency_recovered);
         result.consumers.push_back({worker.group, worker.name, slot.counters.values()});
+        auto& outage =
+            result.client_outage ? *result.client_outage : result.client_outage.emplace();
+        auto ms = static_cast<std::int64_t>(slot.counters.values().no_primary_ms);
+        outage.consumers_total_ms += ms;
+        outage.consumers_max_ms = std::max(outage.consumers_max_ms, ms);
     }
     for (std::size_t g = 0; g < workload.groups.size(); ++g) {
         auto& group = result.groups[g];
@@ -157,6 +163,11 @@ void record_production(RunResult& result, const ProducerPool& producers) {
     result.produced_failed = outcomes.count(model::Outcome::failed);
     result.produced_indeterminate = outcomes.count(model::Outcome::indeterminate);
     result.producer_reconnects = producers.totals().reconnects.load();
+    auto& outage = result.client_outage ? *result.client_outage : result.client_outage.emplace();
+    outage.producers_total_ms = static_cast<std::int64_t>(producers.totals().no_primary_ms.load());
+    outage.producers_max_ms =
+        static_cast<std::int64_t>(producers.totals().no_primary_max_ms.load());
+    outage.producer_wait_short = producers.totals().wait_short.load();
     result.xadd_latency = std::make_unique<measure::Histogram>();
     producers.merge_xadd_latency(*result.xadd_latency);
     result.xadd_latency_per_producer = producers.xadd_latencies();
@@ -178,13 +189,19 @@ void prepare_out_dir(const std::string& out_dir) {
 // The producers' record against what Redis holds, per group, and the gates.
 void verify_run(RunResult& result, redis::Connection& control, const model::RunKeys& keys,
                 const workload::Workload& workload, const ProducerPool& producers,
-                const model::OrderAttributes& attributes, std::int64_t evicted_at_start) {
+                const model::OrderAttributes& attributes, std::int64_t evicted_at_start,
+                RunServers& servers) {
     const auto& outcomes = producers.outcomes();
     record_production(result, producers);
 
+    std::optional<redis::Connection> effect_store;
+    if (auto store = servers.effect_store())
+        effect_store.emplace(*store, redis::ConnectionOptions{});
     std::vector<verify::GroupLedger> ledgers;
     for (const auto& group : workload.groups) {
-        ledgers.push_back(verify::read_ledger(control, keys, group, outcomes.size()));
+        bool separate = group.effect_store == workload::EffectStore::separate;
+        ledgers.push_back(verify::read_ledger(control, keys, group, outcomes.size(),
+                                              separate ? &*effect_store : nullptr));
     }
     auto indeterminate = outcomes.list(model::Outcome::indeterminate);
     result.indeterminate = verify::resolve_indeterminate(
@@ -211,10 +228,15 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
                                 static_cast<double>(group.latency_all->percentile(99)) / 1000.0,
                                 group.applied_per_s});
     }
+    std::optional<verify::ReplicationFacts> replication;
+    if (servers.replicated()) {
+        replication = judge_primary_changes(result, control, keys, outcomes, ledgers);
+        for (std::size_t g = 0; g < verdicts.size(); ++g) verdicts[g] = result.groups[g].verdict;
+    }
     result.gates = verify::evaluate_gates(workload.gates, verdicts, measurements, result.drained);
     auto run_gates = verify::evaluate_run_gates(
         workload.gates, {result.produced_ok, result.produced_failed, result.produced_indeterminate,
-                         result.evicted_keys, result.faults});
+                         result.evicted_keys, result.faults, replication});
     result.gates.insert(result.gates.end(), run_gates.begin(), run_gates.end());
     result.passed = verify::all_passed(result.gates);
 }
@@ -237,21 +259,14 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
 
     if (options.observer != nullptr) options.observer->check(workload, !options.redis_endpoint);
     prepare_out_dir(options.out_dir);
-    std::unique_ptr<redis::EmbeddedServer> embedded;
-    redis::Endpoint endpoint;
-    if (options.redis_endpoint) {
-        endpoint = *options.redis_endpoint;
-    } else {
-        redis::EmbeddedServerOptions server_options;
-        server_options.persistence = workload.persistence;
-        embedded = std::make_unique<redis::EmbeddedServer>(server_options);
-        endpoint = embedded->endpoint();
-    }
+    RunServers servers(workload, options.redis_endpoint);
+    const auto& endpoint = servers.endpoint();
 
     redis::Connection control(endpoint,
                               {std::chrono::milliseconds(2000), std::chrono::milliseconds(10000),
                                "sh:" + result.run_id + ":supervisor"});
     auto server = check_server(control, options.allow_eviction);
+    require_wait_support(workload, server.version);
     if (finds_connections(workload)) require_client_commands(control);
     model::RunKeys keys(result.run_id, workload.stream.name, workload.stream.key,
                         result.run_id + "/" + random_hex());
@@ -301,8 +316,10 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     auto workload_path = (scratch.path() / "workload.json").string();
     std::ofstream(workload_path) << workload::to_json(workload).dump(2);
 
-    Fleet fleet({options.executable, workload_path, keys, endpoint.to_url(), memory.fd(),
-                 options.out_dir + "/logs", created.record().group_start_id},
+    auto store = servers.effect_store();
+    Fleet fleet({options.executable, workload_path, keys, endpoint.to_url(),
+                 store ? store->to_url() : std::string(), memory.fd(), options.out_dir + "/logs",
+                 created.record().group_start_id},
                 workload, *stats);
 
     model::OrderAttributes attributes{workload.seed,
@@ -335,9 +352,15 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         // reads.
         fleet.await_start(control, stop);
         auto run_start = measure::monotonic_ns();
-        RunControl run_control{workload,       fleet, control,
-                               embedded.get(), keys,  [&] { return producers.allocated(); },
-                               run_start,      result};
+        RunControl run_control{workload,
+                               fleet,
+                               control,
+                               servers.single_server(),
+                               servers.topology(),
+                               keys,
+                               [&] { return producers.allocated(); },
+                               run_start,
+                               result};
         ProgressDisplay progress(ProgressDisplay::mode_for(options.quiet, STDERR_FILENO),
                                  std::cerr);
         double planned_s = workload.producers.orders > 0 ? 0.0 : workload.duration_s;
@@ -417,7 +440,8 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
 
         result.phase = "verification";
         collect_stats(result, fleet, workload);
-        verify_run(result, control, keys, workload, producers, attributes, server.evicted_keys);
+        verify_run(result, control, keys, workload, producers, attributes, server.evicted_keys,
+                   servers);
         record.verdict = result.passed ? "pass" : "fail";
         record_progress();
         result.phase = "cleanup";

@@ -34,14 +34,23 @@ int run_worker(const WorkerArgs& args) {
         auto& slot = region->slots()[args.slot];
         slot.counters.pid.store(getpid());
 
+        const auto& group = find_group(workload, args.group);
         consume::ConsumerConfig config{
             redis::parse_url(url),
             model::RunKeys(args.run_id, workload.stream.name, workload.stream.key, args.stamp),
-            find_group(workload, args.group),
+            group,
             args.name,
             args.client_name,
             args.seed,
-            args.group_start_id};
+            args.group_start_id,
+            std::nullopt};
+        if (group.effect_store == workload::EffectStore::separate) {
+            const char* store = std::getenv(effect_store_url_env);
+            if (store == nullptr) {
+                throw EnvironmentError(std::string(effect_store_url_env) + " is not set");
+            }
+            config.effect_store = redis::parse_url(store);
+        }
         consume::Consumer consumer(std::move(config), slot);
         consumer.run([&] { return stop.requested(); });
         return 0;

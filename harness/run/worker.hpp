@@ -9,6 +9,8 @@ namespace sh::run {
 
 // The environment variable that carries the Redis URL to workers (never argv: ps shows argv).
 inline constexpr const char* redis_url_env = "STREAMHARNESS_REDIS_URL";
+// The separate effect store's URL, for a group with effect_store: separate.
+inline constexpr const char* effect_store_url_env = "STREAMHARNESS_EFFECT_STORE_URL";
 
 struct WorkerArgs {
     std::string workload_path;  // the effective workload, written by the supervisor

@@ -1,6 +1,7 @@
 #include "harness/verify/gates.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 namespace sh::verify {
 
@@ -23,9 +24,13 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
     results.push_back({"drained", "", "", -1, 1, drained ? 1.0 : 0.0, drained});
     for (const auto& verdict : verdicts) {
         const auto& group = verdict.group;
-        at_most(results, "max_lost", group, gates.max_lost, static_cast<double>(verdict.lost));
+        // What a change of primary caused is judged once, by the replication gates (§7.1).
+        auto by_changes = std::accumulate(verdict.duplicated_by_change.begin(),
+                                          verdict.duplicated_by_change.end(), std::uint64_t{0});
+        at_most(results, "max_lost", group, gates.max_lost,
+                static_cast<double>(verdict.lost - verdict.lost_writes));
         at_most(results, "max_duplicated", group, gates.max_duplicated,
-                static_cast<double>(verdict.duplicated));
+                static_cast<double>(verdict.duplicated - by_changes));
         at_most(results, "max_unexpected", group, gates.max_unexpected,
                 static_cast<double>(verdict.unexpected));
         at_most(results, "max_pending_left", group, gates.max_pending_left,
@@ -39,7 +44,7 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
                 static_cast<double>(verdict.applied_and_dead_lettered));
         at_most(results, "max_duplicated_without_hard_kill", group,
                 gates.max_duplicated_without_hard_kill,
-                static_cast<double>(verdict.duplicated_without_hard_kill));
+                static_cast<double>(verdict.duplicated_without_hard_kill - by_changes));
         at_most(results, "max_stuck", group, gates.max_stuck, static_cast<double>(verdict.stuck));
         if (gates.points_consistent && verdict.points_checked) {
             results.push_back({"points_consistent", group, "", -1, 1,
@@ -76,6 +81,16 @@ std::vector<GateResult> evaluate_run_gates(const workload::Gates& gates, const R
             static_cast<double>(facts.produce_indeterminate));
     at_most(results, "max_evicted_keys", "", gates.max_evicted_keys,
             static_cast<double>(facts.evicted_keys));
+    if (const auto& replication = facts.replication) {
+        at_most(results, "max_lost_writes", "", gates.max_lost_writes,
+                static_cast<double>(replication->lost_writes));
+        at_most(results, "max_redelivered_after_ack", "", gates.max_redelivered_after_ack,
+                static_cast<double>(replication->redelivered_after_ack));
+        at_most(results, "max_rolled_back_entries", "", gates.max_rolled_back_entries,
+                static_cast<double>(replication->rolled_back_entries));
+        at_most(results, "max_missing_groups", "", gates.max_missing_groups,
+                static_cast<double>(replication->missing_groups));
+    }
     for (const auto& tally : facts.faults) {
         auto landed = static_cast<double>(tally.landed);
         auto event = static_cast<int>(tally.event);

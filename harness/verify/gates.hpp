@@ -28,12 +28,22 @@ struct FaultTally {
     std::string target;  // its target selector
 };
 
+// What changes of primary did (§7.1), when the run had replicas: judged by the replication
+// gates, apart from what the consumers did.
+struct ReplicationFacts {
+    std::uint64_t lost_writes = 0;
+    std::uint64_t redelivered_after_ack = 0;
+    std::uint64_t rolled_back_entries = 0;
+    std::uint64_t missing_groups = 0;
+};
+
 struct RunFacts {
     std::uint64_t produced_ok = 0;
     std::uint64_t produce_failed = 0;
     std::uint64_t produce_indeterminate = 0;
     std::int64_t evicted_keys = 0;
     std::vector<FaultTally> faults;  // one per chaos event
+    std::optional<ReplicationFacts> replication;
 };
 
 struct GateResult {
@@ -52,7 +62,9 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
                                        bool drained);
 
 // The run-wide gates: min_produced_ok, max_produce_failed, max_produce_indeterminate,
-// max_evicted_keys, and per chaos event min_faults_landed and min_faults_landed_ratio.
+// max_evicted_keys, per chaos event min_faults_landed and min_faults_landed_ratio, and with
+// replication facts max_lost_writes, max_redelivered_after_ack, max_rolled_back_entries and
+// max_missing_groups.
 std::vector<GateResult> evaluate_run_gates(const workload::Gates& gates, const RunFacts& facts);
 
 bool all_passed(const std::vector<GateResult>& results);

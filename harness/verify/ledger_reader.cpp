@@ -186,25 +186,26 @@ void read_stuck(redis::Connection& connection, const model::RunKeys& keys,
 }
 
 GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& keys,
-                        const workload::GroupSpec& group, std::uint64_t orders) {
+                        const workload::GroupSpec& group, std::uint64_t orders,
+                        redis::Connection* effect_store) {
+    auto& effects = effect_store != nullptr ? *effect_store : connection;
     GroupLedger ledger;
     ledger.group = group.name;
     ledger.points_effect = group.effect == workload::Effect::points;
     if (group.consumer) {
         read_applied_hash(connection, keys.applied(group.name), orders, ledger);
     } else {
-        auto bitmap = connection.command({"GET", keys.acked(group.name)});
+        auto bitmap = effects.command({"GET", keys.acked(group.name)});
         redis::ReplyView bitmap_view(bitmap.get());
         if (!bitmap_view.is_nil()) ledger.applied_bitmap = std::string(bitmap_view.text());
-        scan_hash(connection, keys.dup(group.name), [&](std::string_view seq, std::int64_t n) {
+        scan_hash(effects, keys.dup(group.name), [&](std::string_view seq, std::int64_t n) {
             ledger.extra_applications[static_cast<std::uint64_t>(to_int(seq))] = n;
         });
-        scan_hash(connection, keys.points(group.name),
+        scan_hash(effects, keys.points(group.name),
                   [&](std::string_view, std::int64_t points) { ledger.points_total += points; });
-        scan_hash(connection, keys.shares(group.name),
-                  [&](std::string_view consumer, std::int64_t n) {
-                      ledger.shares[std::string(consumer)] = n;
-                  });
+        scan_hash(effects, keys.shares(group.name), [&](std::string_view consumer, std::int64_t n) {
+            ledger.shares[std::string(consumer)] = n;
+        });
     }
     ledger.dead_letters = read_dead_letters(connection, keys.dlq(group.name));
     auto exists = connection.command({"EXISTS", keys.stream()});

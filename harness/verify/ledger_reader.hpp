@@ -10,9 +10,12 @@
 namespace sh::verify {
 
 // orders: how many order numbers the run handed out (an external consumer's ledger may name
-// others).
+// others). effect_store: where a group with effect_store separate keeps its bitmap, duplicate,
+// points and shares hashes (null: in the stream's server); dead letters and pending entries are
+// always read from the stream's server.
 GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& keys,
-                        const workload::GroupSpec& group, std::uint64_t orders);
+                        const workload::GroupSpec& group, std::uint64_t orders,
+                        redis::Connection* effect_store = nullptr);
 
 // Whether the group still has entries of this run to read. XINFO's lag alone cannot tell:
 // after a trim deleted entries the group never read, Redis 7.0 keeps counting them in lag

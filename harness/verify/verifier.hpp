@@ -55,10 +55,16 @@ struct GroupVerdict {
     std::uint64_t lost = 0;                  // ok or recovered, neither applied nor dead-lettered
     std::uint64_t lost_recovered = 0;        // of those, recovered indeterminate orders
     std::vector<std::uint64_t> lost_sample;  // the first few lost order numbers
-    std::vector<std::uint64_t> lost_by_restart;      // per server restart: lost orders numbered
-                                                     // below its watermark, at or above the one
-                                                     // before
-    std::uint64_t lost_unattributed = 0;             // lost with no restart to blame
+    std::vector<std::uint64_t> lost_by_restart;  // per server restart: lost orders numbered
+                                                 // below its watermark, at or above the one
+                                                 // before
+    std::uint64_t lost_unattributed = 0;         // lost with no restart to blame
+    // Of the lost orders, those whose acknowledged XADD the server itself lost (absent from the
+    // stream after a change of primary, §7.1): judged by max_lost_writes, not max_lost.
+    std::uint64_t lost_writes = 0;
+    // Per change of primary: duplicates no hard kill explains of orders numbered below its
+    // watermark (re-delivered after their ack was lost): judged by max_redelivered_after_ack.
+    std::vector<std::uint64_t> duplicated_by_change;
     std::uint64_t duplicated = 0;                    // orders applied more than once
     std::uint64_t duplicated_after_hard_kill = 0;    // of those, pending at a SIGKILL
     std::uint64_t duplicated_without_hard_kill = 0;  // the rest: no hard kill explains them

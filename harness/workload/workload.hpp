@@ -21,6 +21,9 @@ enum class Effect { points, none };
 enum class ConsumerNaming { unique, shared };
 enum class ServiceDistribution { constant, uniform, exponential };
 enum class RetentionMode { off, safe, unsafe };
+// Where a built-in group's ledger (its effect) lives: in the Redis that holds the stream, or in
+// a separate embedded redis-server outside the topology, as a real side effect would (§7.1).
+enum class EffectStore { redis, separate };
 // What becomes of a worker that exited: on its own (groups[].restart, written "never" for no
 // restart) or ended by a fault (chaos.events[].restart, written "none").
 enum class RestartPolicy { same_name, new_name, never };
@@ -39,6 +42,25 @@ struct StreamSpec {
     Retention retention;
 };
 
+// WAIT (and WAITAOF) after a write: replicas must acknowledge it within timeout_ms.
+struct WaitSpec {
+    std::int64_t replicas = 0;  // WAIT numreplicas; 0 = no WAIT
+    std::int64_t timeout_ms = 1000;
+    std::int64_t aof_local = 0;     // WAITAOF numlocal (Redis 7.2 and later)
+    std::int64_t aof_replicas = 0;  // WAITAOF numreplicas
+    bool enabled() const { return replicas > 0 || aof_local > 0 || aof_replicas > 0; }
+    bool needs_waitaof() const { return aof_local > 0 || aof_replicas > 0; }
+};
+
+// The embedded server's replication: replicas follow the primary, Sentinels fail over (§3.3).
+struct TopologySpec {
+    std::int64_t replicas = 0;   // 0..2
+    std::int64_t sentinels = 0;  // 0 or 3
+    std::int64_t min_replicas_to_write = 0;
+    std::int64_t min_replicas_max_lag_s = 10;
+    std::int64_t down_after_ms = 1000;  // Sentinel's down-after-milliseconds
+};
+
 // fixed: producers.rate orders/s on an open-loop schedule. max: a controller moves the rate to
 // the highest the consumer fleet keeps up with (written as producers.rate 0).
 enum class RateMode { fixed, max };
@@ -52,6 +74,7 @@ struct ProducerSpec {
     std::int64_t pipeline = 16;
     double poison_ratio = 0;
     std::int64_t users = 1000;
+    WaitSpec wait;  // after every pipeline of XADDs
 };
 
 struct ServiceTime {
@@ -101,6 +124,8 @@ struct GroupSpec {
     RestartPolicy restart = RestartPolicy::same_name;
     // Drain the own pending list at start-up; the seed's consumers never do (they read ">" only).
     bool replay_pending = true;
+    EffectStore effect_store = EffectStore::redis;
+    WaitSpec ack_wait;  // after every batch's acknowledgement
     // Set: the group's consumers are the user's processes, not the built-in consumer (whose
     // settings above then do not apply, except claim's interval_ms, min_idle_ms and
     // max_deliveries, which the consumer is told; the verifier's stuck check uses min_idle_ms).
@@ -142,9 +167,26 @@ struct Gates {
     // times) and at least this share of them must have landed.
     std::optional<std::int64_t> min_faults_landed = 1;
     std::optional<double> min_faults_landed_ratio = 0.5;
+    // Per primary change (failover, primary-kill): acknowledged XADDs absent from the stream
+    // afterwards; entries re-delivered although acknowledged before; entries a group's
+    // last-delivered ID moved back over; groups and consumers missing on the new primary.
+    std::optional<std::int64_t> max_lost_writes = 0;
+    std::optional<std::int64_t> max_redelivered_after_ack = 0;
+    std::optional<std::int64_t> max_rolled_back_entries = 0;
+    std::optional<std::int64_t> max_missing_groups = 0;
 };
 
-enum class FaultKind { kill, pause, disconnect, stop, slow, redis_restart };
+enum class FaultKind {
+    kill,
+    pause,
+    disconnect,
+    stop,
+    slow,
+    redis_restart,
+    failover,
+    primary_kill,
+    replica_stall
+};
 
 // One line of the chaos schedule: a fault at a time or every N seconds (DESIGN §6).
 struct FaultEvent {
@@ -155,7 +197,7 @@ struct FaultEvent {
     double start_s = 0;
     double until_s = 0;                                // 0: until the producers stop
     double jitter_s = 0;                               // +- uniform, from the chaos seed
-    std::int64_t duration_ms = 1000;                   // pause and slow
+    std::int64_t duration_ms = 1000;                   // pause, slow and replica-stall
     std::int64_t service_us = 100000;                  // slow: the service time per order meanwhile
     RestartPolicy restart = RestartPolicy::same_name;  // after a kill or stop
     bool hard = true;  // redis-restart: SIGKILL (true) or SHUTDOWN-like SIGTERM (false)
@@ -172,6 +214,7 @@ struct Workload {
     std::string name = "unnamed";
     double duration_s = 20;
     Persistence persistence = Persistence::none;
+    TopologySpec topology;
     std::uint64_t seed = 1;
     double drain_timeout_s = 30;
     StreamSpec stream;
@@ -183,5 +226,8 @@ struct Workload {
 
 const char* to_string(AckMode mode);
 const char* to_string(FaultKind fault);
+const char* to_string(EffectStore store);
+// A fault that changes which node is the primary.
+bool changes_primary(FaultKind fault);
 
 }  // namespace sh::workload

@@ -130,7 +130,10 @@ void check_events(const Workload& workload, const std::set<std::string>& names,
             problems.add(path, "needs exactly one of at_s and every_s");
         }
         check_timing(workload, event, path, problems);
-        if (event.fault == FaultKind::redis_restart) continue;
+        if (event.fault == FaultKind::redis_restart || changes_primary(event.fault) ||
+            event.fault == FaultKind::replica_stall) {
+            continue;  // they act on the servers, not on a consumer
+        }
         auto slash = event.target.find('/');
         if (slash == std::string::npos) {
             problems.add(path + ".target", "expected group/index, group/any or group/all, got '" +
@@ -243,6 +246,70 @@ void check_drain(const Workload& workload, Problems& problems) {
     }
 }
 
+// Replicas and failovers (DESIGN §3.3): what the topology can do, and what would hide a lost
+// write from the verifier, which finds one as an acknowledged order missing from the stream.
+void check_replication(const Workload& workload, Problems& problems) {
+    const auto& topology = workload.topology;
+    if (topology.sentinels != 0 && topology.sentinels != 3) {
+        problems.add("topology.sentinels", "0 or 3 (a quorum of 2 needs three)");
+    }
+    if (topology.sentinels > 0 && topology.replicas == 0) {
+        problems.add("topology.sentinels", "Sentinels need a replica to promote: set replicas");
+    }
+    if (topology.min_replicas_to_write > topology.replicas) {
+        problems.add("topology.min_replicas_to_write",
+                     "exceeds topology.replicas: the primary would refuse every write");
+    }
+    for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
+        const auto& event = workload.chaos.events[i];
+        auto path = "chaos.events." + std::to_string(i) + ".fault";
+        if (changes_primary(event.fault) && topology.sentinels == 0) {
+            problems.add(path, std::string(to_string(event.fault)) +
+                                   " needs topology.sentinels 3 (and a replica): clients find "
+                                   "the new primary through Sentinel");
+        }
+        if (event.fault == FaultKind::replica_stall && topology.replicas == 0) {
+            problems.add(path, "replica-stall needs topology.replicas");
+        }
+        if (event.fault == FaultKind::redis_restart && topology.replicas > 0) {
+            problems.add(path,
+                         "redis-restart restarts a lone server; with replicas use "
+                         "primary-kill or failover");
+        }
+    }
+    if (topology.replicas == 0) return;
+    if (workload.stream.retention.mode != RetentionMode::off) {
+        problems.add("stream.retention.mode",
+                     "trims entries, and with replicas a lost write is found as an acknowledged "
+                     "order missing from the stream");
+    }
+    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
+        const auto& group = workload.groups[i];
+        auto path = "groups." + std::to_string(i);
+        if (group.dead_letter.delete_entry) {
+            problems.add(path + ".dead_letter.delete",
+                         "deletes entries, and with replicas a lost write is found as an "
+                         "acknowledged order missing from the stream");
+        }
+        if (group.consumer && topology.sentinels > 0) {
+            problems.add(path + ".consumer",
+                         "external consumers are not given a Sentinel address yet: use "
+                         "built-in groups with topology.sentinels");
+        }
+    }
+}
+
+void check_effect_stores(const Workload& workload, Problems& problems) {
+    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
+        const auto& group = workload.groups[i];
+        if (group.consumer && group.effect_store != EffectStore::redis) {
+            problems.add("groups." + std::to_string(i) + ".effect_store",
+                         "an external consumer writes its own ledger (applied:<group>) in the "
+                         "run's Redis");
+        }
+    }
+}
+
 }  // namespace
 
 void check_consistency(const Workload& workload, Problems& problems) {
@@ -262,6 +329,8 @@ void check_consistency(const Workload& workload, Problems& problems) {
     }
     check_drain(workload, problems);
     check_external(workload, problems);
+    check_replication(workload, problems);
+    check_effect_stores(workload, problems);
 }
 
 }  // namespace sh::workload

@@ -9,6 +9,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/workload/object_reader.hpp"
+#include "harness/workload/replication_json.hpp"
 #include "harness/workload/workload_checks.hpp"
 
 namespace sh::workload {
@@ -29,6 +30,12 @@ const char* to_string(FaultKind fault) {
             return "slow";
         case FaultKind::redis_restart:
             return "redis-restart";
+        case FaultKind::failover:
+            return "failover";
+        case FaultKind::primary_kill:
+            return "primary-kill";
+        case FaultKind::replica_stall:
+            return "replica-stall";
     }
     return "?";
 }
@@ -71,7 +78,10 @@ const Choices<FaultKind> fault_names{{"kill", FaultKind::kill},
                                      {"disconnect", FaultKind::disconnect},
                                      {"stop", FaultKind::stop},
                                      {"slow", FaultKind::slow},
-                                     {"redis-restart", FaultKind::redis_restart}};
+                                     {"redis-restart", FaultKind::redis_restart},
+                                     {"failover", FaultKind::failover},
+                                     {"primary-kill", FaultKind::primary_kill},
+                                     {"replica-stall", FaultKind::replica_stall}};
 // The same choices, spelled "none" for a fault's target.
 const Choices<RestartPolicy> fault_restart_names{{"same-name", RestartPolicy::same_name},
                                                  {"new-name", RestartPolicy::new_name},
@@ -111,6 +121,7 @@ void read_producers(ObjectReader& reader, ProducerSpec& producers) {
     reader.integer("pipeline", producers.pipeline, 1, 10000);
     reader.number("poison_ratio", producers.poison_ratio, 0, 1);
     reader.integer("users", producers.users, 1, max_count);
+    reader.object("wait", [&](ObjectReader& sub) { read_wait(sub, producers.wait); });
 }
 
 void read_claim(ObjectReader& reader, ClaimSpec& claim) {
@@ -143,6 +154,8 @@ void read_group(ObjectReader& reader, GroupSpec& group) {
     reader.boolean("remove_idle_consumers", group.remove_idle_consumers);
     reader.choice("restart", group.restart, restart_names);
     reader.boolean("replay_pending", group.replay_pending);
+    reader.choice("effect_store", group.effect_store, effect_store_names);
+    reader.object("ack_wait", [&](ObjectReader& sub) { read_wait(sub, group.ack_wait); });
     reader.object("consumer", [&](ObjectReader& sub) {
         auto& consumer = group.consumer.emplace();
         sub.text_list("command", consumer.command, true);
@@ -198,6 +211,7 @@ void read_gates(ObjectReader& reader, Gates& gates) {
     reader.optional_integer("max_evicted_keys", gates.max_evicted_keys, 0, max_count);
     reader.optional_integer("min_faults_landed", gates.min_faults_landed, 0, max_count);
     reader.optional_number("min_faults_landed_ratio", gates.min_faults_landed_ratio, 0, 1);
+    read_replication_gates(reader, gates);
 }
 
 // A workload is JSON, which is UTF-8: other bytes would pass validation and fail only when the
@@ -271,6 +285,7 @@ Workload parse_workload(json document, const std::vector<std::string>& overrides
     reader.text("name", workload.name, true);
     reader.number("duration_s", workload.duration_s, 0, 7 * 86400);
     reader.choice("persistence", workload.persistence, persistence_names);
+    reader.object("topology", [&](ObjectReader& sub) { read_topology(sub, workload.topology); });
     reader.unsigned_integer("seed", workload.seed);
     reader.number("drain_timeout_s", workload.drain_timeout_s, 0.1, 86400);
     reader.object("stream", [&](ObjectReader& sub) { read_stream(sub, workload.stream); });
@@ -359,6 +374,8 @@ json to_json(const Workload& workload) {
             {"remove_idle_consumers", group.remove_idle_consumers},
             {"restart", name_of(restart_names, group.restart)},
             {"replay_pending", group.replay_pending},
+            {"effect_store", name_of(effect_store_names, group.effect_store)},
+            {"ack_wait", to_json(group.ack_wait)},
         });
         if (group.consumer) {
             const auto& consumer = *group.consumer;
@@ -385,10 +402,11 @@ json to_json(const Workload& workload) {
                           {"window", window_name(event.window)}});
     }
     const auto& gates = workload.gates;
-    return {
+    json document = {
         {"name", workload.name},
         {"duration_s", workload.duration_s},
         {"persistence", name_of(persistence_names, workload.persistence)},
+        {"topology", to_json(workload.topology)},
         {"seed", workload.seed},
         {"drain_timeout_s", workload.drain_timeout_s},
         {"stream",
@@ -406,7 +424,8 @@ json to_json(const Workload& workload) {
           {"orders", workload.producers.orders},
           {"pipeline", workload.producers.pipeline},
           {"poison_ratio", workload.producers.poison_ratio},
-          {"users", workload.producers.users}}},
+          {"users", workload.producers.users},
+          {"wait", to_json(workload.producers.wait)}}},
         {"groups", groups},
         {"chaos", {{"seed", workload.chaos.seed}, {"events", events}}},
         {"gates",
@@ -431,6 +450,8 @@ json to_json(const Workload& workload) {
           {"min_faults_landed", optional_json(gates.min_faults_landed)},
           {"min_faults_landed_ratio", optional_json(gates.min_faults_landed_ratio)}}},
     };
+    add_replication_gates(document["gates"], gates);
+    return document;
 }
 
 }  // namespace sh::workload

@@ -115,7 +115,7 @@ void BM_ReadAndAck(benchmark::State& state) {
             auto order = sh::model::decode_order(entry.fields);
             if (order) batch.push_back({std::move(entry.id), *order});
         }
-        auto statuses = acknowledger.apply(connection, batch, /*with_ack=*/true);
+        auto statuses = acknowledger.apply(connection, connection, batch, /*with_ack=*/true);
         for (auto status : statuses) {
             if (status != sh::consume::AckStatus::applied) ++not_applied;
         }

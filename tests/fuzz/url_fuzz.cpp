@@ -14,8 +14,15 @@
 namespace {
 
 bool same(const sh::redis::Endpoint& a, const sh::redis::Endpoint& b) {
+    if (a.sentinels.size() != b.sentinels.size()) return false;
+    for (std::size_t i = 0; i < a.sentinels.size(); ++i) {
+        if (a.sentinels[i].host != b.sentinels[i].host ||
+            a.sentinels[i].port != b.sentinels[i].port) {
+            return false;
+        }
+    }
     return a.host == b.host && a.port == b.port && a.unix_path == b.unix_path && a.user == b.user &&
-           a.password == b.password && a.db == b.db;
+           a.password == b.password && a.db == b.db && a.master_name == b.master_name;
 }
 
 [[noreturn]] void fail(const std::string& url, const std::string& problem) {

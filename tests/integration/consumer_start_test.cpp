@@ -25,7 +25,8 @@ TEST_F(ConsumerStart, AConnectionLostBeforeTheGroupIsCreatedIsRecoveredFrom) {
                                    "score-1-1",
                                    "sh:rstart:score-1-1",
                                    1,
-                                   "0"};
+                                   "0",
+                                   std::nullopt};
     auto slot = std::make_unique<measure::ConsumerSlot>();
     consume::Consumer consumer(config, *slot);  // connected, nothing sent yet but its name
 

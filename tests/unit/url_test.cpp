@@ -326,3 +326,85 @@ TEST(RedisUrlTls, ToUrlRoundTripsThroughParseUrl) {
         EXPECT_EQ(again.to_url(), endpoint.to_url());
     }
 }
+
+TEST(RedisUrlSentinel, ParsesSentinelsMasterNameCredentialsAndDb) {
+    auto endpoint =
+        parse_url("redis-sentinel://app:s%40cret@s1.example:26380,[::1],10.0.0.3/orders?db=2");
+    ASSERT_EQ(endpoint.sentinels.size(), 3u);
+    EXPECT_EQ(endpoint.sentinels[0].host, "s1.example");
+    EXPECT_EQ(endpoint.sentinels[0].port, 26380);
+    EXPECT_EQ(endpoint.sentinels[1].host, "::1");
+    EXPECT_EQ(endpoint.sentinels[1].port, 26379);
+    EXPECT_EQ(endpoint.sentinels[2].host, "10.0.0.3");
+    EXPECT_EQ(endpoint.sentinels[2].port, 26379);
+    EXPECT_EQ(endpoint.master_name, "orders");
+    EXPECT_TRUE(endpoint.through_sentinel());
+    EXPECT_EQ(endpoint.user, "app");
+    EXPECT_EQ(endpoint.password, "s@cret");
+    EXPECT_EQ(endpoint.db, 2);
+    EXPECT_FALSE(endpoint.tls.enabled);
+    EXPECT_TRUE(endpoint.unix_path.empty());
+}
+
+TEST(RedisUrlSentinel, OtherSchemesAreNotThroughSentinel) {
+    EXPECT_FALSE(parse_url("redis://127.0.0.1:6379").through_sentinel());
+    EXPECT_TRUE(parse_url("redis://127.0.0.1:6379").sentinels.empty());
+    EXPECT_FALSE(parse_url("unix:///run/redis.sock").through_sentinel());
+}
+
+TEST(RedisUrlSentinel, AMissingMasterNameIsAnErrorNamingIt) {
+    for (const auto* url : {"redis-sentinel://127.0.0.1:26379", "redis-sentinel://127.0.0.1:26379/",
+                            "redis-sentinel://127.0.0.1:26379/?db=1"}) {
+        auto error = error_of(url);
+        EXPECT_NE(error.find("master name"), std::string::npos) << url << ": " << error;
+    }
+}
+
+TEST(RedisUrlSentinel, RejectsBadHostsAndParametersWithoutEchoingThePassword) {
+    EXPECT_NE(error_of("redis-sentinel://a:26379,,b:26379/m").find("empty host"),
+              std::string::npos);
+    EXPECT_NE(error_of("redis-sentinel://a:0/m").find("invalid port"), std::string::npos);
+    EXPECT_NE(error_of("redis-sentinel://::1/m").find("IPv6 address needs brackets"),
+              std::string::npos);
+    EXPECT_NE(error_of("redis-sentinel://a/m?db=x").find("invalid database number"),
+              std::string::npos);
+    EXPECT_NE(error_of("redis-sentinel://a/m/3").find("?db=N"), std::string::npos);
+    EXPECT_NE(error_of("redis-sentinel://a/m?timeout=3").find("only ?db=N"), std::string::npos);
+    auto tls = error_of("redis-sentinel://u:topsecret@a/m?ssl_ca_certs=/ca.pem");
+    EXPECT_NE(tls.find("TLS"), std::string::npos) << tls;
+    EXPECT_NE(tls.find("plain"), std::string::npos) << tls;
+    for (const auto* url : {"redis-sentinel://u:topsecret@a:99999/m",
+                            "redis-sentinel://u:topsecret@a/m?ssl_certfile=x",
+                            "redis-sentinel://u:topsecret@a", "redis-sentinel://u:topsecret@,/m"}) {
+        auto error = error_of(url);
+        EXPECT_FALSE(error.empty()) << url;
+        EXPECT_EQ(error.find("topsecret"), std::string::npos) << error;
+    }
+}
+
+TEST(RedisUrlSentinel, UnsupportedSchemeMessageNamesTheSentinelForm) {
+    EXPECT_NE(error_of("sentinel://a/m").find("redis-sentinel://"), std::string::npos);
+}
+
+TEST(RedisUrlSentinel, RedactedAndToUrlWriteTheSentinelFormBack) {
+    auto endpoint = parse_url("redis-sentinel://app:p%2Fw@s1:26380,[::1]:26381,s3/orders?db=4");
+    EXPECT_EQ(endpoint.redacted(),
+              "redis-sentinel://app:***@s1:26380,[::1]:26381,s3:26379/orders?db=4");
+    EXPECT_EQ(endpoint.to_url(),
+              "redis-sentinel://app:p%2Fw@s1:26380,[::1]:26381,s3:26379/orders?db=4");
+    EXPECT_EQ(parse_url("redis-sentinel://s1/orders").to_url(), "redis-sentinel://s1:26379/orders");
+}
+
+TEST(RedisUrlSentinel, ToUrlRoundTripsThroughParseUrlAfterResolving) {
+    auto endpoint = parse_url("redis-sentinel://:pw@s1:26380,s2:26381/my-master?db=1");
+    // A resolved endpoint names the primary in host/port; its URL still names the Sentinels.
+    auto resolved = endpoint;
+    resolved.host = "10.1.2.3";
+    resolved.port = 7000;
+    auto again = parse_url(resolved.to_url());
+    expect_same(again, endpoint);
+    ASSERT_EQ(again.sentinels.size(), 2u);
+    EXPECT_EQ(again.sentinels[1].host, "s2");
+    EXPECT_EQ(again.sentinels[1].port, 26381);
+    EXPECT_EQ(again.master_name, "my-master");
+}
