@@ -75,7 +75,8 @@ class ChaosController : public run::RunObserver {
     using GroupsSnapshot = std::map<std::string, GroupSeen>;
     // A failover or primary-kill until the new primary is found.
     struct ChangeUnderWay {
-        std::size_t event_index;
+        std::size_t event_index;  // into result.events
+        std::size_t chaos_event;  // into chaos.events: its tally
         int old_primary;
         std::int64_t started_ns;
         GroupsSnapshot before;
@@ -101,6 +102,8 @@ class ChaosController : public run::RunObserver {
     void serve_primary_changes(run::RunControl& control, std::int64_t now_ns);
     // Waits for a change still under way and resumes every stalled replica.
     void finish_server_faults(run::RunControl& control);
+    // Gives the last change of primary what the clients went through since it began.
+    void close_client_tally(run::RunControl& control);
     void kill_worker(run::RunControl& control, std::size_t index, const workload::FaultEvent& event,
                      double at_s, bool aimed);
     void pause_worker(run::RunControl& control, std::size_t index,
@@ -141,6 +144,8 @@ class ChaosController : public run::RunObserver {
     std::vector<ChangeUnderWay> changes_;     // at most one
     std::vector<std::jthread> stall_timers_;  // each resumes its replica when due
     std::vector<int> stalled_nodes_;
+    run::ClientTally tally_at_change_;  // the clients' tally when the last change began
+    bool tally_open_ = false;           // that change has completed and awaits its tally
 };
 
 // "processing", "applied-unacked"...: the window the worker is in now, per its shared slot;

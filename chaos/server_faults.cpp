@@ -17,6 +17,11 @@ namespace sh::chaos {
 namespace {
 
 constexpr std::int64_t ns_per_ms = 1'000'000;
+
+// The event's index in chaos.events (its tally's).
+std::size_t event_number(const run::RunControl& control, const workload::FaultEvent& event) {
+    return static_cast<std::size_t>(&event - control.workload.chaos.events.data());
+}
 // A change of primary that takes longer is reported without a new primary.
 constexpr std::int64_t change_timeout_ns = 60'000 * ns_per_ms;
 
@@ -56,26 +61,30 @@ ChaosController::GroupsSnapshot ChaosController::read_groups(redis::Connection& 
     return snapshot;
 }
 
-bool ChaosController::failover(run::RunControl& control, const workload::FaultEvent&, double at_s) {
+bool ChaosController::failover(run::RunControl& control, const workload::FaultEvent& event,
+                               double at_s) {
     if (!changes_.empty()) return false;  // one change of primary at a time
     auto& topology = *control.topology;
     auto before = read_groups(control.redis, control.keys.stream());
     auto old_primary = topology.primary();
     auto started = measure::monotonic_ns();
+    close_client_tally(control);
     topology.request_failover();
     run::EventFacts facts;
     facts.old_primary = address_of(topology, old_primary);
     auto index = record(control, at_s, "failover", "primary", std::move(facts));
-    changes_.push_back({index, old_primary, started, std::move(before), std::nullopt});
+    changes_.push_back(
+        {index, event_number(control, event), old_primary, started, std::move(before), {}});
     return true;
 }
 
-bool ChaosController::primary_kill(run::RunControl& control, const workload::FaultEvent&,
+bool ChaosController::primary_kill(run::RunControl& control, const workload::FaultEvent& event,
                                    double at_s) {
     if (!changes_.empty()) return false;
     auto& topology = *control.topology;
     auto before = read_groups(control.redis, control.keys.stream());
     auto started = measure::monotonic_ns();
+    close_client_tally(control);
     std::uint64_t watermark = 0;
     // Read while no primary runs, as for a restart: producers drop what they claimed when
     // their connection breaks, so every order the new primary takes is numbered above it.
@@ -84,7 +93,8 @@ bool ChaosController::primary_kill(run::RunControl& control, const workload::Fau
     facts.old_primary = address_of(topology, old_primary);
     facts.order_watermark = watermark;
     auto index = record(control, at_s, "primary-kill", "primary", std::move(facts));
-    changes_.push_back({index, old_primary, started, std::move(before), watermark});
+    changes_.push_back(
+        {index, event_number(control, event), old_primary, started, std::move(before), watermark});
     return true;
 }
 
@@ -102,7 +112,9 @@ bool ChaosController::replica_stall(run::RunControl& control, const workload::Fa
         std::condition_variable_any wake;
         std::unique_lock lock(mutex);
         wake.wait_for(lock, stop, std::chrono::milliseconds(ms), [] { return false; });
-        ::kill(pid, SIGCONT);
+        // Stopped early: the owner resumes it through the topology (or the topology is gone
+        // and its process with it: the pid may be someone else's by now).
+        if (!stop.stop_requested()) ::kill(pid, SIGCONT);
     });
     stalled_nodes_.push_back(node);
     run::EventFacts facts;
@@ -139,6 +151,9 @@ void ChaosController::serve_primary_changes(run::RunControl& control, std::int64
         read_old_primary(control, change);
         if (now_ns - change.started_ns < change_timeout_ns) return;
         event.detail = "no new primary within 60 s: " + topology.waiting_for();
+        // Not a change of primary after all: the event did not land.
+        --tallies_[change.chaos_event].landed;
+        ++tallies_[change.chaos_event].skipped;
         changes_.clear();
         return;
     }
@@ -150,7 +165,7 @@ void ChaosController::serve_primary_changes(run::RunControl& control, std::int64
     if (!topology.node_running(change.old_primary)) topology.rejoin(change.old_primary);
     control.redis.reconnect({});
     auto after = read_groups(control.redis, control.keys.stream());
-    run::PrimaryChange record{change.event_index, event.kind, watermark, {}};
+    run::PrimaryChange record{change.event_index, event.kind, watermark, {}, {}};
     for (const auto& spec : control.workload.groups) {
         run::GroupAcrossChange across;
         across.group = spec.name;
@@ -179,7 +194,17 @@ void ChaosController::serve_primary_changes(run::RunControl& control, std::int64
         record.groups.push_back(std::move(across));
     }
     control.result.primary_changes.push_back(std::move(record));
+    tally_open_ = true;
     changes_.clear();
+}
+
+void ChaosController::close_client_tally(run::RunControl& control) {
+    auto now = control.client_tally ? control.client_tally() : run::ClientTally{};
+    if (tally_open_ && !control.result.primary_changes.empty()) {
+        control.result.primary_changes.back().clients = now - tally_at_change_;
+    }
+    tally_open_ = false;
+    tally_at_change_ = now;
 }
 
 void ChaosController::finish_server_faults(run::RunControl& control) {
@@ -193,9 +218,10 @@ void ChaosController::finish_server_faults(run::RunControl& control) {
         serve_primary_changes(control, now);
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    stall_timers_.clear();  // requests stop and joins: every stalled replica is resumed
+    stall_timers_.clear();  // stops the timers still waiting, which then signal nothing
     for (auto node : stalled_nodes_) control.topology->resume(node);
     stalled_nodes_.clear();
+    close_client_tally(control);
 }
 
 }  // namespace sh::chaos

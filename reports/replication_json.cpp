@@ -42,6 +42,11 @@ json change_json(const run::RunResult& result, std::size_t index) {
             {key::order_watermark, change.order_watermark},
             {key::lost_writes,
              lost && index < lost->by_change.size() ? json(lost->by_change[index]) : json(nullptr)},
+            {key::clients,
+             {{key::no_primary_ms, change.clients.no_primary_ms},
+              {key::not_primary_replies, change.clients.not_primary_replies},
+              {key::nogroup_replies, change.clients.nogroup_replies},
+              {key::no_replicas_replies, change.clients.no_replicas_replies}}},
             {key::groups, groups}};
 }
 

@@ -10,6 +10,10 @@
 namespace sh::reports::key {
 
 // Replication (§7.1)
+inline constexpr const char* no_primary_ms = "no_primary_ms";
+inline constexpr const char* not_primary_replies = "not_primary_replies";
+inline constexpr const char* nogroup_replies = "nogroup_replies";
+inline constexpr const char* no_replicas_replies = "no_replicas_replies";
 inline constexpr const char* entries_in_stream = "entries_in_stream";
 inline constexpr const char* changes = "changes";
 inline constexpr const char* clients = "clients";

@@ -76,17 +76,25 @@ std::vector<AckStatus> Acknowledger::apply(redis::Connection& stream, redis::Con
     std::vector<AckStatus> statuses(batch.size(), AckStatus::not_owned);
     std::vector<ProcessedEntry> owned;
     std::vector<std::size_t> where;
+    // Every reply is read before an error is raised: one left unread would answer the next
+    // command on this connection.
+    redis::ReplyPtr refused;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         auto reply = stream.read_reply();
-        redis::throw_if_error({"XACK", keys_.stream()}, reply);
-        if (redis::ReplyView(reply.get()).integer() == 1) {
+        redis::ReplyView view(reply.get());
+        if (view.is_error()) {
+            if (!refused) refused = std::move(reply);
+        } else if (view.integer() == 1) {
             owned.push_back(batch[i]);
             where.push_back(i);
         }
     }
-    if (owned.empty()) return statuses;
-    auto applied = run_script(ledger, owned, false);
-    for (std::size_t i = 0; i < owned.size(); ++i) statuses[where[i]] = applied[i];
+    if (!owned.empty()) {
+        auto applied = run_script(ledger, owned, false);
+        for (std::size_t i = 0; i < owned.size(); ++i) statuses[where[i]] = applied[i];
+    }
+    // Raised once what was acknowledged is applied; the refused entries stay pending.
+    if (refused) redis::throw_if_error({"XACK", keys_.stream()}, refused);
     return statuses;
 }
 

@@ -153,6 +153,12 @@ void Consumer::account_outage() {
     auto total =
         std::chrono::duration_cast<std::chrono::milliseconds>(connection_.time_without_server())
             .count();
+    auto refusals = connection_.not_primary_replies();
+    if (refusals > refusals_reported_) {
+        slot_.counters.not_primary_replies.fetch_add(
+            static_cast<std::uint64_t>(refusals - refusals_reported_), relaxed);
+        refusals_reported_ = refusals;
+    }
     if (total > outage_reported_ms_) {
         slot_.counters.no_primary_ms.fetch_add(
             static_cast<std::uint64_t>(total - outage_reported_ms_), relaxed);

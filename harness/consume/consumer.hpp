@@ -79,6 +79,7 @@ class Consumer {
     std::int64_t next_sweep_ns_ = 0;
     bool unfinished_batch_ = false;  // an I/O error may have left our own entries pending
     std::int64_t outage_reported_ms_ = 0;
+    std::int64_t refusals_reported_ = 0;
 };
 
 }  // namespace sh::consume

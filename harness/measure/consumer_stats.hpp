@@ -33,6 +33,7 @@ struct CounterValues {
     std::uint64_t ack_wait_short = 0;
     std::uint64_t no_primary_ms = 0;
     std::uint64_t refused_no_replicas = 0;
+    std::uint64_t not_primary_replies = 0;
 
     CounterValues& operator+=(const CounterValues& other);
 };
@@ -61,6 +62,7 @@ void each_counter(Counters& c, Visit visit) {
     visit("ack_wait_short", c.ack_wait_short);
     visit("no_primary_ms", c.no_primary_ms);
     visit("refused_no_replicas", c.refused_no_replicas);
+    visit("not_primary_replies", c.not_primary_replies);
 }
 
 struct ConsumerCounters {
@@ -92,6 +94,8 @@ struct ConsumerCounters {
     std::atomic<std::uint64_t> no_primary_ms{0};
     // NOREPLICAS replies (min-replicas-to-write): the consumer waited 100 ms and tried again.
     std::atomic<std::uint64_t> refused_no_replicas{0};
+    // READONLY, MASTERDOWN or UNBLOCKED: the node it talked to was no longer the primary.
+    std::atomic<std::uint64_t> not_primary_replies{0};
     std::atomic<std::int64_t> pid{0};
 
     CounterValues values() const;

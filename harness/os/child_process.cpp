@@ -57,9 +57,17 @@ struct ExecImage {
     if (options.process_group) setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(126);  // the parent died before prctl took effect
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    // The parent blocks its stop signals (StopSignals); the child starts with none blocked,
+    // unless it waits for them the same way: then a SIGTERM that comes before it is ready
+    // stays pending for it instead of killing it.
+    sigset_t mask;
+    sigemptyset(&mask);
+    if (options.stop_signals_pending) {
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+    }
+    sigprocmask(SIG_SETMASK, &mask, nullptr);
     if (!options.output_path.empty()) {
         int out = open(options.output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (out >= 0) {

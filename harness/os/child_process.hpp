@@ -18,6 +18,10 @@ struct SpawnOptions {
     // The child leads a process group of its own and every signal goes to the whole group: a
     // wrapper (sh -c, npm start) and what it starts are stopped, killed and reaped as one.
     bool process_group = false;
+    // SIGINT, SIGTERM and SIGHUP start blocked (pending until the child takes them with
+    // os::StopSignals): for `streamharness worker`, so that a stop right after a start is a
+    // clean stop, not death by signal.
+    bool stop_signals_pending = false;
 };
 
 class ChildProcess {

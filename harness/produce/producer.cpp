@@ -98,6 +98,7 @@ void Producer::run(const std::atomic<bool>& stop) {
     const redis::WaitRequest wait{spec_wait.replicas, spec_wait.aof_local, spec_wait.aof_replicas,
                                   spec_wait.timeout_ms};
     std::uint64_t reported_outage_ms = 0;
+    std::uint64_t reported_refusals = 0;
     std::vector<std::uint64_t> awaiting;  // XADDs accepted, their WAIT not answered yet
 
     while (!stop.load(std::memory_order_relaxed)) {
@@ -175,6 +176,10 @@ void Producer::run(const std::atomic<bool>& stop) {
             totals_.reconnects.fetch_add(1, std::memory_order_relaxed);
             auto outage = outage_ms(connection) - reported_outage_ms;
             reported_outage_ms += outage;
+            auto refusals = static_cast<std::uint64_t>(connection.not_primary_replies());
+            totals_.not_primary_replies.fetch_add(refusals - reported_refusals,
+                                                  std::memory_order_relaxed);
+            reported_refusals = refusals;
             totals_.no_primary_ms.fetch_add(outage, std::memory_order_relaxed);
             auto longest = totals_.no_primary_max_ms.load(std::memory_order_relaxed);
             while (outage > longest && !totals_.no_primary_max_ms.compare_exchange_weak(

@@ -48,6 +48,8 @@ struct ProducerTotals {
     // the longest any one producer went without.
     std::atomic<std::uint64_t> no_primary_ms{0};
     std::atomic<std::uint64_t> no_primary_max_ms{0};
+    // READONLY, MASTERDOWN or UNBLOCKED replies: the node was no longer the primary.
+    std::atomic<std::uint64_t> not_primary_replies{0};
 };
 
 class Producer {

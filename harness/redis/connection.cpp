@@ -210,6 +210,7 @@ ReplyPtr Connection::command_allow_error(const Args& args) {
     flush(args);
     auto reply = next_reply(args);
     if (says_demoted(reply)) {
+        ++not_primary_replies_;
         throw_io(args, "no longer the primary of " + endpoint_.master_name + ": " +
                            std::string(ReplyView(reply.get()).text()));
     }
@@ -241,7 +242,10 @@ ReplyPtr Connection::read_reply() {
     flush(pipeline);
     auto reply = next_reply(pipeline);
     // The rest of the pipeline is still on the wire: read it before dropping the socket.
-    if (says_demoted(reply)) demoted_ = true;
+    if (says_demoted(reply)) {
+        ++not_primary_replies_;
+        demoted_ = true;
+    }
     if (demoted_ && appended_ == 0) drop();
     return reply;
 }

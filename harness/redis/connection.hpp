@@ -83,6 +83,9 @@ class Connection {
     // Through Sentinel: successful opens that found the primary on another host:port than the
     // open before.
     std::int64_t primary_changes() const { return primary_changes_; }
+    // Through Sentinel: replies saying the node is no longer the primary (READONLY, MASTERDOWN,
+    // UNBLOCKED).
+    std::int64_t not_primary_replies() const { return not_primary_replies_; }
 
   private:
     struct ReaderDeleter {
@@ -110,6 +113,7 @@ class Connection {
     std::unique_ptr<redisReader, ReaderDeleter> reader_;
     CommandBuffer output_;  // encoded commands not sent yet
     std::size_t appended_ = 0;
+    std::int64_t not_primary_replies_ = 0;
     bool demoted_ = false;  // a pipelined reply said so: drop once every reply is read
     std::optional<std::chrono::steady_clock::time_point> outage_start_;
     std::chrono::nanoseconds outage_total_{0};  // the ended outages

@@ -139,6 +139,7 @@ void Fleet::start(Worker& worker, bool new_name) {
         options.env.push_back(std::move(store_variable));
     }
     options.pass_fd = config_.stats_fd;
+    options.stop_signals_pending = true;  // the worker takes them with os::StopSignals
     options.output_path = log_path(worker);
     worker.process = os::ChildProcess::spawn(argv, options);
 }

@@ -10,6 +10,7 @@ namespace sh::run {
 verify::ReplicationFacts judge_primary_changes(RunResult& result, redis::Connection& connection,
                                                const model::RunKeys& keys,
                                                const model::OutcomeTable& outcomes,
+                                               const model::OrderAttributes& attributes,
                                                const std::vector<verify::GroupLedger>& ledgers) {
     std::vector<std::uint64_t> watermarks;
     for (const auto& change : result.primary_changes) watermarks.push_back(change.order_watermark);
@@ -22,8 +23,9 @@ verify::ReplicationFacts judge_primary_changes(RunResult& result, redis::Connect
     facts.lost_writes = result.lost_writes->total;
     for (std::size_t g = 0; g < result.groups.size(); ++g) {
         auto& group = result.groups[g];
-        verify::attribute_to_changes(group.verdict, ledgers[g], missing, watermarks,
-                                     result.held_at_hard_kills[group.name]);
+        bool outside = result.workload.groups[g].effect_store == workload::EffectStore::separate;
+        verify::attribute_to_changes(group.verdict, ledgers[g], attributes, missing, watermarks,
+                                     result.held_at_hard_kills[group.name], outside);
         const auto& by_change = group.verdict.duplicated_by_change;
         facts.redelivered_after_ack +=
             std::accumulate(by_change.begin(), by_change.end(), std::uint64_t{0});

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "harness/model/keys.hpp"
+#include "harness/model/order.hpp"
 #include "harness/model/outcome_table.hpp"
 #include "harness/redis/connection.hpp"
 #include "harness/run/run_result.hpp"
@@ -18,6 +19,7 @@ namespace sh::run {
 verify::ReplicationFacts judge_primary_changes(RunResult& result, redis::Connection& connection,
                                                const model::RunKeys& keys,
                                                const model::OutcomeTable& outcomes,
+                                               const model::OrderAttributes& attributes,
                                                const std::vector<verify::GroupLedger>& ledgers);
 
 }  // namespace sh::run

@@ -27,6 +27,7 @@ struct RunControl {
     std::function<std::uint64_t()> orders_allocated;  // order numbers handed out so far
     std::int64_t start_ns;
     RunResult& result;  // events, restart watermarks, the chaos summary and tallies
+    std::function<ClientTally()> client_tally;  // what the clients went through so far
 };
 
 class RunObserver {

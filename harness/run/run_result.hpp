@@ -117,6 +117,22 @@ struct GroupAcrossChange {
     std::vector<std::string> consumers_missing;
 };
 
+// What the run's clients went through, summed over producers and consumers: cumulative, so a
+// change of primary's share is a difference of two readings.
+struct ClientTally {
+    std::uint64_t no_primary_ms = 0;
+    std::uint64_t not_primary_replies = 0;  // READONLY, MASTERDOWN, UNBLOCKED
+    std::uint64_t nogroup_replies = 0;      // consumers that recreated their group
+    std::uint64_t no_replicas_replies = 0;  // NOREPLICAS: consumers waited
+
+    ClientTally operator-(const ClientTally& earlier) const {
+        return {no_primary_ms - earlier.no_primary_ms,
+                not_primary_replies - earlier.not_primary_replies,
+                nogroup_replies - earlier.nogroup_replies,
+                no_replicas_replies - earlier.no_replicas_replies};
+    }
+};
+
 // A failover or primary-kill (§7.1): every order numbered at or above order_watermark was handed
 // out after the old primary stopped taking writes.
 struct PrimaryChange {
@@ -124,6 +140,8 @@ struct PrimaryChange {
     std::string kind;
     std::uint64_t order_watermark = 0;
     std::vector<GroupAcrossChange> groups;
+    // From this change until the next one (or the end of the run).
+    ClientTally clients;
 };
 
 // How long the run's clients went without a primary (sum over a role, and the longest one).

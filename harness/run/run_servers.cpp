@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "harness/errors.hpp"
+#include "harness/workload/workload_checks.hpp"
 
 namespace sh::run {
 
@@ -21,6 +22,12 @@ RunServers::RunServers(const workload::Workload& workload,
                        const std::optional<redis::Endpoint>& external) {
     if (external) {
         endpoint_ = *external;
+        // What the embedded topology's workload was checked for at load.
+        if (endpoint_.through_sentinel()) {
+            workload::Problems problems;
+            workload::check_for_replicas(workload, true, problems);
+            if (!problems.empty()) throw WorkloadError(problems.take());
+        }
     } else {
         const auto& spec = workload.topology;
         redis::TopologyOptions options;

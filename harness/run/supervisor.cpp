@@ -155,6 +155,20 @@ bool finds_connections(const workload::Workload& workload) {
            std::any_of(workload.chaos.events.begin(), workload.chaos.events.end(), disconnect);
 }
 
+ClientTally client_tally(const ProducerPool& producers, const Fleet& fleet) {
+    const auto& totals = producers.totals();
+    ClientTally tally{totals.no_primary_ms.load(), totals.not_primary_replies.load(), 0, 0};
+    for (const auto& worker : fleet.workers()) {
+        if (worker.external) continue;
+        auto counters = fleet.slot_of(worker).counters.values();
+        tally.no_primary_ms += counters.no_primary_ms;
+        tally.not_primary_replies += counters.not_primary_replies;
+        tally.nogroup_replies += counters.group_recreated;
+        tally.no_replicas_replies += counters.refused_no_replicas;
+    }
+    return tally;
+}
+
 // What the producers did, from their own record (also for the report of a run that failed).
 void record_production(RunResult& result, const ProducerPool& producers) {
     const auto& outcomes = producers.outcomes();
@@ -230,7 +244,7 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
     }
     std::optional<verify::ReplicationFacts> replication;
     if (servers.replicated()) {
-        replication = judge_primary_changes(result, control, keys, outcomes, ledgers);
+        replication = judge_primary_changes(result, control, keys, outcomes, attributes, ledgers);
         for (std::size_t g = 0; g < verdicts.size(); ++g) verdicts[g] = result.groups[g].verdict;
     }
     result.gates = verify::evaluate_gates(workload.gates, verdicts, measurements, result.drained);
@@ -360,7 +374,8 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
                                keys,
                                [&] { return producers.allocated(); },
                                run_start,
-                               result};
+                               result,
+                               [&] { return client_tally(producers, fleet); }};
         ProgressDisplay progress(ProgressDisplay::mode_for(options.quiet, STDERR_FILENO),
                                  std::cerr);
         double planned_s = workload.producers.orders > 0 ? 0.0 : workload.duration_s;

@@ -51,7 +51,9 @@ std::vector<GateResult> evaluate_gates(const workload::Gates& gates,
                                verdict.points_consistent ? 1.0 : 0.0, verdict.points_consistent});
         }
         if (gates.poison_dead_lettered) {
-            auto missing = static_cast<double>(verdict.poison_not_dead_lettered);
+            // A poison order whose write the server lost is judged by max_lost_writes.
+            auto missing =
+                static_cast<double>(verdict.poison_not_dead_lettered - verdict.lost_writes_poison);
             results.push_back({"poison_dead_lettered", group, "", -1, 0, missing, missing == 0});
         }
     }

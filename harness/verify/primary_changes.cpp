@@ -59,19 +59,25 @@ LostWrites find_lost_writes(const model::OutcomeTable& outcomes,
 }
 
 void attribute_to_changes(GroupVerdict& verdict, const GroupLedger& ledger,
+                          const model::OrderAttributes& attributes,
                           const std::vector<std::uint64_t>& lost_write_orders,
                           const std::vector<std::uint64_t>& watermarks,
-                          const std::vector<std::uint64_t>& held_at_hard_kills) {
+                          const std::vector<std::uint64_t>& held_at_hard_kills,
+                          bool effects_outside) {
     verdict.lost_writes = 0;
+    verdict.lost_writes_poison = 0;
     // A lost write this group neither applied nor dead-lettered is one of its lost orders:
     // the server lost it, not the consumer.
     for (auto seq : lost_write_orders) {
         if (bit_set(ledger.applied_bitmap, seq)) continue;
         bool lettered = std::any_of(ledger.dead_letters.begin(), ledger.dead_letters.end(),
                                     [&](const DeadLetter& letter) { return letter.seq == seq; });
-        if (!lettered) ++verdict.lost_writes;
+        if (lettered) continue;
+        ++verdict.lost_writes;
+        if (attributes.is_poison(seq)) ++verdict.lost_writes_poison;
     }
     verdict.duplicated_by_change.assign(watermarks.size(), 0);
+    if (!effects_outside) return;
     std::vector<std::uint64_t> held = held_at_hard_kills;
     std::sort(held.begin(), held.end());
     for (const auto& [seq, extra] : ledger.extra_applications) {

@@ -33,10 +33,16 @@ LostWrites find_lost_writes(const model::OutcomeTable& outcomes,
 // WAIT short of its replicas, is reported here but judged by no gate) and duplicates no hard kill
 // explains, numbered below a change's watermark (duplicated_by_change). Fills
 // GroupVerdict::lost_writes and duplicated_by_change.
+// effects_outside: the group's effects live in a separate store, the only place a change of
+// primary can cause a duplicate (in the stream's server the ledger bit rolls back with the
+// XACK); in any other group every duplicate stays the consumers' own. A lost write that is a
+// poison order is also counted (lost_writes_poison): it could not be dead-lettered either.
 void attribute_to_changes(GroupVerdict& verdict, const GroupLedger& ledger,
+                          const model::OrderAttributes& attributes,
                           const std::vector<std::uint64_t>& lost_write_orders,
                           const std::vector<std::uint64_t>& watermarks,
-                          const std::vector<std::uint64_t>& held_at_hard_kills);
+                          const std::vector<std::uint64_t>& held_at_hard_kills,
+                          bool effects_outside);
 
 // Orders produced ok, or among also_written (sorted: indeterminate orders shown to have been
 // written), that are not in the stream: the orders find_lost_writes counts when also_written

@@ -62,6 +62,7 @@ struct GroupVerdict {
     // Of the lost orders, those whose acknowledged XADD the server itself lost (absent from the
     // stream after a change of primary, §7.1): judged by max_lost_writes, not max_lost.
     std::uint64_t lost_writes = 0;
+    std::uint64_t lost_writes_poison = 0;  // of those, poison orders: not dead-lettered either
     // Per change of primary: duplicates no hard kill explains of orders numbered below its
     // watermark (re-delivered after their ack was lost): judged by max_redelivered_after_ack.
     std::vector<std::uint64_t> duplicated_by_change;

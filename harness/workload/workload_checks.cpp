@@ -277,26 +277,7 @@ void check_replication(const Workload& workload, Problems& problems) {
                          "primary-kill or failover");
         }
     }
-    if (topology.replicas == 0) return;
-    if (workload.stream.retention.mode != RetentionMode::off) {
-        problems.add("stream.retention.mode",
-                     "trims entries, and with replicas a lost write is found as an acknowledged "
-                     "order missing from the stream");
-    }
-    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
-        const auto& group = workload.groups[i];
-        auto path = "groups." + std::to_string(i);
-        if (group.dead_letter.delete_entry) {
-            problems.add(path + ".dead_letter.delete",
-                         "deletes entries, and with replicas a lost write is found as an "
-                         "acknowledged order missing from the stream");
-        }
-        if (group.consumer && topology.sentinels > 0) {
-            problems.add(path + ".consumer",
-                         "external consumers are not given a Sentinel address yet: use "
-                         "built-in groups with topology.sentinels");
-        }
-    }
+    if (topology.replicas > 0) check_for_replicas(workload, topology.sentinels > 0, problems);
 }
 
 void check_effect_stores(const Workload& workload, Problems& problems) {
@@ -311,6 +292,28 @@ void check_effect_stores(const Workload& workload, Problems& problems) {
 }
 
 }  // namespace
+
+void check_for_replicas(const Workload& workload, bool through_sentinel, Problems& problems) {
+    if (workload.stream.retention.mode != RetentionMode::off) {
+        problems.add("stream.retention.mode",
+                     "trims entries, and with replicas a lost write is found as an acknowledged "
+                     "order missing from the stream");
+    }
+    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
+        const auto& group = workload.groups[i];
+        auto path = "groups." + std::to_string(i);
+        if (group.dead_letter.delete_entry) {
+            problems.add(path + ".dead_letter.delete",
+                         "deletes entries, and with replicas a lost write is found as an "
+                         "acknowledged order missing from the stream");
+        }
+        if (group.consumer && through_sentinel) {
+            problems.add(path + ".consumer",
+                         "external consumers are not given a Sentinel address yet: use "
+                         "built-in groups with topology.sentinels");
+        }
+    }
+}
 
 void check_consistency(const Workload& workload, Problems& problems) {
     std::set<std::string> names;

@@ -7,6 +7,10 @@
 
 namespace sh::workload {
 
+// What would hide a lost write (the run's own deletions) or needs a consumer that follows the
+// primary: refused for an embedded topology with replicas at load, and for --sentinel at start.
+void check_for_replicas(const Workload& workload, bool through_sentinel, Problems& problems);
+
 void check_consistency(const Workload& workload, Problems& problems);
 
 }  // namespace sh::workload

@@ -130,7 +130,9 @@ TEST(LostWrites, AGroupsLossesAndDuplicatesAreSplitByCauseAndJudgedOnce) {
     verdict.duplicated = 3;
     verdict.duplicated_without_hard_kill = 2;
     verdict.duplicated_after_hard_kill = 1;
-    sh::verify::attribute_to_changes(verdict, ledger, {3, 4, 5}, {6}, /*held=*/{2});
+    sh::model::OrderAttributes attributes{1, 10, 0};
+    sh::verify::attribute_to_changes(verdict, ledger, attributes, {3, 4, 5}, {6}, /*held=*/{2},
+                                     /*effects_outside=*/true);
     EXPECT_EQ(verdict.lost_writes, 2u);
     // 1 is below the watermark and no kill held it; 2 a kill explains; 9 came after.
     EXPECT_EQ(verdict.duplicated_by_change, (std::vector<std::uint64_t>{1}));
@@ -154,6 +156,37 @@ TEST(LostWrites, AGroupsLossesAndDuplicatesAreSplitByCauseAndJudgedOnce) {
     EXPECT_EQ(run_actual["max_rolled_back_entries"], 4);
     EXPECT_EQ(run_actual["max_missing_groups"], 0);
     EXPECT_FALSE(sh::verify::all_passed(run));
+}
+
+TEST(LostWrites, InAGroupWhoseEffectsLiveInRedisEveryDuplicateStaysTheConsumers) {
+    sh::verify::GroupLedger ledger;
+    ledger.extra_applications = {{1, 1}};
+    sh::verify::GroupVerdict verdict;
+    verdict.duplicated = verdict.duplicated_without_hard_kill = 1;
+    sh::verify::attribute_to_changes(verdict, ledger, {1, 10, 0}, {}, {6}, {},
+                                     /*effects_outside=*/false);
+    EXPECT_EQ(verdict.duplicated_by_change, (std::vector<std::uint64_t>{0}));
+    auto results = sh::verify::evaluate_gates({}, {verdict}, {}, true);
+    for (const auto& result : results) {
+        if (result.gate == "max_duplicated") {
+            EXPECT_EQ(result.actual, 1);
+        }
+    }
+}
+
+TEST(LostWrites, APoisonOrderWhoseWriteWasLostIsNotAlsoAMissingDeadLetter) {
+    sh::verify::GroupLedger ledger;
+    sh::verify::GroupVerdict verdict;
+    verdict.lost = 1;
+    verdict.poison_not_dead_lettered = 1;
+    // Every order is poison with a ratio of 1.
+    sh::verify::attribute_to_changes(verdict, ledger, {1, 10, 1.0}, {3}, {6}, {}, true);
+    EXPECT_EQ(verdict.lost_writes_poison, 1u);
+    for (const auto& result : sh::verify::evaluate_gates({}, {verdict}, {}, true)) {
+        if (result.gate == "poison_dead_lettered" || result.gate == "max_lost") {
+            EXPECT_TRUE(result.passed) << result.gate;
+        }
+    }
 }
 
 TEST(LostWrites, WithoutReplicationFactsNoReplicationGateIsJudged) {
