@@ -16,12 +16,6 @@ std::size_t change_of(const std::vector<std::uint64_t>& watermarks, std::uint64_
     return watermarks.size();
 }
 
-bool bit_set(const std::string& bitmap, std::uint64_t bit) {
-    auto byte = bit >> 3;
-    if (byte >= bitmap.size()) return false;
-    return (static_cast<unsigned char>(bitmap[byte]) >> (7 - (bit & 7))) & 1U;
-}
-
 }  // namespace
 
 std::vector<std::uint64_t> lost_write_orders(const model::OutcomeTable& outcomes,
@@ -68,11 +62,16 @@ void attribute_to_changes(GroupVerdict& verdict, const GroupLedger& ledger,
     verdict.lost_writes_poison = 0;
     // A lost write this group neither applied nor dead-lettered is one of its lost orders:
     // the server lost it, not the consumer.
+    std::vector<std::uint64_t> lettered;
+    for (const auto& letter : ledger.dead_letters) {
+        if (letter.seq) lettered.push_back(*letter.seq);
+    }
+    std::sort(lettered.begin(), lettered.end());
     for (auto seq : lost_write_orders) {
-        if (bit_set(ledger.applied_bitmap, seq)) continue;
-        bool lettered = std::any_of(ledger.dead_letters.begin(), ledger.dead_letters.end(),
-                                    [&](const DeadLetter& letter) { return letter.seq == seq; });
-        if (lettered) continue;
+        if (bit_set(ledger.applied_bitmap, seq) ||
+            std::binary_search(lettered.begin(), lettered.end(), seq)) {
+            continue;
+        }
         ++verdict.lost_writes;
         if (attributes.is_poison(seq)) ++verdict.lost_writes_poison;
     }

@@ -8,18 +8,17 @@ namespace {
 
 constexpr std::size_t sample_size = 20;
 
-// SETBIT numbers bits from the most significant bit of byte 0.
-bool bit_set(const std::string& bitmap, std::uint64_t bit) {
-    auto byte = bit >> 3;
-    if (byte >= bitmap.size()) return false;
-    return (static_cast<unsigned char>(bitmap[byte]) >> (7 - (bit & 7))) & 1U;
-}
-
 void add_sample(std::vector<std::uint64_t>& sample, std::uint64_t seq) {
     if (sample.size() < sample_size) sample.push_back(seq);
 }
 
 }  // namespace
+
+bool bit_set(const std::string& bitmap, std::uint64_t bit) {
+    auto byte = bit >> 3;
+    if (byte >= bitmap.size()) return false;
+    return (static_cast<unsigned char>(bitmap[byte]) >> (7 - (bit & 7))) & 1U;
+}
 
 void set_bit(std::string& bitmap, std::uint64_t bit) {
     if (bitmap.size() <= bit / 8) bitmap.resize(bit / 8 + 1, '\0');

@@ -22,6 +22,7 @@ struct DeadLetter {
 
 // SETBIT semantics: bit n lives in byte n/8, most significant bit first.
 void set_bit(std::string& bitmap, std::uint64_t bit);
+bool bit_set(const std::string& bitmap, std::uint64_t bit);
 
 // What Redis holds for one group after the drain.
 struct GroupLedger {
