@@ -58,12 +58,12 @@ std::size_t ChaosController::record(run::RunControl& control, double at_s, const
 
 std::set<std::string> ChaosController::pending_of(run::RunControl& control,
                                                   const run::Worker& worker) {
+    const auto& stream = control.keys_of(worker).stream();
     std::vector<std::string> names{worker.name};
     // An external consumer may read under a name of its own (the seed's shared one): what
     // is pending under a name the fleet never handed out may be any of the group's.
     if (worker.external) {
-        for (const auto& consumer :
-             redis::xinfo_consumers(control.redis, control.keys.stream(), worker.group)) {
+        for (const auto& consumer : redis::xinfo_consumers(control.redis, stream, worker.group)) {
             if (consumer.pending > 0 && !control.fleet.assigned(consumer.name)) {
                 names.push_back(consumer.name);
             }
@@ -72,7 +72,7 @@ std::set<std::string> ChaosController::pending_of(run::RunControl& control,
     std::set<std::string> ids;
     for (const auto& name : names) {
         for (const auto& entry :
-             redis::xpending(control.redis, control.keys.stream(), worker.group, 0, 100000, name)) {
+             redis::xpending(control.redis, stream, worker.group, 0, 100000, name)) {
             ids.insert(entry.id);
         }
     }
@@ -80,22 +80,25 @@ std::set<std::string> ChaosController::pending_of(run::RunControl& control,
 }
 
 std::vector<std::uint64_t> ChaosController::ordernos_of(run::RunControl& control,
+                                                        const run::Worker& worker,
                                                         const std::set<std::string>& ids) {
+    const auto& keys = control.keys_of(worker);
     std::vector<std::uint64_t> ordernos;
     for (const auto& id : ids) {
-        auto reply = control.redis.command({"XRANGE", control.keys.stream(), id, id});
+        auto reply = control.redis.command({"XRANGE", keys.stream(), id, id});
         for (const auto& entry : redis::parse_entries(redis::ReplyView(reply.get()))) {
-            if (!model::stamped_by(entry.fields, control.keys.stamp())) continue;
+            if (!model::stamped_by(entry.fields, keys.stamp())) continue;
             if (auto order = model::decode_order(entry.fields)) ordernos.push_back(order->seq);
         }
     }
     return ordernos;
 }
 
-void ChaosController::watch(std::size_t event_index, const run::Worker& worker,
-                            std::set<std::string> ids) {
+void ChaosController::watch(run::RunControl& control, std::size_t event_index,
+                            const run::Worker& worker, std::set<std::string> ids) {
     if (ids.empty()) return;
-    recoveries_.push_back({event_index, worker.group, std::move(ids), measure::monotonic_ns()});
+    recoveries_.push_back({event_index, worker.group, control.keys_of(worker).stream(),
+                           std::move(ids), measure::monotonic_ns()});
 }
 
 void ChaosController::restart_worker(run::RunControl& control, std::size_t index,
@@ -190,7 +193,7 @@ void ChaosController::finish_stops(run::RunControl& control, std::int64_t now_ns
 void ChaosController::track_recoveries(run::RunControl& control, std::int64_t now_ns) {
     std::erase_if(recoveries_, [&](Recovery& recovery) {
         auto reply =
-            control.redis.command({"XPENDING", control.keys.stream(), recovery.group,
+            control.redis.command({"XPENDING", recovery.stream, recovery.group,
                                    *recovery.ids.begin(), *recovery.ids.rbegin(), "100000"});
         redis::ReplyView entries(reply.get());
         std::set<std::string> still;

@@ -33,6 +33,7 @@ class ChaosController : public run::RunObserver {
     struct Recovery {
         std::size_t event_index;  // into result.events
         std::string group;
+        std::string stream;  // of the worker's shard
         std::set<std::string> ids;
         std::int64_t since_ns;
     };
@@ -123,11 +124,12 @@ class ChaosController : public run::RunObserver {
                                             const workload::FaultEvent& event);
     std::set<std::string> pending_of(run::RunControl& control, const run::Worker& worker);
     // The order numbers of the run's entries among these IDs (read from the stream).
-    std::vector<std::uint64_t> ordernos_of(run::RunControl& control,
+    std::vector<std::uint64_t> ordernos_of(run::RunControl& control, const run::Worker& worker,
                                            const std::set<std::string>& ids);
     std::size_t record(run::RunControl& control, double at_s, const std::string& kind,
                        const std::string& target, run::EventFacts facts);
-    void watch(std::size_t event_index, const run::Worker& worker, std::set<std::string> ids);
+    void watch(run::RunControl& control, std::size_t event_index, const run::Worker& worker,
+               std::set<std::string> ids);
 
     std::vector<ScheduledFault> schedule_;
     std::size_t next_ = 0;

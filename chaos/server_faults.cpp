@@ -65,7 +65,7 @@ bool ChaosController::failover(run::RunControl& control, const workload::FaultEv
                                double at_s) {
     if (!changes_.empty()) return false;  // one change of primary at a time
     auto& topology = *control.topology;
-    auto before = read_groups(control.redis, control.keys.stream());
+    auto before = read_groups(control.redis, control.shards.front().stream());
     auto old_primary = topology.primary();
     auto started = measure::monotonic_ns();
     close_client_tally(control);
@@ -82,7 +82,7 @@ bool ChaosController::primary_kill(run::RunControl& control, const workload::Fau
                                    double at_s) {
     if (!changes_.empty()) return false;
     auto& topology = *control.topology;
-    auto before = read_groups(control.redis, control.keys.stream());
+    auto before = read_groups(control.redis, control.shards.front().stream());
     auto started = measure::monotonic_ns();
     close_client_tally(control);
     std::uint64_t watermark = 0;
@@ -133,7 +133,7 @@ void ChaosController::read_old_primary(run::RunControl& control, ChangeUnderWay&
                               {std::chrono::milliseconds(200), std::chrono::milliseconds(200), ""});
         auto role = old.command({"ROLE"});
         if (redis::ReplyView(role.get()).element(0).text() != "master") return;
-        change.before = read_groups(old, control.keys.stream());
+        change.before = read_groups(old, control.shards.front().stream());
     } catch (const RedisError&) {
         // Stalled, restarting or resyncing: keep the last reading.
     }
@@ -164,7 +164,7 @@ void ChaosController::serve_primary_changes(run::RunControl& control, std::int64
     event.facts.order_watermark = watermark;
     if (!topology.node_running(change.old_primary)) topology.rejoin(change.old_primary);
     control.redis.reconnect({});
-    auto after = read_groups(control.redis, control.keys.stream());
+    auto after = read_groups(control.redis, control.shards.front().stream());
     run::PrimaryChange record{change.event_index, event.kind, watermark, {}, {}};
     for (const auto& spec : control.workload.groups) {
         run::GroupAcrossChange across;
@@ -187,7 +187,7 @@ void ChaosController::serve_primary_changes(run::RunControl& control, std::int64
             if (redis::parse_id(across.last_delivered_after) <
                 redis::parse_id(across.last_delivered_before)) {
                 across.rolled_back_entries =
-                    entries_between(control.redis, control.keys.stream(),
+                    entries_between(control.redis, control.shards.front().stream(),
                                     across.last_delivered_after, across.last_delivered_before);
             }
         }

@@ -311,16 +311,21 @@ int cleanup_command(const redis::Endpoint& redis, const std::string& run_id) {
     auto connection = connect_for(redis, run_id, "cleanup");
     auto record = record_of(connection, run_id);
     const auto& workload = record.workload;
-    model::RunKeys keys(run_id, workload.stream.name, workload.stream.key, record.stamp);
+    model::StreamShards shards(run_id, workload.stream.name, workload.stream.key, record.stamp,
+                               workload.stream.shards);
     std::vector<std::string> groups;
     for (const auto& group : workload.groups) groups.push_back(group.name);
-    auto notes = run::remove_created(connection, keys, groups, record.created);
+    auto notes = run::remove_created(connection, shards, groups, record.created);
     std::string created = record.created.groups.empty() ? "none" : "";
     for (const auto& group : record.created.groups) {
         created += (created.empty() ? "" : ", ") + group;
     }
     std::cout << "removed the keys of run " << run_id << " and the groups it created (" << created
-              << ") on " << keys.stream() << "\n";
+              << ") on " << shards.front().stream()
+              << (shards.size() > 1
+                      ? " and its other " + std::to_string(shards.size() - 1) + " shards"
+                      : "")
+              << "\n";
     bool failed = false;
     for (const auto& note : notes) {
         bool failure = note.rfind(run::could_not_destroy, 0) == 0;

@@ -283,6 +283,7 @@ int main(int argc, char** argv) {
     worker_cmd->add_option("--stats-fd", worker.stats_fd);
     worker_cmd->add_option("--seed", worker.seed);
     worker_cmd->add_option("--group-start-id", worker.group_start_id);
+    worker_cmd->add_option("--shard", worker.shard);
 
     if (auto unknown = unknown_subcommand(app, argc, argv)) {
         std::cerr << "streamharness: " << *unknown << "\n";

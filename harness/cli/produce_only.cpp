@@ -21,7 +21,7 @@ nlohmann::json produce_only(const ProduceOnlyOptions& options) {
     for (int i = 0; i < options.connections; ++i) {
         produce::ProducerConfig config;
         config.endpoint = options.endpoint;
-        config.stream_key = options.stream_key;
+        config.stream_keys = {options.stream_key};
         config.stamp = "produce";
         config.spec.pipeline = options.pipeline;
         config.payload_bytes = options.payload_bytes;

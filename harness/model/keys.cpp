@@ -1,5 +1,7 @@
 #include "harness/model/keys.hpp"
 
+#include <algorithm>
+
 namespace sh::model {
 
 RunKeys::RunKeys(const std::string& run_id, const std::string& stream_name,
@@ -20,6 +22,34 @@ std::vector<std::string> RunKeys::owned_keys(const std::vector<std::string>& gro
         keys.push_back(shares(group));
         keys.push_back(points(group));
         keys.push_back(applied(group));
+    }
+    return keys;
+}
+
+StreamShards::StreamShards(const std::string& run_id, const std::string& stream_name,
+                           const std::string& stream_key_override, const std::string& stamp,
+                           std::int64_t count) {
+    for (std::int64_t shard = 0; shard < std::max<std::int64_t>(count, 1); ++shard) {
+        shards_.emplace_back(run_id, stream_name, stream_key_override, stamp,
+                             static_cast<int>(shard));
+    }
+}
+
+std::vector<std::string> StreamShards::streams() const {
+    std::vector<std::string> streams;
+    for (const auto& shard : shards_) streams.push_back(shard.stream());
+    return streams;
+}
+
+std::vector<std::string> StreamShards::owned_keys(const std::vector<std::string>& groups) const {
+    std::vector<std::string> keys;
+    for (const auto& shard : shards_) {
+        for (auto& key : shard.owned_keys(groups)) {
+            if (&shard != &shards_.front() && (key == shard.record() || key == shard.alive())) {
+                continue;
+            }
+            keys.push_back(std::move(key));
+        }
     }
     return keys;
 }

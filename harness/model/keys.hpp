@@ -2,6 +2,8 @@
 // script can touch a stream and its ledger atomically, also on Redis Cluster.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,42 @@ class RunKeys {
     std::string prefix_;
     std::string stream_;
     bool stream_run_scoped_ = true;
+};
+
+// Every order of one user goes to one shard, so a user's orders stay in order.
+inline std::size_t shard_of_user(std::uint64_t user, std::size_t shards) {
+    return user % shards;
+}
+
+// The run's keys for every shard of its stream (stream.shards): shard i under
+// "sh:{<run>:<stream>:<i>}:", so on Redis Cluster the shards spread over the slots while each
+// shard's stream and ledger stay in one slot. Shard 0 is the key schema of an unsharded run.
+class StreamShards {
+  public:
+    StreamShards(const std::string& run_id, const std::string& stream_name,
+                 const std::string& stream_key_override, const std::string& stamp,
+                 std::int64_t count);
+
+    std::size_t size() const { return shards_.size(); }
+    const RunKeys& operator[](std::size_t shard) const { return shards_.at(shard); }
+    // What does not depend on the shard: run id, stamp, record and alive keys.
+    const RunKeys& front() const { return shards_.front(); }
+    std::vector<RunKeys>::const_iterator begin() const { return shards_.begin(); }
+    std::vector<RunKeys>::const_iterator end() const { return shards_.end(); }
+
+    std::size_t shard_of_user(std::uint64_t user) const {
+        return model::shard_of_user(user, shards_.size());
+    }
+    // Consumer instances (1-based within their group) take the shards in turn.
+    std::size_t shard_of_consumer(int index) const {
+        return static_cast<std::size_t>(index - 1) % shards_.size();
+    }
+    std::vector<std::string> streams() const;
+    // Every key the run may create on any shard (the record and alive keys once).
+    std::vector<std::string> owned_keys(const std::vector<std::string>& groups) const;
+
+  private:
+    std::vector<RunKeys> shards_;
 };
 
 }  // namespace sh::model

@@ -7,6 +7,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/measure/clock.hpp"
+#include "harness/model/keys.hpp"
 #include "harness/redis/connection.hpp"
 #include "harness/redis/replication_wait.hpp"
 
@@ -126,8 +127,11 @@ void Producer::run(const std::atomic<bool>& stop) {
                     if (seq_left == 0) break;
                 }
                 auto intended = schedule.take(now);
-                model::append_xadd(xadds, config_.stream_key, config_.stamp,
-                                   attributes_.make(next_seq, intended), config_.payload_bytes);
+                auto order = attributes_.make(next_seq, intended);
+                const auto& stream =
+                    config_
+                        .stream_keys[model::shard_of_user(order.user, config_.stream_keys.size())];
+                model::append_xadd(xadds, stream, config_.stamp, order, config_.payload_bytes);
                 in_flight.push_back({next_seq, now});
                 ++next_seq;
                 --seq_left;

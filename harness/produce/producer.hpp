@@ -19,7 +19,8 @@ namespace sh::produce {
 
 struct ProducerConfig {
     redis::Endpoint endpoint;
-    std::string stream_key;
+    // One stream per shard: an order goes to its user's (model::shard_of_user).
+    std::vector<std::string> stream_keys;
     std::string stamp;  // the run's stamp, written in every entry's `run` field
     workload::ProducerSpec spec;
     std::size_t payload_bytes = 64;

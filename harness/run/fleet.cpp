@@ -43,6 +43,7 @@ Fleet::Fleet(FleetConfig config, const workload::Workload& workload, measure::St
             worker.group_index = g;
             worker.group = group.name;
             worker.index = i;
+            worker.shard = config_.shards.shard_of_consumer(i);
             worker.slot = workers_.size();
             worker.name = name_for(worker);
             workers_.push_back(std::move(worker));
@@ -71,7 +72,7 @@ std::string Fleet::describe(const Worker& worker) const {
 }
 
 void Fleet::start_external(Worker& worker, const workload::ExternalConsumer& consumer) {
-    const auto& keys = config_.keys;
+    const auto& keys = config_.shards.front();  // external consumers: one shard
     const auto& group = workload_.groups[worker.group_index];
     os::SpawnOptions options;
     // The contract (docs/consumer-contract.md): these come first, so the user's env cannot
@@ -116,19 +117,20 @@ void Fleet::start(Worker& worker, bool new_name) {
     }
     auto seed = workload_.seed * 1000003ULL + worker.slot * 7919ULL +
                 static_cast<std::uint64_t>(worker.incarnation);
-    worker.client_name =
-        "sh:" + config_.keys.run_id() + ":" + worker.group + ":" + std::to_string(worker.index);
+    worker.client_name = "sh:" + config_.shards.front().run_id() + ":" + worker.group + ":" +
+                         std::to_string(worker.index);
     std::vector<std::string> argv = {config_.executable, "worker",
                                      "--workload",       config_.workload_path,
-                                     "--run-id",         config_.keys.run_id(),
-                                     "--stamp",          config_.keys.stamp(),
+                                     "--run-id",         config_.shards.front().run_id(),
+                                     "--stamp",          config_.shards.front().stamp(),
                                      "--group",          worker.group,
                                      "--name",           worker.name,
                                      "--client-name",    worker.client_name,
                                      "--slot",           std::to_string(worker.slot),
                                      "--stats-fd",       "3",
                                      "--seed",           std::to_string(seed),
-                                     "--group-start-id", config_.group_start_id};
+                                     "--group-start-id", config_.group_start_id,
+                                     "--shard",          std::to_string(worker.shard)};
     os::SpawnOptions options;
     std::string url_variable(redis_url_env);
     url_variable.append("=").append(config_.redis_url);
@@ -158,8 +160,8 @@ void Fleet::await_start(redis::Connection& redis, const os::StopSignals& stop) {
             if (worker.external) {
                 if (!group_consumers.count(group.name)) {
                     auto& names = group_consumers[group.name];
-                    for (const auto& consumer :
-                         redis::xinfo_consumers(redis, config_.keys.stream(), group.name)) {
+                    for (const auto& consumer : redis::xinfo_consumers(
+                             redis, config_.shards.front().stream(), group.name)) {
                         names.insert(consumer.name);
                     }
                 }

@@ -23,7 +23,7 @@ namespace sh::run {
 struct FleetConfig {
     std::string executable;        // this binary, re-invoked as `worker`
     std::string workload_path;     // the effective workload file
-    model::RunKeys keys;           // the run's keys and entry stamp
+    model::StreamShards shards;    // the run's keys per shard and its entry stamp
     std::string redis_url;         // passed through the environment, never argv
     std::string effect_store_url;  // the separate effect store, when a group uses one
     int stats_fd = -1;
@@ -35,6 +35,7 @@ struct Worker {
     std::size_t group_index = 0;
     std::string group;
     int index = 0;            // 1-based within the group
+    std::size_t shard = 0;    // the shard of the stream it reads (stream.shards)
     int incarnation = 1;      // bumped when restarted under a new name
     std::string name;         // consumer name in the group
     std::string client_name;  // CLIENT SETNAME of its connection

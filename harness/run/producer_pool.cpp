@@ -5,7 +5,8 @@
 namespace sh::run {
 
 ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endpoint& endpoint,
-                           const model::RunKeys& keys, const model::OrderAttributes& attributes)
+                           const model::StreamShards& shards,
+                           const model::OrderAttributes& attributes)
     : sequencer_(static_cast<std::uint64_t>(workload.producers.orders)),
       rate_controlled_(workload.producers.mode == workload::RateMode::max),
       limited_by_count_(workload.producers.orders > 0),
@@ -14,8 +15,8 @@ ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endp
     for (std::int64_t i = 0; i < spec.count; ++i) {
         produce::ProducerConfig config;
         config.endpoint = endpoint;
-        config.stream_key = keys.stream();
-        config.stamp = keys.stamp();
+        config.stream_keys = shards.streams();
+        config.stamp = shards.front().stamp();
         config.spec = spec;
         config.payload_bytes = static_cast<std::size_t>(workload.stream.payload_bytes);
         config.rate_per_producer = spec.rate / static_cast<double>(spec.count);
@@ -24,7 +25,7 @@ ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endp
             config.controlled_rate = &controlled_rate_per_producer_;
         }
         config.rng_seed = workload.seed * 6364136223846793005ULL + static_cast<std::uint64_t>(i);
-        config.client_name = "sh:" + keys.run_id() + ":producer:" + std::to_string(i + 1);
+        config.client_name = "sh:" + shards.front().run_id() + ":producer:" + std::to_string(i + 1);
         producers_.push_back(std::make_unique<produce::Producer>(config, attributes, sequencer_,
                                                                  outcomes_, totals_));
     }

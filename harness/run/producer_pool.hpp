@@ -16,7 +16,7 @@ namespace sh::run {
 class ProducerPool {
   public:
     ProducerPool(const workload::Workload& workload, const redis::Endpoint& endpoint,
-                 const model::RunKeys& keys, const model::OrderAttributes& attributes);
+                 const model::StreamShards& shards, const model::OrderAttributes& attributes);
     ~ProducerPool();
 
     void start();

@@ -32,14 +32,17 @@ void RateController::start(ProducerPool& producers) {
     next_ns_ = measure::monotonic_ns() + interval_ns;
 }
 
-void RateController::tick(redis::Connection& connection, const std::string& stream_key,
-                          ProducerPool& producers, std::int64_t now_ns, double at_s) {
+void RateController::tick(redis::Connection& connection,
+                          const std::vector<std::string>& stream_keys, ProducerPool& producers,
+                          std::int64_t now_ns, double at_s) {
     if (now_ns < next_ns_) return;
     next_ns_ = now_ns + interval_ns;
     std::int64_t backlog = 0;
-    for (const auto& info : redis::xinfo_groups(connection, stream_key)) {
-        if (std::find(groups_.begin(), groups_.end(), info.name) == groups_.end()) continue;
-        backlog += info.pending + info.lag.value_or(0);
+    for (const auto& stream_key : stream_keys) {
+        for (const auto& info : redis::xinfo_groups(connection, stream_key)) {
+            if (std::find(groups_.begin(), groups_.end(), info.name) == groups_.end()) continue;
+            backlog += info.pending + info.lag.value_or(0);
+        }
     }
     auto behind = producers.max_behind_ns();
     auto rate = step(producers.total_rate(), backlog, behind, at_s);

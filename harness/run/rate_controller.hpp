@@ -23,8 +23,9 @@ class RateController {
     // Sets the starting rate; must come before the producers start, whose schedule needs a
     // rate for its very first order.
     void start(ProducerPool& producers);
-    void tick(redis::Connection& connection, const std::string& stream_key, ProducerPool& producers,
-              std::int64_t now_ns, double at_s);
+    // stream_keys: every shard's stream; the backlog is their sum.
+    void tick(redis::Connection& connection, const std::vector<std::string>& stream_keys,
+              ProducerPool& producers, std::int64_t now_ns, double at_s);
     // One decision, from the backlog over the run's groups (pending + lag) and how far the
     // producers are behind their schedule: the new total rate. tick() feeds it from Redis.
     double step(double rate, std::int64_t backlog, std::int64_t behind_ns, double at_s);

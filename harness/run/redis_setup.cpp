@@ -130,8 +130,10 @@ ServerFacts check_server(redis::Connection& connection, bool allow_eviction) {
     return facts;
 }
 
-void create_run_groups(redis::Connection& connection, const model::RunKeys& keys,
-                       const std::vector<std::string>& groups, CreatedOnRedis& record) {
+namespace {
+
+void create_shard_groups(redis::Connection& connection, const model::RunKeys& keys,
+                         const std::vector<std::string>& groups, CreatedOnRedis& record) {
     if (groups.empty()) return;
     redis::Script create_if_absent("create-stream", create_if_absent_lua);
     auto created = create_if_absent.run(connection, {keys.stream()}, {groups.front()});
@@ -154,10 +156,25 @@ void create_run_groups(redis::Connection& connection, const model::RunKeys& keys
     }
 }
 
-std::vector<std::string> remove_created(redis::Connection& connection, const model::RunKeys& keys,
-                                        const std::vector<std::string>& groups,
-                                        const CreatedOnRedis& record) {
-    std::vector<std::string> notes;
+}  // namespace
+
+void create_run_groups(redis::Connection& connection, const model::StreamShards& shards,
+                       const std::vector<std::string>& groups, CreatedOnRedis& record) {
+    create_shard_groups(connection, shards.front(), groups, record);
+    // More shards exist only on run-scoped streams (workload checks): new streams like the
+    // first, so the first shard's record speaks for them all.
+    for (std::size_t shard = 1; shard < shards.size(); ++shard) {
+        CreatedOnRedis same;
+        create_shard_groups(connection, shards[shard], groups, same);
+    }
+}
+
+namespace {
+
+// One shard's part of remove_created; false when one of its groups could not be destroyed.
+bool remove_shard(redis::Connection& connection, const model::RunKeys& keys,
+                  const std::vector<std::string>& groups, const CreatedOnRedis& record,
+                  std::vector<std::string>& notes) {
     redis::Args unlink{"UNLINK"};
     for (const auto& key : keys.owned_keys(groups)) {
         if (key != keys.stream() && key != keys.record() && key != keys.alive()) {
@@ -165,39 +182,56 @@ std::vector<std::string> remove_created(redis::Connection& connection, const mod
         }
     }
     connection.command(unlink);
-    // The record goes last, and only when everything it names is gone: after a failure,
-    // `cleanup --run-id` can still finish the job.
-    auto remove_record = [&] { connection.command({"UNLINK", keys.record(), keys.alive()}); };
     if (record.stream) {
+        // A run that failed while it created its shards did not reach the later ones.
+        if (redis::ReplyView(connection.command({"EXISTS", keys.stream()}).get()).integer() == 0) {
+            return true;
+        }
         auto others = others_in_stream(connection, keys, record.groups);
         if (others.empty()) {
             connection.command({"UNLINK", keys.stream()});
-            remove_record();
-            return notes;
+            return true;
         }
         notes.push_back("kept stream " + keys.stream() +
                         ", which the run created: someone else added " + others.front() +
                         " to it; removed only the run's groups");
     }
     // The stream stays: only the groups this run made go.
+    bool all_destroyed = true;
     for (const auto& group : record.groups) {
         auto reply = connection.command_allow_error({"XGROUP", "DESTROY", keys.stream(), group});
         redis::ReplyView view(reply.get());
         if (view.is_error()) {
             notes.push_back(could_not_destroy + ("'" + group + "' on ") + keys.stream() + ": " +
                             std::string(view.text()));
+            all_destroyed = false;
         }
     }
-    bool all_destroyed = std::none_of(notes.begin(), notes.end(), [](const std::string& note) {
-        return note.rfind(could_not_destroy, 0) == 0;
-    });
-    if (all_destroyed) remove_record();
+    return all_destroyed;
+}
+
+}  // namespace
+
+std::vector<std::string> remove_created(redis::Connection& connection,
+                                        const model::StreamShards& shards,
+                                        const std::vector<std::string>& groups,
+                                        const CreatedOnRedis& record) {
+    std::vector<std::string> notes;
+    bool all_destroyed = true;
+    for (const auto& keys : shards) {
+        all_destroyed = remove_shard(connection, keys, groups, record, notes) && all_destroyed;
+    }
+    // The record goes last, and only when everything it names is gone: after a failure,
+    // `cleanup --run-id` can still finish the job.
+    if (all_destroyed) {
+        connection.command({"UNLINK", shards.front().record(), shards.front().alive()});
+    }
     return notes;
 }
 
-CreatedCleanup::CreatedCleanup(redis::Connection& connection, const model::RunKeys& keys,
+CreatedCleanup::CreatedCleanup(redis::Connection& connection, const model::StreamShards& shards,
                                std::vector<std::string> groups, bool enabled)
-    : connection_(connection), keys_(keys), groups_(std::move(groups)), enabled_(enabled) {}
+    : connection_(connection), shards_(shards), groups_(std::move(groups)), enabled_(enabled) {}
 
 CreatedCleanup::~CreatedCleanup() {
     // The run already failed: its own error is what the user sees, so this is best effort.
@@ -207,7 +241,7 @@ CreatedCleanup::~CreatedCleanup() {
         try {
             connection_.reconnect({std::chrono::milliseconds(20), std::chrono::milliseconds(200),
                                    std::chrono::milliseconds(2000)});
-            remove_created(connection_, keys_, groups_, record_);
+            remove_created(connection_, shards_, groups_, record_);
         } catch (const std::exception&) {
         }
     } catch (const std::exception&) {
@@ -217,7 +251,7 @@ CreatedCleanup::~CreatedCleanup() {
 std::vector<std::string> CreatedCleanup::remove() {
     if (!enabled_) return {};
     enabled_ = false;
-    return remove_created(connection_, keys_, groups_, record_);
+    return remove_created(connection_, shards_, groups_, record_);
 }
 
 }  // namespace sh::run

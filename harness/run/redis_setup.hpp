@@ -39,7 +39,8 @@ struct CreatedOnRedis {
 // Creates the groups before the first XADD. On a stream that already exists they start at its
 // last ID (the run judges only entries it produces), and a group that already exists there is
 // refused with EnvironmentError: it belongs to someone else.
-void create_run_groups(redis::Connection& connection, const model::RunKeys& keys,
+// On every shard: the record is the first shard's (the others are run-scoped, new streams).
+void create_run_groups(redis::Connection& connection, const model::StreamShards& shards,
                        const std::vector<std::string>& groups, CreatedOnRedis& record);
 
 // Deletes the run's own keys, the stream only if the run created it and nobody else has put a
@@ -47,7 +48,8 @@ void create_run_groups(redis::Connection& connection, const model::RunKeys& keys
 // record last, and only when every group went. Returns what it kept or could not remove, and
 // why, for the report: notes starting with could_not_destroy are failures.
 inline constexpr const char* could_not_destroy = "could not destroy the run's group ";
-std::vector<std::string> remove_created(redis::Connection& connection, const model::RunKeys& keys,
+std::vector<std::string> remove_created(redis::Connection& connection,
+                                        const model::StreamShards& shards,
                                         const std::vector<std::string>& groups,
                                         const CreatedOnRedis& record);
 
@@ -55,7 +57,7 @@ std::vector<std::string> remove_created(redis::Connection& connection, const mod
 // ended the run is the one to report); a run that ends normally calls remove() itself.
 class CreatedCleanup {
   public:
-    CreatedCleanup(redis::Connection& connection, const model::RunKeys& keys,
+    CreatedCleanup(redis::Connection& connection, const model::StreamShards& shards,
                    std::vector<std::string> groups, bool enabled);
     ~CreatedCleanup();
     CreatedCleanup(const CreatedCleanup&) = delete;
@@ -66,7 +68,7 @@ class CreatedCleanup {
 
   private:
     redis::Connection& connection_;
-    const model::RunKeys& keys_;
+    const model::StreamShards& shards_;
     std::vector<std::string> groups_;
     bool enabled_;
     CreatedOnRedis record_;

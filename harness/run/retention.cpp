@@ -21,9 +21,9 @@ IdPair successor(IdPair id) {
 
 }  // namespace
 
-Retention::Retention(workload::Retention spec, std::string stream_key,
+Retention::Retention(workload::Retention spec, std::vector<std::string> stream_keys,
                      std::vector<std::string> groups)
-    : spec_(spec), stream_key_(std::move(stream_key)), groups_(std::move(groups)) {}
+    : spec_(spec), stream_keys_(std::move(stream_keys)), groups_(std::move(groups)) {}
 
 std::string Retention::oldest_needed_id(redis::Connection& connection, const std::string& key,
                                         const std::vector<std::string>& groups) {
@@ -54,17 +54,21 @@ std::string Retention::oldest_needed_id(redis::Connection& connection, const std
 std::int64_t Retention::tick(redis::Connection& connection, std::int64_t now_ns) {
     if (spec_.mode == workload::RetentionMode::off || now_ns < next_ns_) return 0;
     next_ns_ = now_ns + spec_.interval_ms * 1'000'000;
-    redis::Args trim;
-    if (spec_.mode == workload::RetentionMode::unsafe) {
-        trim = {"XTRIM", stream_key_, "MAXLEN", std::to_string(spec_.max_len)};
-    } else {
-        auto min_id = oldest_needed_id(connection, stream_key_, groups_);
-        if (min_id.empty()) return 0;
-        trim = {"XTRIM", stream_key_, "MINID", min_id};
+    std::int64_t deleted = 0;
+    for (const auto& key : stream_keys_) {
+        redis::Args trim;
+        if (spec_.mode == workload::RetentionMode::unsafe) {
+            trim = {"XTRIM", key, "MAXLEN", std::to_string(spec_.max_len)};
+        } else {
+            auto min_id = oldest_needed_id(connection, key, groups_);
+            if (min_id.empty()) continue;
+            trim = {"XTRIM", key, "MINID", min_id};
+        }
+        auto reply = connection.command(trim);
+        auto shard_deleted = redis::ReplyView(reply.get()).integer();
+        trimmed_ += shard_deleted;
+        deleted += shard_deleted;
     }
-    auto reply = connection.command(trim);
-    auto deleted = redis::ReplyView(reply.get()).integer();
-    trimmed_ += deleted;
     return deleted;
 }
 

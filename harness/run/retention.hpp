@@ -15,7 +15,9 @@ namespace sh::run {
 
 class Retention {
   public:
-    Retention(workload::Retention spec, std::string stream_key, std::vector<std::string> groups);
+    // stream_keys: one per shard; max_len applies to each.
+    Retention(workload::Retention spec, std::vector<std::string> stream_keys,
+              std::vector<std::string> groups);
 
     // Trims when the interval has passed; returns entries deleted by this call.
     std::int64_t tick(redis::Connection& connection, std::int64_t now_ns);
@@ -28,7 +30,7 @@ class Retention {
 
   private:
     workload::Retention spec_;
-    std::string stream_key_;
+    std::vector<std::string> stream_keys_;
     std::vector<std::string> groups_;
     std::int64_t next_ns_ = 0;
     std::int64_t trimmed_ = 0;

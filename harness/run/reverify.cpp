@@ -51,17 +51,18 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
     }
     // An evicted ledger key hides duplicates; the run's own start-time check is repeated.
     auto server = check_server(connection, false);
-    model::RunKeys keys(record.run_id, workload.stream.name, workload.stream.key, record.stamp);
+    model::StreamShards shards(record.run_id, workload.stream.name, workload.stream.key,
+                               record.stamp, workload.stream.shards);
     result.environment.redis_version = server.version;
     result.environment.maxmemory_policy = server.maxmemory_policy;
     result.environment.redis = connection.endpoint().redacted();
-    result.environment.stream_key = keys.stream();
+    result.environment.stream_key = shards.front().stream();
     result.environment.entry_stamp = record.stamp;
     result.environment.stream_created = record.created.stream;
     result.environment.group_start_id = record.created.group_start_id;
     for (const auto& group : workload.groups) result.group_names.push_back(group.name);
 
-    auto in_stream = verify::orders_in_stream(connection, keys);
+    auto in_stream = verify::orders_in_stream(connection, shards);
     std::sort(in_stream.begin(), in_stream.end());
     in_stream.erase(std::unique(in_stream.begin(), in_stream.end()), in_stream.end());
     // The numbers the run handed out, when its load phase finished; else those the stream
@@ -71,7 +72,7 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
                                                 : in_stream.back() + 1;
     std::vector<verify::GroupLedger> ledgers;
     for (const auto& group : workload.groups) {
-        ledgers.push_back(verify::read_ledger(connection, keys, group, orders));
+        ledgers.push_back(verify::read_ledger(connection, shards, group, orders));
     }
 
     // Orders not in the stream are indeterminate: recovered where a group applied or

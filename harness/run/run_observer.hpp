@@ -23,11 +23,14 @@ struct RunControl {
     redis::Connection& redis;           // the supervisor's own connection
     redis::EmbeddedServer* embedded;    // null on an external Redis (or with replicas)
     redis::EmbeddedTopology* topology;  // null on an external Redis
-    const model::RunKeys& keys;
+    const model::StreamShards& shards;
     std::function<std::uint64_t()> orders_allocated;  // order numbers handed out so far
     std::int64_t start_ns;
     RunResult& result;  // events, restart watermarks, the chaos summary and tallies
     std::function<ClientTally()> client_tally;  // what the clients went through so far
+
+    // The keys of the shard a worker reads.
+    const model::RunKeys& keys_of(const Worker& worker) const { return shards[worker.shard]; }
 };
 
 class RunObserver {

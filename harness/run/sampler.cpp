@@ -67,7 +67,8 @@ SampleTotals Sampler::read_totals(RunControl& control, const produce::ProducerTo
     for (std::size_t g = 0; g < control.workload.groups.size(); ++g) {
         const auto& group = control.workload.groups[g];
         if (!group.consumer) continue;
-        auto reply = control.redis.command({"HLEN", control.keys.applied(group.name)});
+        // External consumers run unsharded (workload checks): one ledger.
+        auto reply = control.redis.command({"HLEN", control.shards.front().applied(group.name)});
         now.applied[g] = static_cast<std::uint64_t>(redis::ReplyView(reply.get()).integer());
     }
     // A killed or restarted worker keeps counting with the CPU it had used when last seen:
@@ -113,7 +114,11 @@ void Sampler::finish(RunControl& control, const produce::ProducerTotals& totals)
 
 void Sampler::take_row(RunControl& control, SampleTotals now, bool producing) {
     auto row = row_between(last_, now, control.start_ns, producing);
-    auto infos = redis::xinfo_groups(control.redis, control.keys.stream());
+    std::vector<redis::GroupInfo> infos;  // every shard's: a group's figures are their sums
+    for (const auto& shard : control.shards) {
+        auto more = redis::xinfo_groups(control.redis, shard.stream());
+        infos.insert(infos.end(), more.begin(), more.end());
+    }
     for (std::size_t g = 0; g < group_names_.size(); ++g) {
         auto cumulative = group_latency(control, g);
         auto second = std::make_unique<measure::Histogram>();
@@ -123,10 +128,13 @@ void Sampler::take_row(RunControl& control, SampleTotals now, bool producing) {
         auto& group = row.groups[g];
         group.p50_ms = ms(second->percentile(50));
         group.p99_ms = ms(second->percentile(99));
+        // Absent when no shard lists the group; lag also when one shard cannot tell.
+        bool lag_known = true;
         for (const auto& info : infos) {
             if (info.name != group_names_[g]) continue;
-            group.pending = info.pending;
-            group.lag = info.lag;
+            group.pending = group.pending.value_or(0) + info.pending;
+            lag_known = lag_known && info.lag.has_value();
+            group.lag = lag_known ? std::optional(group.lag.value_or(0) + *info.lag) : std::nullopt;
         }
     }
     for (const auto& event : control.result.events) {
@@ -135,7 +143,10 @@ void Sampler::take_row(RunControl& control, SampleTotals now, bool producing) {
         if (event.at_s >= row.t_s - row.span_s && event.at_s < row.t_s) ++row.faults;
     }
     row.redis_memory_bytes = memory_bytes(control.redis);
-    row.stream_length = redis::xlen(control.redis, control.keys.stream());
+    row.stream_length = 0;
+    for (const auto& shard : control.shards) {
+        row.stream_length += redis::xlen(control.redis, shard.stream());
+    }
     rows_.push_back(std::move(row));
     last_ = std::move(now);
 }

@@ -54,9 +54,9 @@ std::string utc_now(const char* format) {
 }
 
 // The run's own keys must not exist yet: a collision would mix two runs' ledgers.
-void require_fresh_keys(redis::Connection& connection, const model::RunKeys& keys,
+void require_fresh_keys(redis::Connection& connection, const model::StreamShards& shards,
                         const std::vector<std::string>& groups) {
-    for (const auto& key : keys.owned_keys(groups)) {
+    for (const auto& key : shards.owned_keys(groups)) {
         auto reply = connection.command({"EXISTS", key});
         if (redis::ReplyView(reply.get()).integer() != 0) {
             throw EnvironmentError("key " + key + " already exists: pick another --run-id");
@@ -86,7 +86,7 @@ struct DrainOutcome {
 
 // Waits until no group has anything pending or unread of the run's and no worker holds work
 // in flight, keeping the fleet alive meanwhile.
-DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys,
+DrainOutcome drain(redis::Connection& connection, const model::StreamShards& shards,
                    const std::vector<std::string>& groups, double timeout_s,
                    const os::StopSignals& stop, const std::function<void()>& housekeeping,
                    const std::function<bool()>& nothing_in_flight) {
@@ -95,10 +95,14 @@ DrainOutcome drain(redis::Connection& connection, const model::RunKeys& keys,
         housekeeping();
         bool idle = true;
         try {
-            for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
-                if (std::find(groups.begin(), groups.end(), info.name) == groups.end()) continue;
-                if (info.pending != 0 || verify::has_unread(connection, keys, info)) {
-                    idle = false;
+            for (const auto& keys : shards) {
+                for (const auto& info : redis::xinfo_groups(connection, keys.stream())) {
+                    if (std::find(groups.begin(), groups.end(), info.name) == groups.end()) {
+                        continue;
+                    }
+                    if (info.pending != 0 || verify::has_unread(connection, keys, info)) {
+                        idle = false;
+                    }
                 }
             }
         } catch (const RedisIoError&) {
@@ -201,7 +205,7 @@ void prepare_out_dir(const std::string& out_dir) {
 }
 
 // The producers' record against what Redis holds, per group, and the gates.
-void verify_run(RunResult& result, redis::Connection& control, const model::RunKeys& keys,
+void verify_run(RunResult& result, redis::Connection& control, const model::StreamShards& shards,
                 const workload::Workload& workload, const ProducerPool& producers,
                 const model::OrderAttributes& attributes, std::int64_t evicted_at_start,
                 RunServers& servers) {
@@ -214,12 +218,12 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
     std::vector<verify::GroupLedger> ledgers;
     for (const auto& group : workload.groups) {
         bool separate = group.effect_store == workload::EffectStore::separate;
-        ledgers.push_back(verify::read_ledger(control, keys, group, outcomes.size(),
+        ledgers.push_back(verify::read_ledger(control, shards, group, outcomes.size(),
                                               separate ? &*effect_store : nullptr));
     }
     auto indeterminate = outcomes.list(model::Outcome::indeterminate);
     result.indeterminate = verify::resolve_indeterminate(
-        outcomes, verify::find_in_stream(control, keys, indeterminate), ledgers);
+        outcomes, verify::find_in_stream(control, shards, indeterminate), ledgers);
     // Read after everything the verdict rests on: an eviction before this point may have taken
     // a ledger key (a duplicate record is the least recently used of them).
     auto evicted_now = evicted_keys(control);
@@ -244,7 +248,9 @@ void verify_run(RunResult& result, redis::Connection& control, const model::RunK
     }
     std::optional<verify::ReplicationFacts> replication;
     if (servers.replicated()) {
-        replication = judge_primary_changes(result, control, keys, outcomes, attributes, ledgers);
+        // A replicated run has one shard (workload checks).
+        replication =
+            judge_primary_changes(result, control, shards.front(), outcomes, attributes, ledgers);
         for (std::size_t g = 0; g < verdicts.size(); ++g) verdicts[g] = result.groups[g].verdict;
     }
     result.gates = verify::evaluate_gates(workload.gates, verdicts, measurements, result.drained);
@@ -282,20 +288,21 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     auto server = check_server(control, options.allow_eviction);
     require_wait_support(workload, server.version);
     if (finds_connections(workload)) require_client_commands(control);
-    model::RunKeys keys(result.run_id, workload.stream.name, workload.stream.key,
-                        result.run_id + "/" + random_hex());
+    model::StreamShards shards(result.run_id, workload.stream.name, workload.stream.key,
+                               result.run_id + "/" + random_hex(), workload.stream.shards);
+    const auto& keys = shards.front();  // the run's own keys (record, alive) and stamp
     std::vector<std::string> group_names;
     for (const auto& group : workload.groups) group_names.push_back(group.name);
-    require_fresh_keys(control, keys, group_names);
+    require_fresh_keys(control, shards, group_names);
     // Declared before the fleet and the producers, so that on an error they are stopped first
     // and cannot recreate what it removes.
-    CreatedCleanup created(control, keys, group_names,
+    CreatedCleanup created(control, shards, group_names,
                            options.redis_endpoint.has_value() && !options.keep_keys);
     // Declared after the cleanup, so that it stops first and cannot recreate what that removes.
     Heartbeat heartbeat(endpoint, keys.alive(), "sh:" + result.run_id + ":heartbeat");
     // Groups exist before the first XADD, so no group misses an order (workers tolerate
     // BUSYGROUP). A wrong key type surfaces here as WRONGTYPE.
-    create_run_groups(control, keys, group_names, created.record());
+    create_run_groups(control, shards, group_names, created.record());
     RunRecord record;
     record.run_id = result.run_id;
     record.started_at = result.started_at;
@@ -331,7 +338,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     std::ofstream(workload_path) << workload::to_json(workload).dump(2);
 
     auto store = servers.effect_store();
-    Fleet fleet({options.executable, workload_path, keys, endpoint.to_url(),
+    Fleet fleet({options.executable, workload_path, shards, endpoint.to_url(),
                  store ? store->to_url() : std::string(), memory.fd(), options.out_dir + "/logs",
                  created.record().group_start_id},
                 workload, *stats);
@@ -339,10 +346,11 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     model::OrderAttributes attributes{workload.seed,
                                       static_cast<std::uint64_t>(workload.producers.users),
                                       workload.producers.poison_ratio};
-    Retention retention(workload.stream.retention, keys.stream(), group_names);
+    const auto streams = shards.streams();
+    Retention retention(workload.stream.retention, streams, group_names);
     Sampler sampler(group_names);
     RateController rate_controller(workload);
-    ProducerPool producers(workload, endpoint, keys, attributes);
+    ProducerPool producers(workload, endpoint, shards, attributes);
     // A run that fails from here on still reports what it measured until then.
     auto record_measured = [&] {
         producers.request_stop();
@@ -371,7 +379,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
                                control,
                                servers.single_server(),
                                servers.topology(),
-                               keys,
+                               shards,
                                [&] { return producers.allocated(); },
                                run_start,
                                result,
@@ -394,7 +402,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
             sampler.tick(run_control, producers.totals(), producing);
             if (producing && producers.rate_controlled()) {
                 try {
-                    rate_controller.tick(control, keys.stream(), producers, measure::monotonic_ns(),
+                    rate_controller.tick(control, streams, producers, measure::monotonic_ns(),
                                          seconds_since(run_start));
                 } catch (const RedisError&) {
                     // Redis restarting: keep the current rate.
@@ -436,7 +444,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
 
         result.phase = "drain";
         auto drained = drain(
-            control, keys, group_names, workload.drain_timeout_s, stop,
+            control, shards, group_names, workload.drain_timeout_s, stop,
             [&] { housekeeping(false); }, [&] { return !fleet.any_in_flight(); });
         result.drained = drained.drained;
         result.drain_s = drained.seconds;
@@ -455,7 +463,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
 
         result.phase = "verification";
         collect_stats(result, fleet, workload);
-        verify_run(result, control, keys, workload, producers, attributes, server.evicted_keys,
+        verify_run(result, control, shards, workload, producers, attributes, server.evicted_keys,
                    servers);
         record.verdict = result.passed ? "pass" : "fail";
         record_progress();

@@ -37,7 +37,8 @@ int run_worker(const WorkerArgs& args) {
         const auto& group = find_group(workload, args.group);
         consume::ConsumerConfig config{
             redis::parse_url(url),
-            model::RunKeys(args.run_id, workload.stream.name, workload.stream.key, args.stamp),
+            model::StreamShards(args.run_id, workload.stream.name, workload.stream.key, args.stamp,
+                                workload.stream.shards)[args.shard],
             group,
             args.name,
             args.client_name,

@@ -23,6 +23,7 @@ struct WorkerArgs {
     int stats_fd = 3;
     std::uint64_t seed = 1;
     std::string group_start_id = "0";  // where the group is recreated after a Redis restart
+    std::size_t shard = 0;             // the shard of the stream it reads
 };
 
 // Runs the worker until SIGTERM (clean stop: the batch in hand is acknowledged first).

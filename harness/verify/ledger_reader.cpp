@@ -219,4 +219,36 @@ GroupLedger read_ledger(redis::Connection& connection, const model::RunKeys& key
     return ledger;
 }
 
+GroupLedger read_ledger(redis::Connection& connection, const model::StreamShards& shards,
+                        const workload::GroupSpec& group, std::uint64_t orders,
+                        redis::Connection* effect_store) {
+    auto ledger = read_ledger(connection, shards.front(), group, orders, effect_store);
+    for (std::size_t shard = 1; shard < shards.size(); ++shard) {
+        add_shard_ledger(ledger,
+                         read_ledger(connection, shards[shard], group, orders, effect_store));
+    }
+    return ledger;
+}
+
+std::vector<std::uint64_t> orders_in_stream(redis::Connection& connection,
+                                            const model::StreamShards& shards) {
+    std::vector<std::uint64_t> orders;
+    for (const auto& keys : shards) {
+        auto more = orders_in_stream(connection, keys);
+        orders.insert(orders.end(), more.begin(), more.end());
+    }
+    return orders;
+}
+
+std::vector<std::uint64_t> find_in_stream(redis::Connection& connection,
+                                          const model::StreamShards& shards,
+                                          const std::vector<std::uint64_t>& candidates) {
+    std::vector<std::uint64_t> found;
+    for (const auto& keys : shards) {
+        auto more = find_in_stream(connection, keys, candidates);
+        found.insert(found.end(), more.begin(), more.end());
+    }
+    return found;
+}
+
 }  // namespace sh::verify

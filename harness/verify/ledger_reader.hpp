@@ -33,4 +33,15 @@ std::vector<std::uint64_t> orders_in_stream(redis::Connection& connection,
 std::vector<std::uint64_t> find_in_stream(redis::Connection& connection, const model::RunKeys& keys,
                                           const std::vector<std::uint64_t>& candidates);
 
+// Over every shard of the stream: one ledger per group (add_shard_ledger), and the order
+// numbers of the run's entries in any shard.
+GroupLedger read_ledger(redis::Connection& connection, const model::StreamShards& shards,
+                        const workload::GroupSpec& group, std::uint64_t orders,
+                        redis::Connection* effect_store = nullptr);
+std::vector<std::uint64_t> orders_in_stream(redis::Connection& connection,
+                                            const model::StreamShards& shards);
+std::vector<std::uint64_t> find_in_stream(redis::Connection& connection,
+                                          const model::StreamShards& shards,
+                                          const std::vector<std::uint64_t>& candidates);
+
 }  // namespace sh::verify

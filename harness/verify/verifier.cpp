@@ -26,6 +26,36 @@ void set_bit(std::string& bitmap, std::uint64_t bit) {
         static_cast<char>(static_cast<unsigned char>(bitmap[bit / 8]) | (0x80U >> (bit % 8)));
 }
 
+void add_shard_ledger(GroupLedger& ledger, const GroupLedger& shard) {
+    auto& bitmap = ledger.applied_bitmap;
+    if (bitmap.size() < shard.applied_bitmap.size()) bitmap.resize(shard.applied_bitmap.size());
+    for (std::size_t byte = 0; byte < shard.applied_bitmap.size(); ++byte) {
+        auto mine = static_cast<unsigned char>(bitmap[byte]);
+        auto theirs = static_cast<unsigned char>(shard.applied_bitmap[byte]);
+        for (unsigned bit = 0; bit < 8; ++bit) {
+            if ((mine & theirs & (0x80U >> bit)) != 0) ++ledger.extra_applications[byte * 8 + bit];
+        }
+        bitmap[byte] = static_cast<char>(mine | theirs);
+    }
+    for (const auto& [seq, extra] : shard.extra_applications) {
+        ledger.extra_applications[seq] += extra;
+    }
+    ledger.applications_of_no_order += shard.applications_of_no_order;
+    ledger.dead_letters.insert(ledger.dead_letters.end(), shard.dead_letters.begin(),
+                               shard.dead_letters.end());
+    ledger.pending_left += shard.pending_left;
+    ledger.lag_left += shard.lag_left;
+    ledger.stuck += shard.stuck;
+    for (const auto& [consumer, n] : shard.stuck_by_consumer)
+        ledger.stuck_by_consumer[consumer] += n;
+    for (const auto& [consumer, idle_ms] : shard.stalled_consumers) {
+        auto& longest = ledger.stalled_consumers[consumer];
+        longest = std::max(longest, idle_ms);
+    }
+    ledger.points_total += shard.points_total;
+    for (const auto& [consumer, n] : shard.shares) ledger.shares[consumer] += n;
+}
+
 IndeterminateResolution resolve_indeterminate(const model::OutcomeTable& outcomes,
                                               const std::vector<std::uint64_t>& found_in_stream,
                                               const std::vector<GroupLedger>& ledgers) {

@@ -44,6 +44,11 @@ struct GroupLedger {
     std::unordered_map<std::string, std::int64_t> shares;  // consumer -> orders applied
 };
 
+// Adds one shard's ledger of a group to the ledger of the shards before it (stream.shards):
+// applied bitmaps OR-ed, and an order applied in two shards counted as one more application
+// (each order lives in one shard, so that is a duplicate); every count summed.
+void add_shard_ledger(GroupLedger& ledger, const GroupLedger& shard);
+
 struct GroupVerdict {
     std::string group;
     std::uint64_t produced_ok = 0;

@@ -11,6 +11,16 @@ const char* to_string(EffectStore store) {
     return store == EffectStore::redis ? "redis" : "separate";
 }
 
+const Choices<ClusterFailoverMode> cluster_failover_names{
+    {"graceful", ClusterFailoverMode::graceful},
+    {"force", ClusterFailoverMode::force},
+    {"takeover", ClusterFailoverMode::takeover}};
+
+bool on_cluster(FaultKind fault) {
+    return fault == FaultKind::cluster_failover || fault == FaultKind::slot_migration ||
+           fault == FaultKind::node_kill;
+}
+
 bool changes_primary(FaultKind fault) {
     return fault == FaultKind::failover || fault == FaultKind::primary_kill;
 }
@@ -30,6 +40,12 @@ void read_topology(ObjectReader& reader, TopologySpec& topology) {
     reader.integer("min_replicas_to_write", topology.min_replicas_to_write, 0, 2);
     reader.integer("min_replicas_max_lag_s", topology.min_replicas_max_lag_s, 1, 3600);
     reader.integer("down_after_ms", topology.down_after_ms, 100, 600'000);
+    reader.object("cluster", [&](ObjectReader& sub) {
+        auto& cluster = topology.cluster;
+        sub.integer("primaries", cluster.primaries, 0, 9);
+        sub.integer("replicas_per_primary", cluster.replicas_per_primary, 0, 1);
+        sub.integer("node_timeout_ms", cluster.node_timeout_ms, 100, 600'000);
+    });
 }
 
 void read_wait(ObjectReader& reader, WaitSpec& wait) {
@@ -52,7 +68,11 @@ json to_json(const TopologySpec& topology) {
             {"sentinels", topology.sentinels},
             {"min_replicas_to_write", topology.min_replicas_to_write},
             {"min_replicas_max_lag_s", topology.min_replicas_max_lag_s},
-            {"down_after_ms", topology.down_after_ms}};
+            {"down_after_ms", topology.down_after_ms},
+            {"cluster",
+             {{"primaries", topology.cluster.primaries},
+              {"replicas_per_primary", topology.cluster.replicas_per_primary},
+              {"node_timeout_ms", topology.cluster.node_timeout_ms}}}};
 }
 
 json to_json(const WaitSpec& wait) {

@@ -10,6 +10,7 @@
 namespace sh::workload {
 
 extern const Choices<EffectStore> effect_store_names;
+extern const Choices<ClusterFailoverMode> cluster_failover_names;
 
 void read_topology(ObjectReader& reader, TopologySpec& topology);
 void read_wait(ObjectReader& reader, WaitSpec& wait);

@@ -40,6 +40,9 @@ struct StreamSpec {
     std::string key;
     std::int64_t payload_bytes = 64;
     Retention retention;
+    // The stream split in shards (DESIGN §11): each order goes to the shard of its user, so one
+    // user's orders stay in order; each consumer instance reads one shard.
+    std::int64_t shards = 1;
 };
 
 // WAIT (and WAITAOF) after a write: replicas must acknowledge it within timeout_ms.
@@ -59,6 +62,14 @@ struct TopologySpec {
     std::int64_t min_replicas_to_write = 0;
     std::int64_t min_replicas_max_lag_s = 10;
     std::int64_t down_after_ms = 1000;  // Sentinel's down-after-milliseconds
+    // An embedded Redis Cluster instead (DESIGN §11): primaries share the 16384 slots; its own
+    // replicas (replicas_per_primary) take over, not Sentinels. primaries 0: no cluster.
+    struct Cluster {
+        std::int64_t primaries = 0;
+        std::int64_t replicas_per_primary = 0;
+        std::int64_t node_timeout_ms = 2000;  // cluster-node-timeout
+        bool enabled() const { return primaries > 0; }
+    } cluster;
 };
 
 // fixed: producers.rate orders/s on an open-loop schedule. max: a controller moves the rate to
@@ -185,8 +196,15 @@ enum class FaultKind {
     redis_restart,
     failover,
     primary_kill,
-    replica_stall
+    replica_stall,
+    cluster_failover,  // CLUSTER FAILOVER on a replica of a shard's primary
+    slot_migration,    // a live shard's slot moved to another primary
+    node_kill          // SIGKILL of the primary of a shard's slot
 };
+
+// CLUSTER FAILOVER's variants: graceful (the primary hands over its writes first), FORCE (the
+// replica does not wait for the primary), TAKEOVER (nor for the other primaries' votes).
+enum class ClusterFailoverMode { graceful, force, takeover };
 
 // One line of the chaos schedule: a fault at a time or every N seconds (DESIGN §6).
 struct FaultEvent {
@@ -201,6 +219,7 @@ struct FaultEvent {
     std::int64_t service_us = 100000;                  // slow: the service time per order meanwhile
     RestartPolicy restart = RestartPolicy::same_name;  // after a kill or stop
     bool hard = true;  // redis-restart: SIGKILL (true) or SHUTDOWN-like SIGTERM (false)
+    ClusterFailoverMode mode = ClusterFailoverMode::graceful;  // cluster-failover
     // kill and pause: land only while the target is in this window of its batch (none: any).
     std::optional<model::ConsumerWindow> window;
 };
@@ -229,5 +248,7 @@ const char* to_string(FaultKind fault);
 const char* to_string(EffectStore store);
 // A fault that changes which node is the primary.
 bool changes_primary(FaultKind fault);
+// cluster-failover, slot-migration and node-kill: they need topology.cluster.
+bool on_cluster(FaultKind fault);
 
 }  // namespace sh::workload

@@ -131,7 +131,7 @@ void check_events(const Workload& workload, const std::set<std::string>& names,
         }
         check_timing(workload, event, path, problems);
         if (event.fault == FaultKind::redis_restart || changes_primary(event.fault) ||
-            event.fault == FaultKind::replica_stall) {
+            event.fault == FaultKind::replica_stall || on_cluster(event.fault)) {
             continue;  // they act on the servers, not on a consumer
         }
         auto slash = event.target.find('/');
@@ -291,9 +291,116 @@ void check_effect_stores(const Workload& workload, Problems& problems) {
     }
 }
 
+// Each consumer instance reads one shard; the rest of the harness reads one stream per shard.
+void check_shards(const Workload& workload, Problems& problems) {
+    auto shards = workload.stream.shards;
+    if (shards == 1) return;
+    if (!workload.stream.key.empty()) {
+        problems.add("stream.key", "names one stream, and stream.shards " + std::to_string(shards) +
+                                       " needs one per shard");
+    }
+    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
+        const auto& group = workload.groups[i];
+        auto path = "groups." + std::to_string(i);
+        if (group.consumer) {
+            problems.add(path + ".consumer",
+                         "an external consumer is given one stream (STREAMHARNESS_STREAM): use "
+                         "stream.shards 1");
+        } else if (group.consumers < shards) {
+            problems.add(path + ".consumers", "must be at least stream.shards (" +
+                                                  std::to_string(shards) +
+                                                  "): each consumer reads one shard");
+        }
+    }
+    if (workload.topology.replicas > 0) {
+        problems.add("topology.replicas",
+                     "a change of primary is judged on one stream: use stream.shards 1");
+    }
+}
+
+// The shard a cluster fault aims at: "*/any" (the shards in turn) or "shard/<n>".
+void check_shard_target(const Workload& workload, const FaultEvent& event, const std::string& path,
+                        Problems& problems) {
+    if (event.target == "*/any") return;
+    auto number = event.target.rfind("shard/", 0) == 0 ? event.target.substr(6) : "";
+    bool index = !number.empty() && number.size() < 6 &&
+                 number.find_first_not_of("0123456789") == std::string::npos;
+    if (!index || std::stoll(number) >= workload.stream.shards) {
+        problems.add(path + ".target", "a cluster fault aims at a shard: */any or shard/0.." +
+                                           std::to_string(workload.stream.shards - 1) + ", got '" +
+                                           event.target + "'");
+    }
+}
+
+// An embedded Redis Cluster (DESIGN §11) and the faults that need one.
+void check_cluster(const Workload& workload, Problems& problems) {
+    const auto& cluster = workload.topology.cluster;
+    for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
+        const auto& event = workload.chaos.events[i];
+        auto path = "chaos.events." + std::to_string(i);
+        if (!on_cluster(event.fault)) {
+            bool lone_server = event.fault == FaultKind::redis_restart ||
+                               changes_primary(event.fault) ||
+                               event.fault == FaultKind::replica_stall;
+            if (cluster.enabled() && lone_server) {
+                problems.add(path + ".fault", std::string(to_string(event.fault)) +
+                                                  " acts on one server: on a cluster use "
+                                                  "cluster-failover, slot-migration or node-kill");
+            }
+            if (cluster.enabled() && event.fault == FaultKind::disconnect) {
+                problems.add(path + ".fault",
+                             "disconnect finds connections in one server's CLIENT LIST, not yet "
+                             "across a cluster's nodes");
+            }
+            continue;
+        }
+        if (!cluster.enabled()) {
+            problems.add(path + ".fault", std::string(to_string(event.fault)) +
+                                              " needs topology.cluster (an embedded cluster)");
+            continue;
+        }
+        check_shard_target(workload, event, path, problems);
+        if (event.fault == FaultKind::cluster_failover && cluster.replicas_per_primary == 0) {
+            problems.add(path + ".fault",
+                         "cluster-failover promotes a replica: set "
+                         "topology.cluster.replicas_per_primary 1");
+        }
+        if (event.fault == FaultKind::slot_migration && cluster.primaries < 2) {
+            problems.add(path + ".fault",
+                         "slot-migration moves a slot to another primary: set "
+                         "topology.cluster.primaries 2 or more");
+        }
+    }
+    if (!cluster.enabled()) return;
+    if (workload.topology.replicas > 0 || workload.topology.sentinels > 0) {
+        problems.add("topology.cluster",
+                     "a cluster has its own replicas (replicas_per_primary) and failover: "
+                     "leave topology.replicas and topology.sentinels at 0");
+    }
+    if (workload.producers.wait.enabled()) {
+        problems.add("producers.wait",
+                     "WAIT acts on one node, and a pipeline spans the cluster's primaries");
+    }
+    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
+        const auto& group = workload.groups[i];
+        auto path = "groups." + std::to_string(i);
+        if (group.ack_wait.enabled()) {
+            problems.add(path + ".ack_wait", "not on a cluster yet (WAIT acts on one node)");
+        }
+        if (group.consumer) {
+            problems.add(path + ".consumer",
+                         "external consumers are given one node's address, not a cluster's");
+        }
+    }
+}
+
 }  // namespace
 
 void check_for_replicas(const Workload& workload, bool through_sentinel, Problems& problems) {
+    if (through_sentinel && workload.stream.shards > 1) {
+        problems.add("stream.shards",
+                     "a change of primary is judged on one stream: use stream.shards 1");
+    }
     if (workload.stream.retention.mode != RetentionMode::off) {
         problems.add("stream.retention.mode",
                      "trims entries, and with replicas a lost write is found as an acknowledged "
@@ -334,6 +441,8 @@ void check_consistency(const Workload& workload, Problems& problems) {
     check_external(workload, problems);
     check_replication(workload, problems);
     check_effect_stores(workload, problems);
+    check_shards(workload, problems);
+    check_cluster(workload, problems);
 }
 
 }  // namespace sh::workload

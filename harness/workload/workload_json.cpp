@@ -36,6 +36,12 @@ const char* to_string(FaultKind fault) {
             return "primary-kill";
         case FaultKind::replica_stall:
             return "replica-stall";
+        case FaultKind::cluster_failover:
+            return "cluster-failover";
+        case FaultKind::slot_migration:
+            return "slot-migration";
+        case FaultKind::node_kill:
+            return "node-kill";
     }
     return "?";
 }
@@ -81,7 +87,10 @@ const Choices<FaultKind> fault_names{{"kill", FaultKind::kill},
                                      {"redis-restart", FaultKind::redis_restart},
                                      {"failover", FaultKind::failover},
                                      {"primary-kill", FaultKind::primary_kill},
-                                     {"replica-stall", FaultKind::replica_stall}};
+                                     {"replica-stall", FaultKind::replica_stall},
+                                     {"cluster-failover", FaultKind::cluster_failover},
+                                     {"slot-migration", FaultKind::slot_migration},
+                                     {"node-kill", FaultKind::node_kill}};
 // The same choices, spelled "none" for a fault's target.
 const Choices<RestartPolicy> fault_restart_names{{"same-name", RestartPolicy::same_name},
                                                  {"new-name", RestartPolicy::new_name},
@@ -109,6 +118,7 @@ void read_stream(ObjectReader& reader, StreamSpec& stream) {
     reader.text("name", stream.name, true);
     reader.text("key", stream.key, false);
     reader.integer("payload_bytes", stream.payload_bytes, 0, 1 << 20);
+    reader.integer("shards", stream.shards, 1, 1024);
     reader.object("retention", [&](ObjectReader& sub) { read_retention(sub, stream.retention); });
 }
 
@@ -178,6 +188,7 @@ void read_fault(ObjectReader& reader, FaultEvent& event) {
     reader.integer("service_us", event.service_us, 0, 60'000'000);
     reader.choice("restart", event.restart, fault_restart_names);
     reader.boolean("hard", event.hard);
+    reader.choice("mode", event.mode, cluster_failover_names);
     int window = event.window ? static_cast<int>(*event.window) : -1;
     reader.choice("window", window, window_names);
     event.window = model::window_from_int(window);
@@ -397,6 +408,7 @@ json to_json(const Workload& workload) {
                           {"jitter_s", event.jitter_s},
                           {"duration_ms", event.duration_ms},
                           {"service_us", event.service_us},
+                          {"mode", name_of(cluster_failover_names, event.mode)},
                           {"restart", name_of(fault_restart_names, event.restart)},
                           {"hard", event.hard},
                           {"window", window_name(event.window)}});
@@ -413,6 +425,7 @@ json to_json(const Workload& workload) {
          {{"name", workload.stream.name},
           {"key", workload.stream.key},
           {"payload_bytes", workload.stream.payload_bytes},
+          {"shards", workload.stream.shards},
           {"retention",
            {{"mode", name_of(retention_names, workload.stream.retention.mode)},
             {"max_len", workload.stream.retention.max_len},

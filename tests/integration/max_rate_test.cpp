@@ -27,9 +27,9 @@ class MaxRateProducers : public sh::testing::RedisTest {
 
 TEST_F(MaxRateProducers, StartAtTheControllersRateAndStopAtTheEndOfTheirWindow) {
     sh::run::RateController controller(workload);
-    sh::run::ProducerPool producers(workload, sh::redis::parse_url(url()),
-                                    sh::model::RunKeys("max-rate", "s", "max-rate:started"),
-                                    attributes);
+    sh::run::ProducerPool producers(
+        workload, sh::redis::parse_url(url()),
+        sh::model::StreamShards("max-rate", "s", "max-rate:started", {}, 1), attributes);
     controller.start(producers);
     EXPECT_EQ(producers.total_rate(), 2000);
     producers.start();
@@ -41,9 +41,9 @@ TEST_F(MaxRateProducers, StartAtTheControllersRateAndStopAtTheEndOfTheirWindow) 
 }
 
 TEST_F(MaxRateProducers, WithoutARateTheScheduleFailsLoudlyInsteadOfNeverEnding) {
-    sh::run::ProducerPool producers(workload, sh::redis::parse_url(url()),
-                                    sh::model::RunKeys("max-rate", "s", "max-rate:unset"),
-                                    attributes);
+    sh::run::ProducerPool producers(
+        workload, sh::redis::parse_url(url()),
+        sh::model::StreamShards("max-rate", "s", "max-rate:unset", {}, 1), attributes);
     producers.start();
     EXPECT_THROW(producers.join(), std::logic_error);
     auto connection = connect();
