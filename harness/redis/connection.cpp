@@ -1,29 +1,24 @@
 #include "harness/redis/connection.hpp"
 
 #include <hiredis/hiredis.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <cstring>
 #include <thread>
 
 #include "harness/errors.hpp"
+#include "harness/redis/cluster_router.hpp"
 #include "harness/redis/sentinel.hpp"
 
 namespace sh::redis {
 
 namespace {
 
-bool same_word(const std::string& a, const char* b) {
-    return strcasecmp(a.c_str(), b) == 0;
-}
-
 // Bytes read per call: a large XREADGROUP batch arrives in a few reads, not hundreds.
 constexpr std::size_t read_chunk = 64 * 1024;
 
 std::string host_port(const Endpoint& endpoint) {
-    bool ipv6 = endpoint.host.find(':') != std::string::npos;
-    return (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+    return format_host_port(endpoint.host, endpoint.port);
 }
 
 // The server for error messages: through Sentinel, the node and the Sentinel URL.
@@ -47,25 +42,9 @@ bool names_a_replica(std::string_view error) {
 }  // namespace
 
 std::string key_of(const Args& args) {
-    if (args.size() < 2) return {};
-    const auto& name = args[0];
-    if (same_word(name, "EVALSHA") || same_word(name, "EVAL")) {
-        return args.size() > 3 && args[2] != "0" ? args[3] : std::string{};
-    }
-    if (same_word(name, "XREADGROUP") || same_word(name, "XREAD")) {
-        for (std::size_t i = 1; i + 1 < args.size(); ++i) {
-            if (same_word(args[i], "STREAMS")) return args[i + 1];
-        }
-        return {};
-    }
-    if (same_word(name, "XGROUP") || same_word(name, "XINFO") || same_word(name, "OBJECT")) {
-        return args.size() > 2 ? args[2] : std::string{};
-    }
-    if (same_word(name, "AUTH") || same_word(name, "SELECT") || same_word(name, "CLIENT") ||
-        same_word(name, "INFO") || same_word(name, "CONFIG") || same_word(name, "SCRIPT")) {
-        return {};
-    }
-    return args[1];
+    auto traits = command_traits(args);
+    if (traits.key != nullptr) return *traits.key;
+    return traits.known || args.size() < 2 ? std::string{} : args[1];
 }
 
 void throw_if_error(const Args& args, const ReplyPtr& reply) {
@@ -82,6 +61,30 @@ void Connection::ReaderDeleter::operator()(redisReader* reader) const {
 Connection::Connection(Endpoint endpoint, ConnectionOptions options)
     : endpoint_(std::move(endpoint)), options_(std::move(options)) {
     open();
+    // A unix socket or Sentinel reaches one node (url.hpp refuses cluster=yes for them).
+    if (endpoint_.cluster != ClusterMode::off && !endpoint_.through_sentinel() &&
+        endpoint_.unix_path.empty()) {
+        detect_cluster();
+    }
+}
+
+void Connection::detect_cluster() {
+    auto reply = single_command({"INFO", "cluster"});
+    ReplyView view(reply.get());
+    bool enabled = !view.is_error() && view.is_string() &&
+                   view.text().find("cluster_enabled:1") != std::string_view::npos;
+    if (!enabled) {
+        // automatic: a server that does not say (an ACL without INFO, say) is a single node.
+        if (endpoint_.cluster == ClusterMode::automatic) return;
+        throw RedisReplyError(
+            "INFO", "",
+            "cluster=yes, but " + where(endpoint_) + " is not a cluster node (" +
+                (view.is_error() ? std::string(view.text()) : std::string("cluster_enabled:0")) +
+                ")");
+    }
+    // The router opens its own node connections; this socket is done (no outage: nothing failed).
+    transport_.reset();
+    cluster_ = std::make_unique<ClusterRouter>(endpoint_, options_);
 }
 
 Connection::~Connection() = default;
@@ -117,10 +120,7 @@ void Connection::open() {
     if (endpoint_.db != 0) command({"SELECT", std::to_string(endpoint_.db)});
     if (!options_.client_name.empty()) command({"CLIENT", "SETNAME", options_.client_name});
     if (endpoint_.through_sentinel()) check_primary();
-    if (outage_start_) {
-        outage_total_ += std::chrono::steady_clock::now() - *outage_start_;
-        outage_start_.reset();
-    }
+    end_outage();
     if (endpoint_.through_sentinel()) {
         auto primary = host_port(endpoint_);
         if (!last_primary_.empty() && primary != last_primary_) ++primary_changes_;
@@ -157,7 +157,14 @@ void Connection::drop() {
     }
 }
 
+void Connection::end_outage() {
+    if (!outage_start_) return;
+    outage_total_ += std::chrono::steady_clock::now() - *outage_start_;
+    outage_start_.reset();
+}
+
 std::chrono::nanoseconds Connection::time_without_server() const {
+    if (cluster_) return cluster_->time_without_server();
     auto total = outage_total_;
     if (outage_start_) total += std::chrono::steady_clock::now() - *outage_start_;
     return total;
@@ -206,6 +213,11 @@ void Connection::encode(const Args& args) {
 }
 
 ReplyPtr Connection::command_allow_error(const Args& args) {
+    if (cluster_) return cluster_->command_allow_error(args);
+    return single_command(args);
+}
+
+ReplyPtr Connection::single_command(const Args& args) {
     encode(args);
     flush(args);
     auto reply = next_reply(args);
@@ -218,23 +230,27 @@ ReplyPtr Connection::command_allow_error(const Args& args) {
 }
 
 ReplyPtr Connection::command(const Args& args) {
-    auto reply = command_allow_error(args);
+    if (cluster_) return cluster_->command(args);
+    auto reply = single_command(args);
     throw_if_error(args, reply);
     return reply;
 }
 
 void Connection::append(const Args& args) {
+    if (cluster_) return cluster_->append(args);
     encode(args);
     ++appended_;
 }
 
 void Connection::append(const CommandBuffer& commands) {
+    if (cluster_) return cluster_->append(commands);
     if (broken()) throw_io({"PIPELINE"}, "connection is broken");
     output_.append(commands);
     appended_ += commands.commands();
 }
 
 ReplyPtr Connection::read_reply() {
+    if (cluster_) return cluster_->read_reply();
     if (appended_ == 0) throw std::logic_error("read_reply without an appended command");
     --appended_;
     const Args pipeline{"PIPELINE"};
@@ -250,11 +266,36 @@ ReplyPtr Connection::read_reply() {
     return reply;
 }
 
+std::size_t Connection::appended() const {
+    return cluster_ ? cluster_->appended() : appended_;
+}
+
 bool Connection::broken() const {
-    return !transport_.has_value();
+    return cluster_ ? cluster_->broken() : !transport_.has_value();
+}
+
+std::int64_t Connection::outages() const {
+    return cluster_ ? cluster_->outages() : outages_;
+}
+
+std::int64_t Connection::not_primary_replies() const {
+    return cluster_ ? cluster_->not_primary_replies() : not_primary_replies_;
+}
+
+ClusterCounters Connection::cluster_counters() const {
+    return cluster_ ? cluster_->counters() : ClusterCounters{};
+}
+
+std::vector<Endpoint> Connection::primaries() {
+    return cluster_ ? cluster_->primaries() : std::vector<Endpoint>{endpoint_};
+}
+
+Endpoint Connection::node_for_key(const std::string& key) {
+    return cluster_ ? cluster_->node_for_key(key) : endpoint_;
 }
 
 void Connection::reconnect(const Backoff& backoff) {
+    if (cluster_) return cluster_->reconnect(backoff);
     auto deadline = std::chrono::steady_clock::now() + backoff.give_up_after;
     auto delay = backoff.initial;
     for (;;) {

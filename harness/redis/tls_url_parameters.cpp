@@ -12,7 +12,8 @@ namespace sh::redis {
 namespace {
 
 constexpr const char* accepted =
-    "ssl_ca_certs, ssl_certfile, ssl_keyfile, ssl_cert_reqs, ssl_check_hostname, ssl_server_name";
+    "ssl_ca_certs, ssl_certfile, ssl_keyfile, ssl_cert_reqs, ssl_check_hostname, ssl_server_name, "
+    "cluster";
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -111,10 +112,11 @@ void parse_tls_parameters(std::string_view query, bool tls_url, TlsSettings& tls
         auto equals = pair.find('=');
         auto name = pair.substr(0, equals);
         if (!tls_url) {
-            throw std::invalid_argument("URL parameter '" + std::string(name) + "': " +
-                                        (name.substr(0, 4) == "ssl_"
-                                             ? "TLS settings need a rediss:// URL"
-                                             : "a redis:// URL takes no parameters"));
+            throw std::invalid_argument(
+                "URL parameter '" + std::string(name) + "': " +
+                (name.substr(0, 4) == "ssl_"
+                     ? "TLS settings need a rediss:// URL"
+                     : "a redis:// URL takes no parameters but cluster=yes|no"));
         }
         if (!seen.insert(std::string(name)).second) {
             throw std::invalid_argument("URL parameter '" + std::string(name) + "' given twice");

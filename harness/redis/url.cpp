@@ -21,6 +21,38 @@ int parse_int(std::string_view text, int min, int max, const char* what) {
     return value;
 }
 
+// Removes cluster=yes|no from a query ("a=1&cluster=no&b=2" -> "a=1&b=2") into
+// endpoint.cluster; the other parameters are left to the scheme's own parser.
+std::string take_cluster_parameter(std::string_view query, Endpoint& endpoint) {
+    std::string rest;
+    bool seen = false;
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        if (pair.substr(0, 8) != "cluster=" && pair != "cluster") {
+            rest += (rest.empty() ? "" : "&") + std::string(pair);
+            continue;
+        }
+        if (seen) throw std::invalid_argument("URL parameter 'cluster' given twice");
+        seen = true;
+        auto value = pair.substr(std::min(pair.size(), std::size_t{8}));
+        if (value != "yes" && value != "no") {
+            throw std::invalid_argument("URL parameter 'cluster': '" + std::string(value) +
+                                        "' is not yes or no");
+        }
+        endpoint.cluster = value == "yes" ? ClusterMode::on : ClusterMode::off;
+    }
+    return rest;
+}
+
+// A unix socket or Sentinel URL reaches one node: cluster=yes cannot hold there.
+void refuse_cluster(const Endpoint& endpoint, const char* why) {
+    if (endpoint.cluster == ClusterMode::on) {
+        throw std::invalid_argument(std::string("URL parameter 'cluster': cluster=yes ") + why);
+    }
+}
+
 // user[:password] as in RFC 3986 (and redis-py): a lone word is a user name; ":password" alone
 // is the legacy AUTH password.
 // RFC 3986 percent-encoding, as redis-py reads it: a password with '/', '?', '#' or '%' reaches
@@ -86,11 +118,13 @@ Endpoint parse_unix(std::string_view rest) {
         throw std::invalid_argument("unix socket URL needs an absolute path: unix:///path");
     }
     if (query != std::string_view::npos) {
-        auto param = rest.substr(query + 1);
+        auto param = take_cluster_parameter(rest.substr(query + 1), endpoint);
+        refuse_cluster(endpoint, "needs a TCP URL (a unix socket reaches one node)");
+        if (param.empty()) return endpoint;
         if (param.substr(0, 3) != "db=") {
-            throw std::invalid_argument("unix socket URL accepts only ?db=N");
+            throw std::invalid_argument("unix socket URL accepts only ?db=N (and cluster=no)");
         }
-        endpoint.db = parse_int(param.substr(3), 0, 1 << 20, "database number");
+        endpoint.db = parse_int(std::string_view(param).substr(3), 0, 1 << 20, "database number");
     }
     return endpoint;
 }
@@ -144,7 +178,8 @@ Endpoint parse_tcp(std::string_view rest, bool tls) {
         rest = rest.substr(at + 1);
     }
     if (auto query = rest.find('?'); query != std::string_view::npos) {
-        parse_tls_parameters(rest.substr(query + 1), tls, endpoint.tls);
+        parse_tls_parameters(take_cluster_parameter(rest.substr(query + 1), endpoint), tls,
+                             endpoint.tls);
         rest = rest.substr(0, query);
     }
     auto slash = rest.find('/');
@@ -167,17 +202,20 @@ Endpoint parse_sentinel(std::string_view rest) {
         rest = rest.substr(at + 1);
     }
     if (auto query = rest.find('?'); query != std::string_view::npos) {
-        auto param = rest.substr(query + 1);
+        auto kept = take_cluster_parameter(rest.substr(query + 1), endpoint);
+        refuse_cluster(endpoint, "cannot be combined with Sentinel (it finds one primary)");
+        rest = rest.substr(0, query);
+        std::string_view param(kept);
         if (param.substr(0, 4) == "ssl_") {
             throw std::invalid_argument(
                 "redis-sentinel:// URLs are plain TCP: TLS (ssl_* parameters) is not supported "
                 "through Sentinel");
         }
-        if (param.substr(0, 3) != "db=") {
-            throw std::invalid_argument("redis-sentinel:// URL accepts only ?db=N");
+        if (!param.empty() && param.substr(0, 3) != "db=") {
+            throw std::invalid_argument(
+                "redis-sentinel:// URL accepts only ?db=N (and cluster=no)");
         }
-        endpoint.db = parse_int(param.substr(3), 0, 1 << 20, "database number");
-        rest = rest.substr(0, query);
+        if (!param.empty()) endpoint.db = parse_int(param.substr(3), 0, 1 << 20, "database number");
     }
     auto slash = rest.find('/');
     auto name = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
@@ -242,17 +280,13 @@ std::string credentials(const Endpoint& endpoint, bool redact) {
     return user + ":" + (redact ? std::string("***") : percent_encode(endpoint.password)) + "@";
 }
 
-std::string host_port(const std::string& host, int port) {
-    bool ipv6 = host.find(':') != std::string::npos;
-    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-std::string format(const Endpoint& endpoint, bool redact) {
+// The URL without the cluster parameter, which format() adds to any scheme.
+std::string format_address(const Endpoint& endpoint, bool redact) {
     if (endpoint.through_sentinel()) {
         std::string url = "redis-sentinel://" + credentials(endpoint, redact);
         for (std::size_t i = 0; i < endpoint.sentinels.size(); ++i) {
             if (i != 0) url += ',';
-            url += host_port(endpoint.sentinels[i].host, endpoint.sentinels[i].port);
+            url += format_host_port(endpoint.sentinels[i].host, endpoint.sentinels[i].port);
         }
         url += "/" + percent_encode(endpoint.master_name);
         if (endpoint.db != 0) url += "?db=" + std::to_string(endpoint.db);
@@ -265,12 +299,24 @@ std::string format(const Endpoint& endpoint, bool redact) {
     }
     std::string url =
         (endpoint.tls.enabled ? "rediss://" : "redis://") + credentials(endpoint, redact);
-    url += host_port(endpoint.host, endpoint.port);
+    url += format_host_port(endpoint.host, endpoint.port);
     if (endpoint.db != 0) url += "/" + std::to_string(endpoint.db);
     if (endpoint.tls.enabled) url += format_tls_parameters(endpoint.tls);
     return url;
 }
+
+std::string format(const Endpoint& endpoint, bool redact) {
+    auto url = format_address(endpoint, redact);
+    if (endpoint.cluster == ClusterMode::automatic) return url;
+    url += url.find('?') == std::string::npos ? '?' : '&';
+    return url + (endpoint.cluster == ClusterMode::on ? "cluster=yes" : "cluster=no");
+}
 }  // namespace
+
+std::string format_host_port(const std::string& host, int port) {
+    bool ipv6 = host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
 
 std::string Endpoint::redacted() const {
     return format(*this, true);

@@ -31,6 +31,10 @@ struct HostPort {
     int port = 26379;
 };
 
+// Whether a Connection routes over a Redis Cluster (URL parameter cluster=yes|no, absent:
+// automatic, which asks the node on the first open).
+enum class ClusterMode { automatic, on, off };
+
 struct Endpoint {
     std::string host = "127.0.0.1";  // an IPv6 address without its URL brackets
     int port = 6379;
@@ -44,6 +48,7 @@ struct Endpoint {
     // last found. The credentials, db and TLS settings above apply to the data nodes.
     std::vector<HostPort> sentinels;
     std::string master_name;
+    ClusterMode cluster = ClusterMode::automatic;
 
     bool through_sentinel() const { return !master_name.empty(); }
 
@@ -58,8 +63,12 @@ struct Endpoint {
 // rediss://...[?ssl_ca_certs=F&ssl_certfile=F&ssl_keyfile=F&ssl_cert_reqs=none|required
 // &ssl_check_hostname=B&ssl_server_name=N], unix://[user[:password]@]/path[?db=N] or
 // redis-sentinel://[user[:password]@]host[:port][,host[:port]...]/master-name[?db=N] (port
-// 26379 by default; plain TCP only; the credentials and db are the data nodes'); throws
-// std::invalid_argument with the reason (never the password) when the URL is malformed.
+// 26379 by default; plain TCP only; the credentials and db are the data nodes'). Each also takes
+// cluster=yes|no (yes is refused for unix sockets and Sentinel: both reach a single node);
+// throws std::invalid_argument with the reason (never the password) when the URL is malformed.
 Endpoint parse_url(const std::string& url);
+
+// "host:port", an IPv6 host in brackets ("[::1]:6379"): for URLs and messages.
+std::string format_host_port(const std::string& host, int port);
 
 }  // namespace sh::redis

@@ -22,7 +22,8 @@ bool same(const sh::redis::Endpoint& a, const sh::redis::Endpoint& b) {
         }
     }
     return a.host == b.host && a.port == b.port && a.unix_path == b.unix_path && a.user == b.user &&
-           a.password == b.password && a.db == b.db && a.master_name == b.master_name;
+           a.password == b.password && a.db == b.db && a.master_name == b.master_name &&
+           a.cluster == b.cluster;
 }
 
 [[noreturn]] void fail(const std::string& url, const std::string& problem) {

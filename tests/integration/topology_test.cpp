@@ -2,31 +2,27 @@
 // replication, graceful and Sentinel failovers, promotion after a kill, rejoin, stalls, and a
 // teardown that leaves nothing behind.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <functional>
-#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 
 #include "harness/errors.hpp"
-#include "harness/os/proc_stat.hpp"
-#include "harness/os/temp_dir.hpp"
 #include "harness/redis/connection.hpp"
 #include "harness/redis/embedded_topology.hpp"
 #include "harness/redis/info.hpp"
+#include "tests/support/leftovers.hpp"
 
 using namespace std::chrono_literals;
 using sh::redis::Connection;
 using sh::redis::EmbeddedTopology;
 using sh::redis::ReplyView;
 using sh::redis::TopologyOptions;
+using sh::testing::children;
+using sh::testing::gone;
+using sh::testing::PrivateTmpdir;
 
 namespace {
 
@@ -70,44 +66,6 @@ long long acked_offset(const sh::redis::Endpoint& primary) {
     auto at = line.find("offset=");
     return at == std::string::npos ? -1 : std::stoll(line.substr(at + 7));
 }
-
-std::set<pid_t> children() {
-    std::set<pid_t> result;
-    for (auto pid : sh::os::all_pids()) {
-        auto stat = sh::os::read_proc_stat(pid);
-        if (stat && stat->parent == getpid()) result.insert(pid);
-    }
-    return result;
-}
-
-bool gone(pid_t pid) {
-    return ::kill(pid, 0) == -1 && errno == ESRCH &&
-           !std::filesystem::exists("/proc/" + std::to_string(pid));
-}
-
-// Every temporary directory the topology makes lands in a private TMPDIR, so a test can tell
-// that none is left without confusing them with other tests' directories.
-class PrivateTmpdir {
-  public:
-    PrivateTmpdir() {
-        if (const char* old = std::getenv("TMPDIR")) old_ = old;
-        setenv("TMPDIR", dir_.path().c_str(), 1);
-    }
-    ~PrivateTmpdir() {
-        if (old_) {
-            setenv("TMPDIR", old_->c_str(), 1);
-        } else {
-            unsetenv("TMPDIR");
-        }
-    }
-    PrivateTmpdir(const PrivateTmpdir&) = delete;
-    PrivateTmpdir& operator=(const PrivateTmpdir&) = delete;
-    bool empty() const { return std::filesystem::is_empty(dir_.path()); }
-
-  private:
-    sh::os::TempDir dir_{"streamharness-topology-test"};
-    std::optional<std::string> old_;
-};
 
 TopologyOptions options(int replicas, int sentinels) {
     TopologyOptions result;

@@ -1,49 +1,28 @@
 // Decoding stream replies (streams.cpp) from reply trees hiredis reads out of RESP, as a
 // connection gets them: the shapes Redis sends decode to their entries, any other is refused.
 #include <gtest/gtest.h>
-#include <hiredis/hiredis.h>
 
-#include <initializer_list>
-#include <memory>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 
 #include "harness/redis/reply.hpp"
 #include "harness/redis/streams.hpp"
+#include "tests/unit/resp.hpp"
 
 using sh::redis::parse_entries;
 using sh::redis::parse_read_reply;
 using sh::redis::ReplyView;
+using sh::testing::array;
+using sh::testing::bulk;
+using sh::testing::reply_of;
 
 namespace {
-
-std::string bulk(std::string_view text) {
-    return "$" + std::to_string(text.size()) + "\r\n" + std::string(text) + "\r\n";
-}
-
-std::string array(std::initializer_list<std::string> items) {
-    std::string resp = "*" + std::to_string(items.size()) + "\r\n";
-    for (const auto& item : items) resp += item;
-    return resp;
-}
 
 const std::string nil = "*-1\r\n";
 
 // One [id, fields] entry of an order.
 std::string order_entry(const std::string& id, const std::string& orderno) {
     return array({bulk(id), array({bulk("run"), bulk("r1"), bulk("orderno"), bulk(orderno)})});
-}
-
-sh::redis::ReplyPtr reply_of(const std::string& resp) {
-    std::unique_ptr<redisReader, decltype(&redisReaderFree)> reader(redisReaderCreate(),
-                                                                    redisReaderFree);
-    redisReaderFeed(reader.get(), resp.data(), resp.size());
-    void* reply = nullptr;
-    if (redisReaderGetReply(reader.get(), &reply) != REDIS_OK || reply == nullptr) {
-        throw std::invalid_argument("not one complete RESP reply: " + resp);
-    }
-    return sh::redis::ReplyPtr(static_cast<redisReply*>(reply));
 }
 
 auto entries_of(const std::string& resp) {

@@ -408,3 +408,41 @@ TEST(RedisUrlSentinel, ToUrlRoundTripsThroughParseUrlAfterResolving) {
     EXPECT_EQ(again.sentinels[1].port, 26381);
     EXPECT_EQ(again.master_name, "my-master");
 }
+
+TEST(RedisUrlCluster, AbsentIsAutomaticAndYesNoAreReadOnEveryTcpScheme) {
+    using sh::redis::ClusterMode;
+    EXPECT_EQ(parse_url("redis://h:7000").cluster, ClusterMode::automatic);
+    EXPECT_EQ(parse_url("redis://h:7000?cluster=yes").cluster, ClusterMode::on);
+    EXPECT_EQ(parse_url("redis://h:7000/0?cluster=no").cluster, ClusterMode::off);
+    auto tls = parse_url("rediss://h?ssl_cert_reqs=none&cluster=yes");
+    EXPECT_EQ(tls.cluster, ClusterMode::on);
+    EXPECT_FALSE(tls.tls.verify_peer);
+    EXPECT_EQ(parse_url("unix:///tmp/r.sock?db=2&cluster=no").cluster, ClusterMode::off);
+    EXPECT_EQ(parse_url("unix:///tmp/r.sock?db=2&cluster=no").db, 2);
+    EXPECT_EQ(parse_url("redis-sentinel://s/m?cluster=no").cluster, ClusterMode::off);
+}
+
+TEST(RedisUrlCluster, ToUrlAndRedactedCarryTheParameter) {
+    auto endpoint = parse_url("redis://:pw@h:7000?cluster=yes");
+    EXPECT_EQ(endpoint.to_url(), "redis://:pw@h:7000?cluster=yes");
+    EXPECT_EQ(endpoint.redacted(), "redis://:***@h:7000?cluster=yes");
+    EXPECT_EQ(parse_url("redis://h:7000").to_url(), "redis://h:7000");
+    auto tls = parse_url("rediss://h:7000?ssl_cert_reqs=none&cluster=no");
+    EXPECT_EQ(tls.to_url(), "rediss://h:7000?ssl_cert_reqs=none&cluster=no");
+    EXPECT_EQ(parse_url(tls.to_url()).cluster, sh::redis::ClusterMode::off);
+    EXPECT_EQ(parse_url("redis-sentinel://s/m?db=3&cluster=no").to_url(),
+              "redis-sentinel://s:26379/m?db=3&cluster=no");
+}
+
+TEST(RedisUrlCluster, ErrorsNameTheParameter) {
+    EXPECT_NE(error_of("redis://h?cluster=maybe").find("'cluster'"), std::string::npos);
+    EXPECT_NE(error_of("redis://h?cluster=").find("'cluster'"), std::string::npos);
+    EXPECT_NE(error_of("redis://h?cluster=yes&cluster=no").find("'cluster' given twice"),
+              std::string::npos);
+    auto sentinel = error_of("redis-sentinel://s/m?cluster=yes");
+    EXPECT_NE(sentinel.find("'cluster'"), std::string::npos) << sentinel;
+    EXPECT_NE(sentinel.find("Sentinel"), std::string::npos) << sentinel;
+    EXPECT_NE(error_of("unix:///tmp/r.sock?cluster=yes").find("'cluster'"), std::string::npos);
+    EXPECT_NE(error_of("redis://h?cluster=yes&timeout=3").find("takes no parameters"),
+              std::string::npos);
+}
