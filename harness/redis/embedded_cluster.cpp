@@ -1,5 +1,6 @@
 #include "harness/redis/embedded_cluster.hpp"
 
+#include <csignal>
 #include <optional>
 #include <stdexcept>
 
@@ -113,6 +114,9 @@ EmbeddedCluster::~EmbeddedCluster() {
 void EmbeddedCluster::stop_all() {
     // Replicas first: a primary's shutdown waits (shutdown-timeout) for lagging replicas.
     while (!nodes_.empty()) {
+        // SIGCONT whether or not /proc says stopped yet: right after a SIGSTOP through server()
+        // it may not, and a stopped node would sit on the SIGTERM until stop() kills it.
+        if (nodes_.back()->server->running()) nodes_.back()->server->signal(SIGCONT);
         nodes_.back()->server->stop();
         nodes_.pop_back();
     }
