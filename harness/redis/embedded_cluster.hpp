@@ -2,7 +2,7 @@
 // redis-server with cluster-enabled), each an EmbeddedServer on a free loopback port in its own
 // temporary directory, which holds its nodes.conf. Destroying the value (also during stack
 // unwinding) leaves no process and no directory behind; every process dies with the harness
-// (PR_SET_PDEATHSIG). Slot migration and failover are exposed step by step for chaos.
+// (PR_SET_PDEATHSIG). Slot migration and failover are exposed step by step for chaos. DESIGN §3.3.
 #pragma once
 
 #include <chrono>
