@@ -344,11 +344,19 @@ TEST(EmbeddedCluster, KilledPrimaryIsReplacedByItsReplicaAndRejoinsAsReplica) {
     EXPECT_TRUE(eventually([&] { return replica_of(cluster, replica) == primary; }, 10s));
 }
 
-TEST(EmbeddedCluster, KilledPrimaryWithoutReplicaTakesTheClusterDownUntilRestarted) {
-    EmbeddedCluster cluster(options(3, 0, 500ms));
+TEST(EmbeddedCluster, KilledPrimaryWithoutReplicaTakesTheClusterDownUntilRestartedWithItsData) {
+    auto with_aof = options(3, 0, 500ms);
+    with_aof.persistence = sh::redis::Persistence::aof_always;
+    EmbeddedCluster cluster(with_aof);
     auto endpoints = cluster.node_endpoints();
     auto killed = host_port(endpoints[1]);
     auto survivor = host_port(endpoints[0]);
+    std::string kept;  // a key of the node killed
+    for (int i = 0; kept.empty(); ++i) {
+        auto key = "kept-" + std::to_string(i);
+        if (host_port(cluster.primary_for_slot(slot_of(cluster, key))) == killed) kept = key;
+    }
+    EXPECT_EQ(answer(killed, {"SET", kept, "on disk"}), "OK");
     cluster.kill_node(killed);
     EXPECT_TRUE(eventually(
         [&] {
@@ -362,6 +370,7 @@ TEST(EmbeddedCluster, KilledPrimaryWithoutReplicaTakesTheClusterDownUntilRestart
     std::cout << "restart of a primary without replica took " << ms_since(start) << " ms\n";
     auto slot = slot_of(cluster, "anything");
     EXPECT_EQ(answer(host_port(cluster.primary_for_slot(slot)), {"SET", "anything", "x"}), "OK");
+    EXPECT_EQ(answer(killed, {"GET", kept}), "on disk");
 }
 
 TEST(EmbeddedCluster, DestructionLeavesNoProcessNorDirectoryEvenWithAStalledNode) {
