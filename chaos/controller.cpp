@@ -38,9 +38,9 @@ std::optional<std::string> window_of(const run::Fleet& fleet, std::size_t worker
 void ChaosController::check(const workload::Workload& workload, bool embedded_redis) {
     for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
         auto fault = workload.chaos.events[i].fault;
-        bool on_servers = fault == workload::FaultKind::redis_restart ||
-                          workload::changes_primary(fault) ||
-                          fault == workload::FaultKind::replica_stall;
+        bool on_servers =
+            fault == workload::FaultKind::redis_restart || workload::changes_primary(fault) ||
+            fault == workload::FaultKind::replica_stall || workload::on_cluster(fault);
         if (on_servers && !embedded_redis) {
             throw WorkloadError({"chaos.events." + std::to_string(i) +
                                  ".fault: " + workload::to_string(fault) +

@@ -8,6 +8,7 @@
 
 #include "harness/model/keys.hpp"
 #include "harness/redis/connection.hpp"
+#include "harness/redis/embedded_cluster.hpp"
 #include "harness/redis/embedded_server.hpp"
 #include "harness/redis/embedded_topology.hpp"
 #include "harness/run/fleet.hpp"
@@ -22,7 +23,8 @@ struct RunControl {
     Fleet& fleet;
     redis::Connection& redis;           // the supervisor's own connection
     redis::EmbeddedServer* embedded;    // null on an external Redis (or with replicas)
-    redis::EmbeddedTopology* topology;  // null on an external Redis
+    redis::EmbeddedTopology* topology;  // null on an external Redis and with a cluster
+    redis::EmbeddedCluster* cluster;    // the embedded cluster (topology.cluster), else null
     const model::StreamShards& shards;
     std::function<std::uint64_t()> orders_allocated;  // order numbers handed out so far
     std::int64_t start_ns;

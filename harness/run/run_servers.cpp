@@ -28,6 +28,16 @@ RunServers::RunServers(const workload::Workload& workload,
             workload::check_for_replicas(workload, true, problems);
             if (!problems.empty()) throw WorkloadError(problems.take());
         }
+    } else if (workload.topology.cluster.enabled()) {
+        const auto& spec = workload.topology.cluster;
+        redis::ClusterOptions options;
+        options.primaries = static_cast<int>(spec.primaries);
+        options.replicas_per_primary = static_cast<int>(spec.replicas_per_primary);
+        options.node_timeout = std::chrono::milliseconds(spec.node_timeout_ms);
+        options.persistence = workload.persistence;
+        cluster_ = std::make_unique<redis::EmbeddedCluster>(options);
+        endpoint_ = cluster_->seed();
+        endpoint_.cluster = redis::ClusterMode::on;
     } else {
         const auto& spec = workload.topology;
         redis::TopologyOptions options;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "harness/redis/embedded_cluster.hpp"
 #include "harness/redis/embedded_server.hpp"
 #include "harness/redis/embedded_topology.hpp"
 #include "harness/redis/url.hpp"
@@ -22,6 +23,8 @@ class RunServers {
     // Where the run's clients connect (through Sentinel when the topology has Sentinels).
     const redis::Endpoint& endpoint() const { return endpoint_; }
     redis::EmbeddedTopology* topology() { return topology_.get(); }
+    // The embedded Redis Cluster (topology.cluster), else null.
+    redis::EmbeddedCluster* cluster() { return cluster_.get(); }
     // The lone embedded server (no replicas), which redis-restart restarts; else null.
     redis::EmbeddedServer* single_server();
     // The separate effect store, when a group uses one.
@@ -31,6 +34,7 @@ class RunServers {
 
   private:
     std::unique_ptr<redis::EmbeddedTopology> topology_;
+    std::unique_ptr<redis::EmbeddedCluster> cluster_;
     std::unique_ptr<redis::EmbeddedServer> effect_store_;
     redis::Endpoint endpoint_;
 };
