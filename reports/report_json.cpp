@@ -7,6 +7,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/workload/workload_json.hpp"
+#include "reports/cluster_json.hpp"
 #include "reports/replication_json.hpp"
 #include "reports/report_keys.hpp"
 
@@ -378,6 +379,7 @@ json to_json(const run::RunResult& result, const std::string& tool_version) {
         {key::events, events_json(result.events)},
         {key::chaos, chaos_json(result)},
         {key::replication, replication_json(result)},
+        {key::cluster, cluster_json(result)},
         {key::consumers, consumers},
         {key::histograms, histograms},
         {key::error, result.error ? json{{key::message, result.error->message},

@@ -9,6 +9,21 @@
 
 namespace sh::reports::key {
 
+// Redis Cluster (§11)
+inline constexpr const char* cluster = "cluster";
+inline constexpr const char* primaries_at_start = "primaries_at_start";
+inline constexpr const char* shards = "shards";
+inline constexpr const char* slot = "slot";
+inline constexpr const char* primary_at_start = "primary_at_start";
+inline constexpr const char* primary_at_end = "primary_at_end";
+inline constexpr const char* retries = "retries";
+inline constexpr const char* producers = "producers";
+inline constexpr const char* supervisor = "supervisor";
+inline constexpr const char* moved = "moved";
+inline constexpr const char* ask = "ask";
+inline constexpr const char* tryagain = "tryagain";
+inline constexpr const char* clusterdown = "clusterdown";
+
 // Replication (§7.1)
 inline constexpr const char* no_primary_ms = "no_primary_ms";
 inline constexpr const char* not_primary_replies = "not_primary_replies";

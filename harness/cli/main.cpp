@@ -36,6 +36,10 @@ void add_redis_options(CLI::App* command, sh::cli::RedisTargetFlags& flags,
                         "redis-sentinel://[user[:password]@]host:port[,host:port...]/<master>: "
                         "find the primary through these Sentinels, and again after a failover "
                         "(the same as --redis with that URL)");
+    command->add_flag("--cluster", flags.cluster,
+                      "--redis is a node of a Redis Cluster: route every command by its key's "
+                      "slot, and fail if it is not (without it, a cluster node is found out on "
+                      "connect; the same as cluster=yes in the URL)");
     command->add_option("--redis-password-file", flags.password_file,
                         "read the password from this file (else from the URL, else from "
                         "$STREAMHARNESS_REDIS_PASSWORD): it stays out of ps and shell history");

@@ -92,6 +92,11 @@ std::optional<redis::Endpoint> resolve_redis_target(const RedisTargetFlags& give
         flags.url = flags.sentinel_url;
     }
     if (flags.url.empty()) {
+        if (flags.cluster) {
+            throw usage_error(
+                {"--cluster: needs --redis (for an embedded cluster set "
+                 "topology.cluster in the workload)"});
+        }
         if (!flags.password_file.empty()) {
             throw usage_error(
                 {"--redis-password-file: needs --redis (the embedded server has "
@@ -110,6 +115,12 @@ std::optional<redis::Endpoint> resolve_redis_target(const RedisTargetFlags& give
         throw usage_error({std::string("--redis: ") + error.what()});
     }
     apply_tls_flags(flags, endpoint.tls);
+    if (flags.cluster) {
+        if (endpoint.through_sentinel()) {
+            throw usage_error({"--cluster: a Redis Cluster is not found through Sentinel"});
+        }
+        endpoint.cluster = redis::ClusterMode::on;
+    }
     if (!flags.password_file.empty()) {
         if (!endpoint.password.empty()) {
             throw usage_error(

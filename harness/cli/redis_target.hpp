@@ -16,6 +16,7 @@ inline constexpr const char* redis_password_env = "STREAMHARNESS_REDIS_PASSWORD"
 struct RedisTargetFlags {
     std::string url;              // --redis; empty: the command's default (an embedded server)
     std::string sentinel_url;     // --sentinel: a redis-sentinel:// URL instead of --redis
+    bool cluster = false;         // --cluster: --redis is a node of a Redis Cluster (cluster=yes)
     std::string password_file;    // --redis-password-file
     std::string tls_ca;           // --tls-ca
     std::string tls_cert;         // --tls-cert

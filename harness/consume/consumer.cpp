@@ -86,6 +86,9 @@ void Consumer::run(const std::function<bool()>& stop_requested) {
                      "STREAMS",    config_.keys.stream(),
                      ">"};
     for (;;) {
+        // Every batch: the cluster layer's redirections reach the report also when the
+        // consumer is killed.
+        account_outage();
         try {
             // Inside the loop: a connection lost during start-up (a disconnect just after a
             // restart) is recovered from like any other.
@@ -164,6 +167,15 @@ void Consumer::account_outage() {
             static_cast<std::uint64_t>(total - outage_reported_ms_), relaxed);
         outage_reported_ms_ = total;
     }
+    auto cluster = connection_.cluster_counters();
+    auto report = [&](std::atomic<std::uint64_t>& counter, std::int64_t now, std::int64_t& then) {
+        if (now > then) counter.fetch_add(static_cast<std::uint64_t>(now - then), relaxed);
+        then = now;
+    };
+    report(slot_.counters.cluster_moved, cluster.moved, cluster_reported_.moved);
+    report(slot_.counters.cluster_ask, cluster.ask, cluster_reported_.ask);
+    report(slot_.counters.cluster_tryagain, cluster.tryagain, cluster_reported_.tryagain);
+    report(slot_.counters.cluster_down, cluster.clusterdown, cluster_reported_.clusterdown);
 }
 
 void Consumer::wait_for_replicas() {

@@ -64,7 +64,8 @@ class Consumer {
     redis::Connection& ledger() { return store_ ? *store_ : connection_; }
     // groups[].ack_wait after an acknowledgement; a short answer is counted, not an error.
     void wait_for_replicas();
-    // Adds the time the connections spent without a server since the last call.
+    // Adds the time the connections spent without a server, their not-primary replies and the
+    // cluster layer's redirections since the last call.
     void account_outage();
 
     ConsumerConfig config_;
@@ -80,6 +81,7 @@ class Consumer {
     bool unfinished_batch_ = false;  // an I/O error may have left our own entries pending
     std::int64_t outage_reported_ms_ = 0;
     std::int64_t refusals_reported_ = 0;
+    redis::ClusterCounters cluster_reported_;
 };
 
 }  // namespace sh::consume

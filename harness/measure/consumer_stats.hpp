@@ -34,6 +34,10 @@ struct CounterValues {
     std::uint64_t no_primary_ms = 0;
     std::uint64_t refused_no_replicas = 0;
     std::uint64_t not_primary_replies = 0;
+    std::uint64_t cluster_moved = 0;
+    std::uint64_t cluster_ask = 0;
+    std::uint64_t cluster_tryagain = 0;
+    std::uint64_t cluster_down = 0;
 
     CounterValues& operator+=(const CounterValues& other);
 };
@@ -63,6 +67,10 @@ void each_counter(Counters& c, Visit visit) {
     visit("no_primary_ms", c.no_primary_ms);
     visit("refused_no_replicas", c.refused_no_replicas);
     visit("not_primary_replies", c.not_primary_replies);
+    visit("cluster_moved", c.cluster_moved);
+    visit("cluster_ask", c.cluster_ask);
+    visit("cluster_tryagain", c.cluster_tryagain);
+    visit("cluster_down", c.cluster_down);
 }
 
 struct ConsumerCounters {
@@ -96,6 +104,12 @@ struct ConsumerCounters {
     std::atomic<std::uint64_t> refused_no_replicas{0};
     // READONLY, MASTERDOWN or UNBLOCKED: the node it talked to was no longer the primary.
     std::atomic<std::uint64_t> not_primary_replies{0};
+    // On a Redis Cluster: the redirections and retries the connection layer absorbed (MOVED,
+    // ASK, TRYAGAIN, CLUSTERDOWN replies).
+    std::atomic<std::uint64_t> cluster_moved{0};
+    std::atomic<std::uint64_t> cluster_ask{0};
+    std::atomic<std::uint64_t> cluster_tryagain{0};
+    std::atomic<std::uint64_t> cluster_down{0};
     std::atomic<std::int64_t> pid{0};
 
     CounterValues values() const;

@@ -63,6 +63,29 @@ struct InFlight {
     std::int64_t sent_ns;
 };
 
+// Adds what the cluster layer absorbed to the totals when the producer ends, by error too.
+class ClusterTallyOnExit {
+  public:
+    ClusterTallyOnExit(const redis::Connection& connection, ProducerTotals& totals)
+        : connection_(connection), totals_(totals) {}
+    ~ClusterTallyOnExit() {
+        auto counters = connection_.cluster_counters();
+        auto add = [](std::atomic<std::uint64_t>& total, std::int64_t value) {
+            total.fetch_add(static_cast<std::uint64_t>(value), std::memory_order_relaxed);
+        };
+        add(totals_.cluster_moved, counters.moved);
+        add(totals_.cluster_ask, counters.ask);
+        add(totals_.cluster_tryagain, counters.tryagain);
+        add(totals_.cluster_down, counters.clusterdown);
+    }
+    ClusterTallyOnExit(const ClusterTallyOnExit&) = delete;
+    ClusterTallyOnExit& operator=(const ClusterTallyOnExit&) = delete;
+
+  private:
+    const redis::Connection& connection_;
+    ProducerTotals& totals_;
+};
+
 }  // namespace
 
 Producer::Producer(ProducerConfig config, const model::OrderAttributes& attributes,
@@ -87,6 +110,7 @@ void Producer::run(const std::atomic<bool>& stop) {
     redis::Connection connection(
         config_.endpoint,
         {std::chrono::milliseconds(2000), std::chrono::milliseconds(5000), config_.client_name});
+    ClusterTallyOnExit cluster_tally(connection, totals_);
     Schedule schedule(config_);
     const auto depth = static_cast<std::uint64_t>(config_.spec.pipeline);
     std::vector<InFlight> in_flight;

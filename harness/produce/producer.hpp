@@ -51,6 +51,12 @@ struct ProducerTotals {
     std::atomic<std::uint64_t> no_primary_max_ms{0};
     // READONLY, MASTERDOWN or UNBLOCKED replies: the node was no longer the primary.
     std::atomic<std::uint64_t> not_primary_replies{0};
+    // On a Redis Cluster: what the connection layer absorbed (MOVED, ASK, TRYAGAIN,
+    // CLUSTERDOWN replies), added when a producer ends.
+    std::atomic<std::uint64_t> cluster_moved{0};
+    std::atomic<std::uint64_t> cluster_ask{0};
+    std::atomic<std::uint64_t> cluster_tryagain{0};
+    std::atomic<std::uint64_t> cluster_down{0};
 };
 
 class Producer {

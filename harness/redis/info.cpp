@@ -19,4 +19,15 @@ std::string info_field(Connection& connection, const std::string& section,
     return {};
 }
 
+void for_each_primary(Connection& connection, const std::function<void(Connection&)>& visit) {
+    if (!connection.cluster()) {
+        visit(connection);
+        return;
+    }
+    for (const auto& primary : connection.primaries()) {
+        Connection node(primary, ConnectionOptions{});
+        visit(node);
+    }
+}
+
 }  // namespace sh::redis

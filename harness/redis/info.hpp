@@ -1,6 +1,7 @@
 // Reading the server's INFO: one field of a section, as the server writes it.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "harness/redis/connection.hpp"
@@ -10,5 +11,10 @@ namespace sh::redis {
 // An INFO field as text ("" when absent), e.g. info_field(c, "memory", "maxmemory_policy").
 std::string info_field(Connection& connection, const std::string& section,
                        const std::string& field);
+
+// INFO and CONFIG answer for one node. Visits the connection itself on one server; over a
+// Redis Cluster, a plain connection to each primary of the current slot map (so a figure such
+// as evicted_keys is summed over every node that holds the run's keys).
+void for_each_primary(Connection& connection, const std::function<void(Connection&)>& visit);
 
 }  // namespace sh::redis

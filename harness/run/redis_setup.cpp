@@ -91,8 +91,12 @@ void create_one(redis::Connection& connection, const model::RunKeys& keys, const
 }  // namespace
 
 std::int64_t evicted_keys(redis::Connection& connection) {
-    auto text = redis::info_field(connection, "stats", "evicted_keys");
-    return text.empty() ? 0 : std::stoll(text);
+    std::int64_t evicted = 0;
+    redis::for_each_primary(connection, [&](redis::Connection& node) {
+        auto text = redis::info_field(node, "stats", "evicted_keys");
+        evicted += text.empty() ? 0 : std::stoll(text);
+    });
+    return evicted;
 }
 
 void require_client_commands(redis::Connection& connection) {
@@ -114,18 +118,24 @@ void require_client_commands(redis::Connection& connection) {
 
 ServerFacts check_server(redis::Connection& connection, bool allow_eviction) {
     ServerFacts facts;
-    facts.version = redis::info_field(connection, "server", "redis_version");
-    require_version(facts.version);
-    facts.maxmemory_policy = redis::info_field(connection, "memory", "maxmemory_policy");
-    if (evicts(facts.maxmemory_policy) && !allow_eviction) {
-        auto maxmemory = redis::info_field(connection, "memory", "maxmemory");
-        throw EnvironmentError(
-            "Redis runs with maxmemory-policy " + facts.maxmemory_policy + " (maxmemory " +
-            maxmemory +
-            "): it may evict the run's ledger and hide duplicates or invent losses. Use a "
-            "server with noeviction, or pass --allow-eviction to run anyway (the run then "
-            "fails if any key is evicted while it goes)");
-    }
+    // On a cluster every primary holds some of the run's keys: each must pass.
+    redis::for_each_primary(connection, [&](redis::Connection& node) {
+        auto version = redis::info_field(node, "server", "redis_version");
+        require_version(version);
+        auto policy = redis::info_field(node, "memory", "maxmemory_policy");
+        if (evicts(policy) && !allow_eviction) {
+            auto maxmemory = redis::info_field(node, "memory", "maxmemory");
+            auto where = connection.cluster() ? " on node " + node.endpoint().redacted() : "";
+            throw EnvironmentError(
+                "Redis runs with maxmemory-policy " + policy + " (maxmemory " + maxmemory + ")" +
+                where +
+                ": it may evict the run's ledger and hide duplicates or invent losses. Use a "
+                "server with noeviction, or pass --allow-eviction to run anyway (the run then "
+                "fails if any key is evicted while it goes)");
+        }
+        if (facts.version.empty()) facts.version = version;
+        if (facts.maxmemory_policy.empty() || evicts(policy)) facts.maxmemory_policy = policy;
+    });
     facts.evicted_keys = evicted_keys(connection);
     return facts;
 }

@@ -153,6 +153,38 @@ struct ClientOutage {
     std::uint64_t producer_wait_short = 0;  // producers.wait: WAITs short of their replicas
 };
 
+// The redirections and retries a Redis Cluster's clients absorbed (DESIGN §11).
+struct ClusterRetries {
+    std::uint64_t moved = 0;
+    std::uint64_t ask = 0;
+    std::uint64_t tryagain = 0;
+    std::uint64_t clusterdown = 0;
+
+    ClusterRetries& operator+=(const ClusterRetries& other) {
+        moved += other.moved;
+        ask += other.ask;
+        tryagain += other.tryagain;
+        clusterdown += other.clusterdown;
+        return *this;
+    }
+};
+
+// A run on a Redis Cluster: where each shard of the stream lived, and what the clients' cluster
+// layer went through.
+struct ClusterFacts {
+    struct Shard {
+        std::string stream;
+        int slot = 0;
+        std::string primary_at_start;  // host:port
+        std::string primary_at_end;    // empty when it could not be read
+    };
+    std::vector<std::string> primaries_at_start;  // host:port, sorted
+    std::vector<Shard> shards;
+    ClusterRetries producers;
+    ClusterRetries consumers;
+    ClusterRetries supervisor;  // the supervisor's own connection (setup, sampling, verification)
+};
+
 // The fleet's stop at the end of the run: how long workers had to finish the batch in hand,
 // and which had to be killed (their unfinished work is then the harness's doing).
 struct FinalStop {
@@ -207,7 +239,8 @@ struct RunResult {
     std::vector<PrimaryChange> primary_changes;
     std::optional<verify::LostWrites> lost_writes;
     std::optional<ClientOutage> client_outage;
-    std::optional<ChaosOutcome> chaos;  // when the workload has faults
+    std::optional<ClusterFacts> cluster;  // set on a Redis Cluster
+    std::optional<ChaosOutcome> chaos;    // when the workload has faults
     // Per group: the orders pending for consumers when a fault SIGKILLed them.
     std::map<std::string, std::vector<std::uint64_t>> held_at_hard_kills;
     std::vector<verify::FaultTally> faults;  // per chaos event, for the gates

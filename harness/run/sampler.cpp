@@ -33,9 +33,14 @@ double ms(std::uint64_t us) {
     return static_cast<double>(us) / 1000.0;
 }
 
+// Summed over a cluster's primaries.
 std::int64_t memory_bytes(redis::Connection& connection) {
-    auto text = redis::info_field(connection, "memory", "used_memory");
-    return text.empty() ? 0 : std::stoll(text);
+    std::int64_t bytes = 0;
+    redis::for_each_primary(connection, [&](redis::Connection& node) {
+        auto text = redis::info_field(node, "memory", "used_memory");
+        bytes += text.empty() ? 0 : std::stoll(text);
+    });
+    return bytes;
 }
 
 }  // namespace
@@ -78,7 +83,10 @@ SampleTotals Sampler::read_totals(RunControl& control, const produce::ProducerTo
     now.supervisor_rss_bytes = measure::process_rss_bytes(getpid());
     for (const auto& [pid, cpu_s] : worker_cpu_s_) now.harness_cpu_s += cpu_s;
     for (const auto& [pid, cpu_s] : external_cpu_s_) now.external_cpu_s += cpu_s;
-    now.redis_cpu_s = measure::redis_cpu_s(control.redis);
+    now.redis_cpu_s = 0;  // summed over a cluster's primaries
+    redis::for_each_primary(control.redis, [&](redis::Connection& node) {
+        now.redis_cpu_s += measure::redis_cpu_s(node);
+    });
     return now;
 }
 

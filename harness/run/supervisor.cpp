@@ -20,6 +20,7 @@
 #include "harness/os/temp_dir.hpp"
 #include "harness/redis/info.hpp"
 #include "harness/redis/streams.hpp"
+#include "harness/run/cluster_facts.hpp"
 #include "harness/run/fleet.hpp"
 #include "harness/run/heartbeat.hpp"
 #include "harness/run/producer_pool.hpp"
@@ -32,6 +33,7 @@
 #include "harness/run/run_servers.hpp"
 #include "harness/run/sampler.hpp"
 #include "harness/verify/ledger_reader.hpp"
+#include "harness/workload/workload_checks.hpp"
 #include "harness/workload/workload_json.hpp"
 
 namespace sh::run {
@@ -287,6 +289,12 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
                                "sh:" + result.run_id + ":supervisor"});
     auto server = check_server(control, options.allow_eviction);
     require_wait_support(workload, server.version);
+    if (control.cluster() && options.redis_endpoint) {
+        // What an embedded cluster's workload was checked for at load.
+        workload::Problems problems;
+        workload::check_for_cluster(workload, problems);
+        if (!problems.empty()) throw WorkloadError(problems.take());
+    }
     if (finds_connections(workload)) require_client_commands(control);
     model::StreamShards shards(result.run_id, workload.stream.name, workload.stream.key,
                                result.run_id + "/" + random_hex(), workload.stream.shards);
@@ -303,6 +311,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     // Groups exist before the first XADD, so no group misses an order (workers tolerate
     // BUSYGROUP). A wrong key type surfaces here as WRONGTYPE.
     create_run_groups(control, shards, group_names, created.record());
+    result.cluster = cluster_facts_at_start(control, shards);
     RunRecord record;
     record.run_id = result.run_id;
     record.started_at = result.started_at;
@@ -464,6 +473,9 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
 
         result.phase = "verification";
         collect_stats(result, fleet, workload);
+        if (result.cluster) {
+            finish_cluster_facts(*result.cluster, control, producers.totals(), result.groups);
+        }
         verify_run(result, control, shards, workload, producers, attributes, server.evicted_keys,
                    servers);
         record.verdict = result.passed ? "pass" : "fail";

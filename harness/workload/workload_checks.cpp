@@ -347,11 +347,6 @@ void check_cluster(const Workload& workload, Problems& problems) {
                                                   " acts on one server: on a cluster use "
                                                   "cluster-failover, slot-migration or node-kill");
             }
-            if (cluster.enabled() && event.fault == FaultKind::disconnect) {
-                problems.add(path + ".fault",
-                             "disconnect finds connections in one server's CLIENT LIST, not yet "
-                             "across a cluster's nodes");
-            }
             continue;
         }
         if (!cluster.enabled()) {
@@ -377,6 +372,19 @@ void check_cluster(const Workload& workload, Problems& problems) {
                      "a cluster has its own replicas (replicas_per_primary) and failover: "
                      "leave topology.replicas and topology.sentinels at 0");
     }
+    check_for_cluster(workload, problems);
+}
+
+}  // namespace
+
+void check_for_cluster(const Workload& workload, Problems& problems) {
+    for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
+        if (workload.chaos.events[i].fault == FaultKind::disconnect) {
+            problems.add("chaos.events." + std::to_string(i) + ".fault",
+                         "disconnect finds connections in one server's CLIENT LIST, not yet "
+                         "across a cluster's nodes");
+        }
+    }
     if (workload.producers.wait.enabled()) {
         problems.add("producers.wait",
                      "WAIT acts on one node, and a pipeline spans the cluster's primaries");
@@ -393,8 +401,6 @@ void check_cluster(const Workload& workload, Problems& problems) {
         }
     }
 }
-
-}  // namespace
 
 void check_for_replicas(const Workload& workload, bool through_sentinel, Problems& problems) {
     if (through_sentinel && workload.stream.shards > 1) {

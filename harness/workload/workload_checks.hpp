@@ -11,6 +11,10 @@ namespace sh::workload {
 // primary: refused for an embedded topology with replicas at load, and for --sentinel at start.
 void check_for_replicas(const Workload& workload, bool through_sentinel, Problems& problems);
 
+// What a run on a Redis Cluster cannot do yet (WAIT, external consumers, disconnect faults):
+// refused for an embedded cluster at load, and at start when --redis turns out to be one.
+void check_for_cluster(const Workload& workload, Problems& problems);
+
 void check_consistency(const Workload& workload, Problems& problems);
 
 }  // namespace sh::workload
