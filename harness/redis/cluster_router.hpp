@@ -106,7 +106,7 @@ class ClusterRouter {
     Endpoint seed_;
     ConnectionOptions options_;
     std::vector<Node> nodes_;  // never shrinks: indices stay valid in pending_ and the map
-    std::vector<int> slot_owner_ = std::vector<int>(hash_slot_count, -1);
+    std::vector<int> slot_owner_ = std::vector<int>(cluster_slot_count, -1);
     std::size_t seed_node_ = 0;
     std::optional<std::size_t> last_node_;  // of the last keyed command
     std::deque<Pending> pending_;
