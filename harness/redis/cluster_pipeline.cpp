@@ -8,8 +8,18 @@
 namespace sh::redis {
 
 void ClusterRouter::append(const Args& args) {
+    enqueue(Args(args));
+}
+
+void ClusterRouter::append(const CommandBuffer& commands) {
+    for (auto& args : decode_commands(commands.data())) enqueue(std::move(args));
+}
+
+void ClusterRouter::enqueue(Args&& command) {
+    Pending pending{std::move(command), 0, {}};
+    const auto& args = pending.args;
     auto traits = command_traits(args);
-    Pending pending{args, route(traits), {}};
+    pending.node = route(traits);
     if (broken_) give_up(args, pending.node, "connection is broken: reconnect first");
     if (traits.every_primary) {
         pending.broadcast = primary_nodes();
@@ -37,10 +47,6 @@ void ClusterRouter::append(const Args& args) {
     }
     pending_.push_back(std::move(pending));
     unflushed_ = true;
-}
-
-void ClusterRouter::append(const CommandBuffer& commands) {
-    for (const auto& args : decode_commands(commands.data())) append(args);
 }
 
 void ClusterRouter::flush_all(const Args& args) {

@@ -190,6 +190,7 @@ ClusterRouter::Answer ClusterRouter::deliver(const Args& args, const CommandTrai
                 if (broken_ || (sent && !traits.idempotent) || !retries.next(true)) {
                     give_up(args, node, error.redis_message());
                 }
+                if (last_node_ == node) last_node_.reset();  // keyless commands: the seed
                 refresh_map();
                 node = route(traits);
                 asking = false;

@@ -1,7 +1,7 @@
-// The cluster side of Connection: one node Connection per node (opened lazily, cluster=off,
-// with the endpoint's credentials, TLS, db, client name and options), commands routed by the
-// slot of their key, redirections followed, pipelines split by node. Connection forwards to it
-// when the endpoint is a cluster, so callers need no change.
+// The cluster side of Connection (DESIGN §3.4): one node Connection per node (opened lazily,
+// cluster=off, with the endpoint's credentials, TLS, db, client name and options), commands routed
+// by the slot of their key, redirections followed, pipelines split by node. Connection forwards to
+// it when the endpoint is a cluster, so callers need no change.
 //
 // Rules: MOVED refreshes the slot map (CLUSTER SLOTS from any reachable node, the seed last) and
 // retries at the node named; ASK sends ASKING and the command to the node named, map unchanged;
@@ -75,6 +75,8 @@ class ClusterRouter {
     };
 
     Answer run(const Args& args);
+    // Appends to the node the command goes to and remembers it, to read its reply in order.
+    void enqueue(Args&& command);
     // Brings args to `node` and follows the redirection and retry rules above; `reply`, when
     // set, is the node's answer already read (a pipelined one).
     Answer deliver(const Args& args, const CommandTraits& traits, std::size_t node, ReplyPtr reply);

@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <exception>
 #include <map>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "harness/errors.hpp"
 #include "harness/redis/cluster_slots.hpp"
@@ -113,6 +116,18 @@ TEST_F(ClusterConnection, APlainUrlOfOneNodeIsDetectedAsTheCluster) {
     for (const auto& primary : connection.primaries()) found.insert(host_port(primary));
     auto expected = primaries_of(cluster());
     EXPECT_EQ(found, std::set<std::string>(expected.begin(), expected.end()));
+}
+
+TEST_F(ClusterConnection, ReconnectDropsThePipelineAndReloadsTheMap) {
+    auto connection = connect();
+    connection.command({"SET", "reconnect:key", "v"});
+    auto before = connection.cluster_counters().map_refreshes;
+    connection.append({"GET", "reconnect:key"});
+    connection.reconnect({});
+    EXPECT_EQ(connection.appended(), 0u);
+    EXPECT_FALSE(connection.broken());
+    EXPECT_EQ(connection.cluster_counters().map_refreshes, before + 1);
+    EXPECT_EQ(text(connection, {"GET", "reconnect:key"}), "v");
 }
 
 TEST_F(ClusterConnection, ClusterNoDoesNotRouteSoMovedIsAnError) {
@@ -261,6 +276,85 @@ TEST_F(ClusterConnection, AScriptOnTwoKeysOfOneSlotIsLoadedEverywhereAndReloaded
     auto on_new_owner = direct(new_owner);
     EXPECT_EQ(text(on_new_owner, {"GET", "{script}one"}), "y");
     EXPECT_EQ(text(on_new_owner, {"GET", "{script}two"}), "y");
+}
+
+TEST_F(ClusterConnection, RedirectionsInsideAPipelineAreResolvedInPlace) {
+    auto connection = connect();
+    const std::string tag = "{piped}";
+    auto slot = sh::redis::key_slot(tag);
+    auto source = owner_of(cluster(), tag);
+    std::string target;
+    for (const auto& primary : primaries_of(cluster())) {
+        if (primary != source) target = primary;
+    }
+    auto other = key_on(cluster(), target, "piped:other:");
+    connection.command({"SET", tag + "a", "1"});
+    connection.command({"SET", tag + "b", "2"});
+    connection.command({"SET", other, "o"});
+    auto pipeline_reads_back = [&] {
+        for (const auto& key : {tag + "a", other, tag + "b"}) connection.append({"GET", key});
+        for (const char* expected : {"1", "o", "2"}) {
+            auto reply = connection.read_reply();
+            EXPECT_EQ(ReplyView(reply.get()).text(), expected);
+        }
+        EXPECT_EQ(connection.appended(), 0u);
+    };
+
+    cluster().begin_slot_migration(slot, target);
+    cluster().migrate_slot_keys(slot);
+    auto before = connection.cluster_counters();
+    pipeline_reads_back();  // the source answers ASK for both tagged keys
+    auto during = connection.cluster_counters();
+    EXPECT_EQ(during.ask, before.ask + 2);
+
+    cluster().finish_slot_migration(slot);
+    pipeline_reads_back();  // now MOVED, and the map follows
+    auto after = connection.cluster_counters();
+    EXPECT_GT(after.moved, during.moved);
+    EXPECT_GT(after.map_refreshes, during.map_refreshes);
+    EXPECT_EQ(host_port(connection.node_for_key(tag + "a")), target);
+}
+
+TEST_F(ClusterConnection, TryagainDuringAMigrationIsWaitedOut) {
+    auto connection = connect();
+    const std::string tag = "{split}";
+    auto slot = sh::redis::key_slot(tag);
+    auto source = owner_of(cluster(), tag);
+    std::string target;
+    for (const auto& primary : primaries_of(cluster())) {
+        if (primary != source) target = primary;
+    }
+    connection.command({"SET", tag + "a", "1"});
+    connection.command({"SET", tag + "b", "2"});
+    cluster().begin_slot_migration(slot, target);
+    // Only one key moves: a command on both meets TRYAGAIN until the other follows.
+    auto target_endpoint = sh::redis::parse_url("redis://" + target);
+    direct(source).command({"MIGRATE", target_endpoint.host, std::to_string(target_endpoint.port),
+                            "", "0", "5000", "KEYS", tag + "a"});
+    std::exception_ptr failed;
+    std::thread finisher([&] {
+        try {
+            // Once the source has refused with TRYAGAIN, the rest of the slot moves.
+            auto observer = direct(source);
+            auto deadline = std::chrono::steady_clock::now() + 30s;
+            while (text(observer, {"INFO", "errorstats"}).find("errorstat_TRYAGAIN") ==
+                   std::string::npos) {
+                if (std::chrono::steady_clock::now() > deadline) {
+                    throw std::runtime_error("the source never answered TRYAGAIN");
+                }
+                std::this_thread::sleep_for(5ms);
+            }
+            cluster().migrate_slot_keys(slot);
+            cluster().finish_slot_migration(slot);
+        } catch (...) {
+            failed = std::current_exception();
+        }
+    });
+    auto both = connection.command({"EXISTS", tag + "a", tag + "b"});
+    finisher.join();
+    if (failed) std::rethrow_exception(failed);
+    EXPECT_EQ(ReplyView(both.get()).integer(), 2);
+    EXPECT_GT(connection.cluster_counters().tryagain, 0);
 }
 
 TEST(ClusterConnectionFailover, CommandsSucceedAfterAForcedFailover) {
