@@ -92,6 +92,21 @@ std::string replica_of(EmbeddedCluster& cluster, const std::string& primary) {
     return "";
 }
 
+// A slot to move: the one of the tag, its owner and another primary.
+struct SlotMove {
+    int slot;
+    std::string source;
+    std::string target;
+};
+
+SlotMove move_of(EmbeddedCluster& cluster, const std::string& tag) {
+    SlotMove move{sh::redis::key_slot(tag), owner_of(cluster, tag), ""};
+    for (const auto& primary : primaries_of(cluster)) {
+        if (primary != move.source) move.target = primary;
+    }
+    return move;
+}
+
 class ClusterConnection : public ::testing::Test {
   public:
     static void SetUpTestSuite() { cluster_ = std::make_unique<EmbeddedCluster>(options(3, 0)); }
@@ -217,12 +232,7 @@ TEST_F(ClusterConnection, APipelineOfXaddsOnEveryPrimaryAnswersInOrder) {
 TEST_F(ClusterConnection, AskDuringAMigrationAndMovedAfterIt) {
     auto connection = connect();
     const std::string tag = "{migrating}";
-    auto slot = sh::redis::key_slot(tag);
-    auto source = owner_of(cluster(), tag + "a");
-    std::string target;
-    for (const auto& primary : primaries_of(cluster())) {
-        if (primary != source) target = primary;
-    }
+    auto [slot, source, target] = move_of(cluster(), tag);
     for (const char* name : {"a", "b", "c"}) connection.command({"SET", tag + name, name});
 
     cluster().begin_slot_migration(slot, target);
@@ -263,12 +273,7 @@ TEST_F(ClusterConnection, AScriptOnTwoKeysOfOneSlotIsLoadedEverywhereAndReloaded
     }
 
     // The slot moves to a primary that lost its scripts: NOSCRIPT there, reloaded, run again.
-    auto slot = sh::redis::key_slot("{script}");
-    auto old_owner = owner_of(cluster(), "{script}one");
-    std::string new_owner;
-    for (const auto& primary : primaries_of(cluster())) {
-        if (primary != old_owner) new_owner = primary;
-    }
+    auto [slot, old_owner, new_owner] = move_of(cluster(), "{script}");
     direct(new_owner).command({"SCRIPT", "FLUSH"});
     cluster().migrate_slot(slot, new_owner);
     auto again = script.run(connection, {"{script}one", "{script}two"}, {"y"});
@@ -281,12 +286,7 @@ TEST_F(ClusterConnection, AScriptOnTwoKeysOfOneSlotIsLoadedEverywhereAndReloaded
 TEST_F(ClusterConnection, RedirectionsInsideAPipelineAreResolvedInPlace) {
     auto connection = connect();
     const std::string tag = "{piped}";
-    auto slot = sh::redis::key_slot(tag);
-    auto source = owner_of(cluster(), tag);
-    std::string target;
-    for (const auto& primary : primaries_of(cluster())) {
-        if (primary != source) target = primary;
-    }
+    auto [slot, source, target] = move_of(cluster(), tag);
     auto other = key_on(cluster(), target, "piped:other:");
     connection.command({"SET", tag + "a", "1"});
     connection.command({"SET", tag + "b", "2"});
@@ -318,12 +318,7 @@ TEST_F(ClusterConnection, RedirectionsInsideAPipelineAreResolvedInPlace) {
 TEST_F(ClusterConnection, TryagainDuringAMigrationIsWaitedOut) {
     auto connection = connect();
     const std::string tag = "{split}";
-    auto slot = sh::redis::key_slot(tag);
-    auto source = owner_of(cluster(), tag);
-    std::string target;
-    for (const auto& primary : primaries_of(cluster())) {
-        if (primary != source) target = primary;
-    }
+    auto [slot, source, target] = move_of(cluster(), tag);
     connection.command({"SET", tag + "a", "1"});
     connection.command({"SET", tag + "b", "2"});
     cluster().begin_slot_migration(slot, target);
