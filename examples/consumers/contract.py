@@ -59,11 +59,17 @@ class Contract:
 
 
 def redis_py_url(url):
-    """The URL without ssl_server_name (streamharness --tls-server-name), which redis-py does
-    not take: it checks a certificate against the URL's host only, so with another server name
-    it verifies the certificate chain alone. Everything else is left as it is."""
+    """The URL without the parameters redis-py does not take: ssl_server_name (streamharness
+    --tls-server-name; redis-py checks a certificate against the URL's host only, so with
+    another server name it verifies the certificate chain alone) and cluster=yes|no (the
+    harness's own switch; a redis-py client talks to the one node of the URL). Everything else
+    is left as it is."""
     base, separator, query = url.partition("?")
-    kept = [pair for pair in query.split("&") if not pair.startswith("ssl_server_name=")]
+    kept = [
+        pair
+        for pair in query.split("&")
+        if not pair.startswith("ssl_server_name=") and not pair.startswith("cluster=")
+    ]
     return base + separator + "&".join(kept) if any(kept) else base
 
 

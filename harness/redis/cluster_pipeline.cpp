@@ -7,50 +7,74 @@
 
 namespace sh::redis {
 
+// Both forms keep the commands encoded (encoded_) rather than as Args: a pipeline of XADDs costs
+// a copy of its bytes, and only a resend or an error reads a command's arguments back.
 void ClusterRouter::append(const Args& args) {
-    auto traits = command_traits(args);
-    Pending pending{args, route(traits), {}};
-    if (broken_) give_up(args, pending.node, "connection is broken: reconnect first");
+    if (pending_.empty()) encoded_.clear();
+    auto begin = encoded_.data().size();
+    encoded_.begin(args.size());
+    for (const auto& arg : args) encoded_.arg(std::string_view(arg));
+    enqueue(begin, encoded_.data().size(), command_traits(args));
+}
+
+void ClusterRouter::append(const CommandBuffer& commands) {
+    if (pending_.empty()) encoded_.clear();
+    auto begin = encoded_.data().size();
+    encoded_.append(commands);
+    while (begin < encoded_.data().size()) {
+        auto end = begin + scan_command(encoded_.data().substr(begin), words_);
+        enqueue(begin, end, command_traits(words_));
+        begin = end;
+    }
+}
+
+Args ClusterRouter::args_of(const Pending& pending) const {
+    return decode_commands(encoded_.data().substr(pending.begin, pending.end - pending.begin))
+        .front();
+}
+
+void ClusterRouter::enqueue(std::size_t begin, std::size_t end, const CommandTraits& traits) {
+    Pending pending{begin, end, route(traits), {}};
+    auto command = encoded_.data().substr(begin, end - begin);
+    if (broken_) give_up(args_of(pending), pending.node, "connection is broken: reconnect first");
     if (traits.every_primary) {
         pending.broadcast = primary_nodes();
         for (auto node : pending.broadcast) {
             try {
-                open(node).append(args);
+                open(node).append_encoded(command);
             } catch (const RedisIoError& error) {
-                give_up(args, node, error.redis_message());  // appended to some nodes only
+                // appended to some nodes only
+                give_up(args_of(pending), node, error.redis_message());
             }
         }
     } else {
         try {
-            open(pending.node).append(args);
+            open(pending.node).append_encoded(command);
         } catch (const RedisIoError&) {
             // Not sent: the node may have been replaced (failover); one more try on a new map.
             refresh_map();
             pending.node = route(traits);
             try {
-                open(pending.node).append(args);
+                open(pending.node).append_encoded(command);
             } catch (const RedisIoError& error) {
-                give_up(args, pending.node, error.redis_message());
+                give_up(args_of(pending), pending.node, error.redis_message());
             }
         }
-        if (traits.key != nullptr) last_node_ = pending.node;  // a WAIT appended next goes there
+        if (traits.key) last_node_ = pending.node;  // a WAIT appended next goes there
     }
     pending_.push_back(std::move(pending));
     unflushed_ = true;
 }
 
-void ClusterRouter::append(const CommandBuffer& commands) {
-    for (const auto& args : decode_commands(commands.data())) append(args);
-}
-
-void ClusterRouter::flush_all(const Args& args) {
+void ClusterRouter::flush_all() {
+    static const Args pipeline{"PIPELINE"};
     for (auto& node : nodes_) {
-        if (node.connection && !node.connection->broken()) node.connection->flush(args);
+        if (node.connection && !node.connection->broken()) node.connection->flush(pipeline);
     }
     unflushed_ = false;
 }
 
-ReplyPtr ClusterRouter::take_reply(const Args& args, std::size_t node) {
+ReplyPtr ClusterRouter::take_reply(const Pending& pending, std::size_t node) {
     auto& entry = nodes_[node];
     if (!entry.early.empty()) {
         auto reply = std::move(entry.early.front());
@@ -58,12 +82,12 @@ ReplyPtr ClusterRouter::take_reply(const Args& args, std::size_t node) {
         return reply;
     }
     if (!entry.connection || entry.connection->broken() || entry.connection->appended() == 0) {
-        give_up(args, node, "reply lost: the connection to the node broke");
+        give_up(args_of(pending), node, "reply lost: the connection to the node broke");
     }
     try {
         return entry.connection->read_reply();
     } catch (const RedisIoError& error) {
-        give_up(args, node, error.redis_message());
+        give_up(args_of(pending), node, error.redis_message());
     }
 }
 
@@ -71,19 +95,19 @@ ReplyPtr ClusterRouter::read_reply() {
     if (pending_.empty()) throw std::logic_error("read_reply without an appended command");
     auto pending = std::move(pending_.front());
     pending_.pop_front();
-    if (broken_) give_up(pending.args, pending.node, "connection is broken");
+    if (broken_) give_up(args_of(pending), pending.node, "connection is broken");
     if (unflushed_) {
         try {
-            flush_all(pending.args);
+            flush_all();
         } catch (const RedisIoError& error) {
-            give_up(pending.args, pending.node, error.redis_message());
+            give_up(args_of(pending), pending.node, error.redis_message());
         }
     }
     if (!pending.broadcast.empty()) {
         // One reply per primary: the first error, else the first reply.
         ReplyPtr answer;
         for (auto node : pending.broadcast) {
-            auto reply = take_reply(pending.args, node);
+            auto reply = take_reply(pending, node);
             if (!answer ||
                 (ReplyView(reply.get()).is_error() && !ReplyView(answer.get()).is_error())) {
                 answer = std::move(reply);
@@ -91,16 +115,17 @@ ReplyPtr ClusterRouter::read_reply() {
         }
         return answer;
     }
-    auto reply = take_reply(pending.args, pending.node);
+    auto reply = take_reply(pending, pending.node);
     if (!ReplyView(reply.get()).is_error()) return reply;
     // MOVED, ASK, TRYAGAIN, CLUSTERDOWN: sent again on its own, its reply takes this place.
-    return deliver(pending.args, command_traits(pending.args), pending.node, std::move(reply))
-        .reply;
+    auto args = args_of(pending);
+    return deliver(args, command_traits(args), pending.node, std::move(reply)).reply;
 }
 
 void ClusterRouter::reconnect(const Backoff& backoff) {
     for (std::size_t node = 0; node < nodes_.size(); ++node) retire(node);
     pending_.clear();
+    encoded_.clear();
     unflushed_ = false;
     broken_ = false;
     last_node_.reset();

@@ -26,11 +26,13 @@ class Retries {
 
     // Another try, after `wait` when asked; false when the budget is spent.
     bool next(bool wait) {
-        if (++attempts_ >= ClusterRouter::max_attempts) return false;
-        if (!wait) return true;
-        if (std::chrono::steady_clock::now() + delay_ >= deadline_) return false;
-        std::this_thread::sleep_for(delay_);
-        delay_ = std::min(delay_ * 2, backoff_.max_delay);
+        if (attempts_ >= ClusterRouter::max_attempts) return false;
+        if (wait) {
+            if (std::chrono::steady_clock::now() + delay_ >= deadline_) return false;
+            std::this_thread::sleep_for(delay_);
+            delay_ = std::min(delay_ * 2, backoff_.max_delay);
+        }
+        ++attempts_;
         return true;
     }
     int attempts() const { return attempts_; }
@@ -154,7 +156,7 @@ bool ClusterRouter::refresh_map() {
 }
 
 std::size_t ClusterRouter::route(const CommandTraits& traits) {
-    if (traits.key != nullptr) {
+    if (traits.key) {
         auto owner = slot_owner_[static_cast<std::size_t>(key_slot(*traits.key))];
         if (owner >= 0) return static_cast<std::size_t>(owner);
     }
@@ -190,6 +192,7 @@ ClusterRouter::Answer ClusterRouter::deliver(const Args& args, const CommandTrai
                 if (broken_ || (sent && !traits.idempotent) || !retries.next(true)) {
                     give_up(args, node, error.redis_message());
                 }
+                if (last_node_ == node) last_node_.reset();  // keyless commands: the seed
                 refresh_map();
                 node = route(traits);
                 asking = false;
@@ -230,7 +233,7 @@ ClusterRouter::Answer ClusterRouter::deliver(const Args& args, const CommandTrai
         if (!retries.next(wait)) break;
         reply.reset();
     }
-    if (traits.key != nullptr) last_node_ = node;
+    if (traits.key) last_node_ = node;
     return {std::move(reply), node, retries.attempts()};
 }
 

@@ -1,7 +1,7 @@
-// The cluster side of Connection: one node Connection per node (opened lazily, cluster=off,
-// with the endpoint's credentials, TLS, db, client name and options), commands routed by the
-// slot of their key, redirections followed, pipelines split by node. Connection forwards to it
-// when the endpoint is a cluster, so callers need no change.
+// The cluster side of Connection (DESIGN §3.4): one node Connection per node (opened lazily,
+// cluster=off, with the endpoint's credentials, TLS, db, client name and options), commands routed
+// by the slot of their key, redirections followed, pipelines split by node. Connection forwards to
+// it when the endpoint is a cluster, so callers need no change.
 //
 // Rules: MOVED refreshes the slot map (CLUSTER SLOTS from any reachable node, the seed last) and
 // retries at the node named; ASK sends ASKING and the command to the node named, map unchanged;
@@ -62,9 +62,11 @@ class ClusterRouter {
         std::optional<Connection> connection;
         std::deque<ReplyPtr> early;  // pipelined replies read before a command on this node
     };
-    // One appended command: where its reply comes from (a broadcast: one from each node).
+    // One appended command: its bytes in encoded_ and where its reply comes from (a broadcast:
+    // one from each node).
     struct Pending {
-        Args args;
+        std::size_t begin = 0;
+        std::size_t end = 0;
         std::size_t node = 0;
         std::vector<std::size_t> broadcast;
     };
@@ -75,6 +77,11 @@ class ClusterRouter {
     };
 
     Answer run(const Args& args);
+    // Appends the command encoded_ holds at [begin, end) to the node it goes to and remembers
+    // it, to read its reply in order.
+    void enqueue(std::size_t begin, std::size_t end, const CommandTraits& traits);
+    // The arguments of a pending command, for a resend or an error message.
+    Args args_of(const Pending& pending) const;
     // Brings args to `node` and follows the redirection and retry rules above; `reply`, when
     // set, is the node's answer already read (a pipelined one).
     Answer deliver(const Args& args, const CommandTraits& traits, std::size_t node, ReplyPtr reply);
@@ -99,19 +106,21 @@ class ClusterRouter {
     // Marks the router broken and throws RedisIoError naming the command, key and node.
     [[noreturn]] void give_up(const Args& args, std::size_t node, const std::string& why);
     // The next pipelined reply of the node: read early, or from its connection.
-    ReplyPtr take_reply(const Args& args, std::size_t node);
+    ReplyPtr take_reply(const Pending& pending, std::size_t node);
     // Sends every node's appended commands: one round trip per node for a whole pipeline.
-    void flush_all(const Args& args);
+    void flush_all();
 
     Endpoint seed_;
     ConnectionOptions options_;
     std::vector<Node> nodes_;  // never shrinks: indices stay valid in pending_ and the map
-    std::vector<int> slot_owner_ = std::vector<int>(hash_slot_count, -1);
+    std::vector<int> slot_owner_ = std::vector<int>(cluster_slot_count, -1);
     std::size_t seed_node_ = 0;
     std::optional<std::size_t> last_node_;  // of the last keyed command
     std::deque<Pending> pending_;
-    bool unflushed_ = false;  // appended commands not sent yet
-    bool broken_ = false;     // an I/O error reached the caller: reconnect() before going on
+    CommandBuffer encoded_;                // the pending commands, cleared when none is left
+    std::vector<std::string_view> words_;  // scratch: the arguments of one encoded command
+    bool unflushed_ = false;               // appended commands not sent yet
+    bool broken_ = false;  // an I/O error reached the caller: reconnect() before going on
     ClusterCounters counters_;
     // Of retired node connections.
     std::chrono::nanoseconds retired_outage_time_{0};

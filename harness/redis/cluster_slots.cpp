@@ -53,7 +53,7 @@ int key_slot(std::string_view key) {
             key = key.substr(open + 1, close - open - 1);
         }
     }
-    return crc16(key) & (hash_slot_count - 1);
+    return crc16(key) & (cluster_slot_count - 1);
 }
 
 std::vector<ClusterSlotRange> parse_cluster_slots(const ReplyView& reply,
@@ -71,7 +71,7 @@ std::vector<ClusterSlotRange> parse_cluster_slots(const ReplyView& reply,
         ClusterSlotRange range;
         range.first = static_cast<int>(entry.element(0).integer());
         range.last = static_cast<int>(entry.element(1).integer());
-        if (range.first < 0 || range.last < range.first || range.last >= hash_slot_count) {
+        if (range.first < 0 || range.last < range.first || range.last >= cluster_slot_count) {
             throw std::runtime_error("CLUSTER SLOTS: bad slot range " +
                                      std::to_string(range.first) + "-" +
                                      std::to_string(range.last));
@@ -110,7 +110,7 @@ Redirect parse_redirect(std::string_view error, const std::string& reached_host)
     if (slot_end.ec != std::errc{} || port_end.ec != std::errc{} ||
         slot_end.ptr != slot_text.data() + slot_text.size() ||
         port_end.ptr != port_text.data() + port_text.size() || slot < 0 ||
-        slot >= hash_slot_count || port <= 0 || port > 65535) {
+        slot >= cluster_slot_count || port <= 0 || port > 65535) {
         return redirect;
     }
     auto host = error.substr(space + 1, colon - space - 1);

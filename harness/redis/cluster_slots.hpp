@@ -7,12 +7,11 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/redis/cluster_nodes.hpp"
 #include "harness/redis/reply.hpp"
 #include "harness/redis/url.hpp"
 
 namespace sh::redis {
-
-constexpr int hash_slot_count = 16384;
 
 // CRC16-CCITT (XMODEM: polynomial 0x1021, initial value 0): "123456789" gives 0x31C3.
 std::uint16_t crc16(std::string_view data);

@@ -40,6 +40,12 @@ class CommandBuffer {
         commands_ += other.commands_;
     }
 
+    // Appends one command encoded elsewhere (a slice of another buffer's data()).
+    void append_encoded(std::string_view command) {
+        data_.append(command);
+        ++commands_;
+    }
+
     std::string_view data() const { return data_; }
     bool empty() const { return data_.empty(); }
     std::size_t commands() const { return commands_; }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 namespace sh::redis {
@@ -73,32 +74,38 @@ const Entry* find(std::string_view name) {
     return it != table.end() && compare(it->name, name) == 0 ? &*it : nullptr;
 }
 
-bool is(const std::string& word, const char* upper) {
-    return strcasecmp(word.c_str(), upper) == 0;
+bool is(std::string_view word, const char* upper) {
+    return compare(word, upper) == 0;
 }
 
-const std::string* key_at(KeyAt rule, const Args& args) {
+// For Args and for views of an encoded command alike.
+template <typename Words>
+std::optional<std::string_view> key_at(KeyAt rule, const Words& args) {
     switch (rule) {
         case KeyAt::none:
-            return nullptr;
+            return std::nullopt;
         case KeyAt::first:
-            return args.size() > 1 ? &args[1] : nullptr;
+            if (args.size() > 1) return std::string_view(args[1]);
+            return std::nullopt;
         case KeyAt::second:
-            return args.size() > 2 ? &args[2] : nullptr;
+            if (args.size() > 2) return std::string_view(args[2]);
+            return std::nullopt;
         case KeyAt::after_streams:
             for (std::size_t i = 1; i + 1 < args.size(); ++i) {
-                if (is(args[i], "STREAMS")) return &args[i + 1];
+                if (is(args[i], "STREAMS")) return std::string_view(args[i + 1]);
             }
-            return nullptr;
+            return std::nullopt;
         case KeyAt::script:
-            return args.size() > 3 && args[2] != "0" ? &args[3] : nullptr;
+            if (args.size() > 3 && std::string_view(args[2]) != "0") {
+                return std::string_view(args[3]);
+            }
+            return std::nullopt;
     }
-    return nullptr;
+    return std::nullopt;
 }
 
-}  // namespace
-
-CommandTraits command_traits(const Args& args) {
+template <typename Words>
+CommandTraits traits_of(const Words& args) {
     CommandTraits traits;
     if (args.empty()) return traits;
     const Entry* entry = find(args[0]);
@@ -113,8 +120,18 @@ CommandTraits command_traits(const Args& args) {
     return traits;
 }
 
-std::vector<Args> decode_commands(std::string_view resp) {
-    std::vector<Args> commands;
+}  // namespace
+
+CommandTraits command_traits(const Args& args) {
+    return traits_of(args);
+}
+
+CommandTraits command_traits(std::span<const std::string_view> args) {
+    return traits_of(args);
+}
+
+std::size_t scan_command(std::string_view resp, std::vector<std::string_view>& words) {
+    const auto size = resp.size();
     auto number = [&resp](char kind) {
         if (resp.empty() || resp.front() != kind) {
             throw std::invalid_argument(std::string("RESP command: expected '") + kind + "'");
@@ -128,19 +145,25 @@ std::vector<Args> decode_commands(std::string_view resp) {
         resp.remove_prefix(used + 2);
         return value;
     };
-    while (!resp.empty()) {
-        auto count = number('*');
-        Args args;
-        args.reserve(count);
-        for (std::size_t i = 0; i < count; ++i) {
-            auto size = number('$');
-            if (resp.size() < size + 2 || resp.substr(size, 2) != "\r\n") {
-                throw std::invalid_argument("RESP command: truncated argument");
-            }
-            args.emplace_back(resp.substr(0, size));
-            resp.remove_prefix(size + 2);
+    words.clear();
+    auto count = number('*');
+    for (std::size_t i = 0; i < count; ++i) {
+        auto length = number('$');
+        if (resp.size() < length + 2 || resp.substr(length, 2) != "\r\n") {
+            throw std::invalid_argument("RESP command: truncated argument");
         }
-        commands.push_back(std::move(args));
+        words.push_back(resp.substr(0, length));
+        resp.remove_prefix(length + 2);
+    }
+    return size - resp.size();
+}
+
+std::vector<Args> decode_commands(std::string_view resp) {
+    std::vector<Args> commands;
+    std::vector<std::string_view> words;
+    while (!resp.empty()) {
+        resp.remove_prefix(scan_command(resp, words));
+        commands.emplace_back(words.begin(), words.end());
     }
     return commands;
 }

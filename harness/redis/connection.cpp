@@ -43,7 +43,7 @@ bool names_a_replica(std::string_view error) {
 
 std::string key_of(const Args& args) {
     auto traits = command_traits(args);
-    if (traits.key != nullptr) return *traits.key;
+    if (traits.key) return std::string(*traits.key);
     return traits.known || args.size() < 2 ? std::string{} : args[1];
 }
 
@@ -247,6 +247,12 @@ void Connection::append(const CommandBuffer& commands) {
     if (broken()) throw_io({"PIPELINE"}, "connection is broken");
     output_.append(commands);
     appended_ += commands.commands();
+}
+
+void Connection::append_encoded(std::string_view command) {
+    if (broken()) throw_io({"PIPELINE"}, "connection is broken");
+    output_.append_encoded(command);
+    ++appended_;
 }
 
 ReplyPtr Connection::read_reply() {

@@ -122,6 +122,8 @@ class Connection {
     ReplyPtr single_command(const Args& args);
     // Adds the command to what the next flush sends.
     void encode(const Args& args);
+    // Appends one command already in RESP (the router's pipelines).
+    void append_encoded(std::string_view command);
     // Sends what was appended, in one write: a whole pipeline per round trip.
     void flush(const Args& args);
     // The next reply, reading from the socket until the reader has a whole one.

@@ -190,7 +190,9 @@ std::string EmbeddedCluster::log_of(const std::string& host_port) const {
 ReplyPtr EmbeddedCluster::command_on(const std::string& host_port, const Args& args) {
     auto& node = node_at(host_port);
     try {
-        Connection connection(node.server->endpoint(), command_options);
+        auto endpoint = node.server->endpoint();
+        endpoint.cluster = ClusterMode::off;  // this node's answer, MOVED and ASK included
+        Connection connection(endpoint, command_options);
         return connection.command(args);
     } catch (const RedisIoError& error) {
         throw RedisIoError(error.command(), error.key(),

@@ -34,6 +34,7 @@ Endpoint loopback(int port) {
 Connection quick_connection(Endpoint endpoint) {
     endpoint.sentinels.clear();
     endpoint.master_name.clear();
+    endpoint.cluster = ClusterMode::off;
     return Connection(std::move(endpoint), {quick_timeout, quick_timeout, ""});
 }
 

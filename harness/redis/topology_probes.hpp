@@ -17,7 +17,8 @@ namespace sh::redis {
 std::string poll_until(std::chrono::steady_clock::time_point deadline,
                        const std::function<std::string()>& missing);
 Endpoint loopback(int port);
-// A connection to exactly this node: never through a Sentinel endpoint.
+// A connection to exactly this node: never through a Sentinel endpoint, never routed over a
+// cluster.
 Connection quick_connection(Endpoint endpoint);
 std::string role_of(Connection& connection);
 // Sentinel answers SENTINEL replicas/sentinels with a flat name/value array per entry (RESP2).

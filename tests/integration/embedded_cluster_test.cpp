@@ -49,6 +49,7 @@ Connection connect(const std::string& host_port) {
     Endpoint endpoint;
     endpoint.host = host_port.substr(0, host_port.rfind(':'));
     endpoint.port = std::stoi(host_port.substr(host_port.rfind(':') + 1));
+    endpoint.cluster = sh::redis::ClusterMode::off;  // this node's own answers (MOVED, ASK)
     return Connection(endpoint, {});
 }
 

@@ -33,7 +33,7 @@ std::string node(const std::string& ip, int port, const std::string& id) {
 
 std::string key_of_command(const Args& args) {
     auto traits = command_traits(args);
-    return traits.key == nullptr ? "(none)" : *traits.key;
+    return traits.key ? std::string(*traits.key) : "(none)";
 }
 
 }  // namespace
@@ -152,6 +152,19 @@ TEST(ClusterCommands, ScriptLoadFlushAndConfigSetGoToEveryPrimary) {
     EXPECT_FALSE(command_traits({"SCRIPT", "EXISTS", "sha"}).every_primary);
     EXPECT_FALSE(command_traits({"CONFIG", "GET", "maxmemory"}).every_primary);
     EXPECT_FALSE(command_traits({"SCRIPT"}).every_primary);
+}
+
+TEST(ClusterCommands, EncodedCommandsHaveTheTraitsOfTheirArguments) {
+    sh::redis::CommandBuffer buffer;
+    buffer.begin(4);
+    for (const char* arg : {"XREADGROUP", "GROUP", "STREAMS", "s"})
+        buffer.arg(std::string_view(arg));
+    std::vector<std::string_view> words;
+    EXPECT_EQ(sh::redis::scan_command(buffer.data(), words), buffer.data().size());
+    auto traits = command_traits(words);
+    ASSERT_TRUE(traits.key);
+    EXPECT_EQ(*traits.key, "s");
+    EXPECT_FALSE(traits.idempotent);
 }
 
 TEST(ClusterCommands, DecodesWhatACommandBufferEncoded) {
