@@ -140,6 +140,13 @@ ChaosController::Outcome ChaosController::run_fault(run::RunControl& control,
         case workload::FaultKind::replica_stall:
             landed = replica_stall(control, event, fault.at_s);
             break;
+        case workload::FaultKind::cluster_failover:
+        case workload::FaultKind::slot_migration:
+        case workload::FaultKind::node_kill: {
+            auto outcome = run_cluster_fault(control, fault);
+            if (outcome == Outcome::landed) ++tallies_[fault.event].landed;
+            return outcome;
+        }
     }
     if (landed) ++tallies_[fault.event].landed;
     return landed ? Outcome::landed : Outcome::no_target;
@@ -242,6 +249,9 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
                 give_up(control, deferred.fault,
                         workload::changes_primary(kind)
                             ? "another change of primary was still under way after 2 s"
+                        : workload::on_cluster(kind)
+                            ? "another cluster fault was still under way, or the shard's primary "
+                              "had no replica to promote, after 2 s"
                         : kind == workload::FaultKind::replica_stall
                             ? "no running replica to stall within 2 s"
                             : "no eligible target held entries within 2 s");
@@ -257,6 +267,7 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
         end_timed_faults(control, now, !producing);
         finish_stops(control, now, false);
         serve_primary_changes(control, now);
+        if (control.cluster != nullptr) serve_cluster_fault(control, now, false);
         track_recoveries(control, now);
     } catch (const RedisIoError&) {
         // Redis is restarting or unreachable for a moment: reconnect and carry on next tick.
@@ -273,6 +284,7 @@ void ChaosController::tick(run::RunControl& control, bool producing) {
 
 void ChaosController::finish(run::RunControl& control) {
     if (control.topology != nullptr) finish_server_faults(control);
+    if (control.cluster != nullptr) finish_cluster_faults(control);
     auto now = measure::monotonic_ns();
     serve_aimed(control, now, true);
     end_timed_faults(control, now, true);

@@ -60,7 +60,8 @@ class ChaosController : public run::RunObserver {
         bool landed = false;
         std::int64_t give_up_ns;
     };
-    enum class Outcome { landed, no_target, armed };
+    // skipped: tried and recorded as skipped (a cluster failover that did not complete).
+    enum class Outcome { landed, no_target, armed, skipped };
     struct Tally {
         std::uint64_t scheduled = 0;
         std::uint64_t landed = 0;
@@ -84,6 +85,18 @@ class ChaosController : public run::RunObserver {
         std::optional<std::uint64_t> watermark;  // primary-kill: read while no primary ran
     };
 
+    // A slot migration left open, or a killed node to restart, until a later tick (DESIGN §11).
+    struct ClusterFaultUnderWay {
+        workload::FaultKind kind;
+        std::size_t event_index;  // into result.events
+        std::size_t chaos_event;  // into chaos.events: its tally
+        int slot;
+        std::string node;  // node-kill: the killed primary
+        bool promotes;     // node-kill: a replica is to take over
+        std::int64_t started_ns;
+        std::int64_t due_ns;  // finish the migration, restart the node, or give up waiting
+    };
+
     Outcome run_fault(run::RunControl& control, const ScheduledFault& fault);
     void give_up(run::RunControl& control, const ScheduledFault& fault, const std::string& why);
 
@@ -105,6 +118,15 @@ class ChaosController : public run::RunObserver {
     void finish_server_faults(run::RunControl& control);
     // Gives the last change of primary what the clients went through since it began.
     void close_client_tally(run::RunControl& control);
+    // cluster_faults.cpp: faults on an embedded Redis Cluster, aimed at a shard's slot (§11).
+    Outcome run_cluster_fault(run::RunControl& control, const ScheduledFault& fault);
+    Outcome slot_migration(run::RunControl& control, const ScheduledFault& fault);
+    Outcome cluster_failover(run::RunControl& control, const ScheduledFault& fault);
+    Outcome node_kill(run::RunControl& control, const ScheduledFault& fault);
+    // Finishes a migration or restarts a killed node when due; all_now: at the end of the run.
+    void serve_cluster_fault(run::RunControl& control, std::int64_t now_ns, bool all_now);
+    void restart_killed_node(run::RunControl& control, run::TimelineEvent& event);
+    void finish_cluster_faults(run::RunControl& control);
     void kill_worker(run::RunControl& control, std::size_t index, const workload::FaultEvent& event,
                      double at_s, bool aimed);
     void pause_worker(run::RunControl& control, std::size_t index,
@@ -148,6 +170,8 @@ class ChaosController : public run::RunObserver {
     std::vector<int> stalled_nodes_;
     run::ClientTally tally_at_change_;  // the clients' tally when the last change began
     bool tally_open_ = false;           // that change has completed and awaits its tally
+    std::optional<ClusterFaultUnderWay> cluster_fault_;  // at most one at a time
+    std::size_t next_shard_ = 0;                         // "*/any": the shards in turn
 };
 
 // "processing", "applied-unacked"...: the window the worker is in now, per its shared slot;

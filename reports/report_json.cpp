@@ -189,6 +189,13 @@ json facts_json(const run::EventFacts& facts) {
     put(key::new_primary, facts.new_primary);
     put(key::to_new_primary_ms, facts.to_new_primary_ms);
     put(key::replica, facts.replica);
+    put(key::shard, facts.shard);
+    put(key::slot, facts.slot);
+    put(key::from, facts.from);
+    put(key::to, facts.to);
+    put(key::keys_moved, facts.keys_moved);
+    put(key::migration_ms, facts.migration_ms);
+    put(key::mode, facts.mode);
     return data;
 }
 

@@ -57,6 +57,14 @@ inline constexpr const char* total = "total";
 inline constexpr const char* unattributed = "unattributed";
 inline constexpr const char* event_index = "event_index";
 
+// Cluster faults (§11): an event's shard, slot and what moved
+inline constexpr const char* shard = "shard";
+inline constexpr const char* slot = "slot";
+inline constexpr const char* from = "from";
+inline constexpr const char* to = "to";
+inline constexpr const char* keys_moved = "keys_moved";
+inline constexpr const char* migration_ms = "migration_ms";
+
 inline constexpr const char* achieved_per_s = "achieved_per_s";
 inline constexpr const char* acked_unapplied = "acked_unapplied";
 inline constexpr const char* actual = "actual";

@@ -80,6 +80,14 @@ struct EventFacts {
     std::optional<std::string> new_primary;
     std::optional<std::int64_t> to_new_primary_ms;  // from the request or the kill
     std::optional<std::string> replica;             // replica-stall: the node stopped
+    // cluster-failover, slot-migration, node-kill (§11): the shard aimed at and its slot
+    std::optional<std::int64_t> shard;
+    std::optional<std::int64_t> slot;
+    std::optional<std::string> from;  // slot-migration: the slot's owner before (host:port)
+    std::optional<std::string> to;    // and after
+    std::optional<std::uint64_t> keys_moved;
+    std::optional<std::int64_t> migration_ms;  // from SETSLOT IMPORTING to SETSLOT NODE
+    std::optional<std::string> mode;           // cluster-failover: graceful, force, takeover
 };
 
 struct TimelineEvent {
