@@ -57,9 +57,8 @@ inline constexpr const char* total = "total";
 inline constexpr const char* unattributed = "unattributed";
 inline constexpr const char* event_index = "event_index";
 
-// Cluster faults (§11): an event's shard, slot and what moved
+// Cluster faults (§11): an event's shard, slot (key::slot, above) and what moved
 inline constexpr const char* shard = "shard";
-inline constexpr const char* slot = "slot";
 inline constexpr const char* from = "from";
 inline constexpr const char* to = "to";
 inline constexpr const char* keys_moved = "keys_moved";
