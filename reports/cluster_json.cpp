@@ -12,7 +12,8 @@ json retries_json(const run::ClusterRetries& retries) {
     return {{key::moved, retries.moved},
             {key::ask, retries.ask},
             {key::tryagain, retries.tryagain},
-            {key::clusterdown, retries.clusterdown}};
+            {key::clusterdown, retries.clusterdown},
+            {key::readonly_unblocked, retries.readonly_unblocked}};
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ inline constexpr const char* moved = "moved";
 inline constexpr const char* ask = "ask";
 inline constexpr const char* tryagain = "tryagain";
 inline constexpr const char* clusterdown = "clusterdown";
+inline constexpr const char* readonly_unblocked = "readonly_unblocked";
 
 // Replication (§7.1)
 inline constexpr const char* no_primary_ms = "no_primary_ms";

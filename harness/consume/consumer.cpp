@@ -176,6 +176,8 @@ void Consumer::account_outage() {
     report(slot_.counters.cluster_ask, cluster.ask, cluster_reported_.ask);
     report(slot_.counters.cluster_tryagain, cluster.tryagain, cluster_reported_.tryagain);
     report(slot_.counters.cluster_down, cluster.clusterdown, cluster_reported_.clusterdown);
+    report(slot_.counters.cluster_readonly_unblocked, cluster.readonly_unblocked,
+           cluster_reported_.readonly_unblocked);
 }
 
 void Consumer::wait_for_replicas() {

@@ -38,6 +38,7 @@ struct CounterValues {
     std::uint64_t cluster_ask = 0;
     std::uint64_t cluster_tryagain = 0;
     std::uint64_t cluster_down = 0;
+    std::uint64_t cluster_readonly_unblocked = 0;
 
     CounterValues& operator+=(const CounterValues& other);
 };
@@ -71,6 +72,7 @@ void each_counter(Counters& c, Visit visit) {
     visit("cluster_ask", c.cluster_ask);
     visit("cluster_tryagain", c.cluster_tryagain);
     visit("cluster_down", c.cluster_down);
+    visit("cluster_readonly_unblocked", c.cluster_readonly_unblocked);
 }
 
 struct ConsumerCounters {
@@ -110,6 +112,7 @@ struct ConsumerCounters {
     std::atomic<std::uint64_t> cluster_ask{0};
     std::atomic<std::uint64_t> cluster_tryagain{0};
     std::atomic<std::uint64_t> cluster_down{0};
+    std::atomic<std::uint64_t> cluster_readonly_unblocked{0};
     std::atomic<std::int64_t> pid{0};
 
     CounterValues values() const;

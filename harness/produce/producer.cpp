@@ -77,6 +77,7 @@ class ClusterTallyOnExit {
         add(totals_.cluster_ask, counters.ask);
         add(totals_.cluster_tryagain, counters.tryagain);
         add(totals_.cluster_down, counters.clusterdown);
+        add(totals_.cluster_readonly_unblocked, counters.readonly_unblocked);
     }
     ClusterTallyOnExit(const ClusterTallyOnExit&) = delete;
     ClusterTallyOnExit& operator=(const ClusterTallyOnExit&) = delete;

@@ -57,6 +57,7 @@ struct ProducerTotals {
     std::atomic<std::uint64_t> cluster_ask{0};
     std::atomic<std::uint64_t> cluster_tryagain{0};
     std::atomic<std::uint64_t> cluster_down{0};
+    std::atomic<std::uint64_t> cluster_readonly_unblocked{0};
 };
 
 class Producer {

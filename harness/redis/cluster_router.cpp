@@ -226,6 +226,12 @@ ClusterRouter::Answer ClusterRouter::deliver(const Args& args, const CommandTrai
             wait = true;
             node = route(traits);
             asking = false;
+        } else if (starts_with(text, "UNBLOCKED") || starts_with(text, "READONLY")) {
+            ++counters_.readonly_unblocked;
+            refresh_map();
+            wait = true;
+            node = route(traits);
+            asking = false;
         } else {
             break;  // the command's own error (WRONGTYPE, NOSCRIPT, ...): the caller's
         }

@@ -47,6 +47,9 @@ struct Backoff {
 // What the cluster layer had to do: redirections and retries it absorbed, map reloads.
 struct ClusterCounters {
     std::int64_t moved = 0, ask = 0, tryagain = 0, clusterdown = 0, map_refreshes = 0;
+    // UNBLOCKED (a blocked read released: its key migrated away, or its node became a replica)
+    // and READONLY (a write that reached a demoted primary): neither ran, the map was stale.
+    std::int64_t readonly_unblocked = 0;
 };
 
 class Connection {

@@ -43,16 +43,19 @@ void finish_cluster_facts(ClusterFacts& facts, redis::Connection& control,
         }
     }
     facts.producers = {producers.cluster_moved.load(), producers.cluster_ask.load(),
-                       producers.cluster_tryagain.load(), producers.cluster_down.load()};
+                       producers.cluster_tryagain.load(), producers.cluster_down.load(),
+                       producers.cluster_readonly_unblocked.load()};
     facts.consumers = {};
     for (const auto& group : groups) {
         facts.consumers += {group.counters.cluster_moved, group.counters.cluster_ask,
-                            group.counters.cluster_tryagain, group.counters.cluster_down};
+                            group.counters.cluster_tryagain, group.counters.cluster_down,
+                            group.counters.cluster_readonly_unblocked};
     }
     auto own = control.cluster_counters();
     facts.supervisor = {static_cast<std::uint64_t>(own.moved), static_cast<std::uint64_t>(own.ask),
                         static_cast<std::uint64_t>(own.tryagain),
-                        static_cast<std::uint64_t>(own.clusterdown)};
+                        static_cast<std::uint64_t>(own.clusterdown),
+                        static_cast<std::uint64_t>(own.readonly_unblocked)};
 }
 
 }  // namespace sh::run

@@ -167,12 +167,14 @@ struct ClusterRetries {
     std::uint64_t ask = 0;
     std::uint64_t tryagain = 0;
     std::uint64_t clusterdown = 0;
+    std::uint64_t readonly_unblocked = 0;  // UNBLOCKED and READONLY replies
 
     ClusterRetries& operator+=(const ClusterRetries& other) {
         moved += other.moved;
         ask += other.ask;
         tryagain += other.tryagain;
         clusterdown += other.clusterdown;
+        readonly_unblocked += other.readonly_unblocked;
         return *this;
     }
 };
