@@ -95,6 +95,7 @@ class ChaosController : public run::RunObserver {
         bool promotes;     // node-kill: a replica is to take over
         std::int64_t started_ns;
         std::int64_t due_ns;  // finish the migration, restart the node, or give up waiting
+        bool restarting;      // node-kill: started again, until the cluster is ok
     };
 
     Outcome run_fault(run::RunControl& control, const ScheduledFault& fault);
@@ -125,7 +126,10 @@ class ChaosController : public run::RunObserver {
     Outcome node_kill(run::RunControl& control, const ScheduledFault& fault);
     // Finishes a migration or restarts a killed node when due; all_now: at the end of the run.
     void serve_cluster_fault(run::RunControl& control, std::int64_t now_ns, bool all_now);
-    void restart_killed_node(run::RunControl& control, run::TimelineEvent& event);
+    // Starts the killed node again, then follows its rejoin (it comes back as a replica when its
+    // slots have a new owner).
+    void restart_killed_node(run::RunControl& control, run::TimelineEvent& event,
+                             std::int64_t now_ns);
     void finish_cluster_faults(run::RunControl& control);
     void kill_worker(run::RunControl& control, std::size_t index, const workload::FaultEvent& event,
                      double at_s, bool aimed);

@@ -324,9 +324,13 @@ void EmbeddedCluster::kill_node(const std::string& host_port) {
 }
 
 void EmbeddedCluster::restart_node(const std::string& host_port) {
+    start_node(host_port);
+    wait_until_ok(converge_timeout);
+}
+
+void EmbeddedCluster::start_node(const std::string& host_port) {
     auto& node = node_at(host_port);
     node.server->start_again(node.args);
-    wait_until_ok(converge_timeout);
 }
 
 void EmbeddedCluster::begin_slot_migration(int slot, const std::string& target_host_port) {

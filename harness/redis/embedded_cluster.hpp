@@ -85,6 +85,9 @@ class EmbeddedCluster {
     // then wait_until_ok (30 s at most). A node that comes back as a primary says
     // cluster_state:fail for its first 2 s (Redis's CLUSTER_WRITABLE_DELAY), so this takes 2 s.
     void restart_node(const std::string& host_port);
+    // The same start without the wait, for a caller that must not block meanwhile (chaos follows
+    // the rejoin with wait_until_ok(0 ms) per tick).
+    void start_node(const std::string& host_port);
     // Until every running node says cluster_state:ok, all see the same slot map and every slot's
     // owner is a running node (a killed primary's slots have moved to its replica, or it runs
     // again). EnvironmentError naming what is still missing after timeout.

@@ -73,7 +73,7 @@ struct EventFacts {
     // redis-restart
     std::optional<bool> hard;
     std::optional<std::string> persistence;
-    std::optional<std::int64_t> restart_ms;
+    std::optional<std::int64_t> restart_ms;  // node-kill: from the kill until the cluster is ok
     std::optional<std::uint64_t> order_watermark;
     // failover, primary-kill, replica-stall (§7.1)
     std::optional<std::string> old_primary;  // host:port
