@@ -1,5 +1,6 @@
 #include "harness/redis/embedded_cluster.hpp"
 
+#include <csignal>
 #include <optional>
 #include <stdexcept>
 
@@ -113,6 +114,9 @@ EmbeddedCluster::~EmbeddedCluster() {
 void EmbeddedCluster::stop_all() {
     // Replicas first: a primary's shutdown waits (shutdown-timeout) for lagging replicas.
     while (!nodes_.empty()) {
+        // SIGCONT whether or not /proc says stopped yet: right after a SIGSTOP through server()
+        // it may not, and a stopped node would sit on the SIGTERM until stop() kills it.
+        if (nodes_.back()->server->running()) nodes_.back()->server->signal(SIGCONT);
         nodes_.back()->server->stop();
         nodes_.pop_back();
     }
@@ -135,8 +139,10 @@ void EmbeddedCluster::join_and_assign_slots() {
                     std::to_string(first.bus_port)});
     }
     // CLUSTER REPLICATE needs the replica to know its primary by id, which gossip brings.
+    std::string node_lacking;
     auto lacking = poll_until(Clock::now() + converge_timeout, [&] {
         for (const auto& node : nodes_) {
+            node_lacking = node->host_port;
             auto connection = quick_connection(node->server->endpoint());
             std::size_t known = 0;
             for (const auto& seen : cluster_nodes_of(connection)) {
@@ -152,7 +158,8 @@ void EmbeddedCluster::join_and_assign_slots() {
         return std::string();
     });
     if (!lacking.empty()) {
-        throw EnvironmentError("the nodes did not meet within 30 s: " + lacking);
+        throw EnvironmentError("the nodes did not meet within 30 s: " + lacking +
+                               log_of(node_lacking));
     }
     for (std::size_t i = static_cast<std::size_t>(options_.primaries); i < nodes_.size(); ++i) {
         command_on(nodes_[i]->host_port, {"CLUSTER", "REPLICATE", primary_of_replica(i).id});

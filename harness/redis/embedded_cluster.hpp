@@ -2,7 +2,7 @@
 // redis-server with cluster-enabled), each an EmbeddedServer on a free loopback port in its own
 // temporary directory, which holds its nodes.conf. Destroying the value (also during stack
 // unwinding) leaves no process and no directory behind; every process dies with the harness
-// (PR_SET_PDEATHSIG). Slot migration and failover are exposed step by step for chaos.
+// (PR_SET_PDEATHSIG). Slot migration and failover are exposed step by step for chaos. DESIGN §3.3.
 #pragma once
 
 #include <chrono>
@@ -35,7 +35,8 @@ class EmbeddedCluster {
     // Starts every node, gives each primary an even share of the 16384 slots, joins them (CLUSTER
     // MEET), attaches the replicas (CLUSTER REPLICATE), then waits (30 s at most) until every
     // node says cluster_state:ok, all agree on the slot map and every replica is linked. Throws
-    // EnvironmentError naming the node, what did not converge and the node's log tail.
+    // EnvironmentError naming the node, what did not converge and the node's log tail. About
+    // 2 s: a new primary says cluster_state:fail for its first 2 s (CLUSTER_WRITABLE_DELAY).
     explicit EmbeddedCluster(ClusterOptions options);
     ~EmbeddedCluster();
     EmbeddedCluster(const EmbeddedCluster&) = delete;
@@ -47,11 +48,12 @@ class EmbeddedCluster {
     // Every node, started order: primaries first, then replicas (replica k serves primary
     // k % primaries).
     std::vector<Endpoint> node_endpoints() const;
-    // CLUSTER NODES as the first running node sees it.
+    // CLUSTER NODES as the first running, not stalled node sees it.
     std::vector<ClusterNode> nodes();
-    // CLUSTER MYID of the node at host:port (which must run).
+    // The node's id (CLUSTER MYID when it started; nodes.conf keeps it across restarts), so
+    // also for a killed node.
     std::string node_id_at(const std::string& host_port);
-    // The owner of slot per CLUSTER NODES of the first running node; throws when none owns it.
+    // The owner of slot per nodes(); throws EnvironmentError when none owns it.
     Endpoint primary_for_slot(int slot);
     // The node, to kill, stall, stop or start; throws std::out_of_range for an unknown address.
     EmbeddedServer& server(const std::string& host_port);
@@ -75,10 +77,13 @@ class EmbeddedCluster {
                                                  FailoverMode mode,
                                                  std::chrono::milliseconds timeout);
 
-    // SIGKILL and reap; does not wait for the cluster to notice.
+    // SIGKILL and reap; does not wait for the cluster to notice. A replica takes over a killed
+    // primary only if a majority of the primaries owning slots still runs and votes: with fewer
+    // than 3 primaries, never.
     void kill_node(const std::string& host_port);
     // Starts a killed node again on its port and directory (it rejoins through its nodes.conf),
-    // then wait_until_ok.
+    // then wait_until_ok (30 s at most). A node that comes back as a primary says
+    // cluster_state:fail for its first 2 s (Redis's CLUSTER_WRITABLE_DELAY), so this takes 2 s.
     void restart_node(const std::string& host_port);
     // Until every running node says cluster_state:ok, all see the same slot map and every slot's
     // owner is a running node (a killed primary's slots have moved to its replica, or it runs
