@@ -196,6 +196,20 @@ TEST_F(ClusterConnection, KeysInManySlotsAreWrittenToAndReadFromTheirOwners) {
     }
 }
 
+TEST_F(ClusterConnection, KeysOfTwoSlotsInOneCommandGetTheServersCrossslot) {
+    auto connection = connect();
+    ASSERT_NE(sh::redis::key_slot("cross:a"), sh::redis::key_slot("cross:b"));
+    try {
+        connection.command({"EXISTS", "cross:a", "cross:b"});
+        FAIL() << "keys of two slots in one command must be refused";
+    } catch (const RedisReplyError& error) {
+        EXPECT_EQ(error.redis_message().rfind("CROSSSLOT", 0), 0u) << error.what();
+        EXPECT_EQ(error.key(), "cross:a");
+    }
+    EXPECT_FALSE(connection.broken());
+    EXPECT_EQ(ReplyView(connection.command({"EXISTS", "{cross}a", "{cross}b"}).get()).integer(), 0);
+}
+
 TEST_F(ClusterConnection, APipelineOfXaddsOnEveryPrimaryAnswersInOrder) {
     auto connection = connect();
     std::vector<std::string> streams;
