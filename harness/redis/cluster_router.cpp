@@ -170,7 +170,7 @@ void ClusterRouter::give_up(const Args& args, std::size_t node, const std::strin
 
 ClusterRouter::Answer ClusterRouter::deliver(const Args& args, const CommandTraits& traits,
                                              std::size_t node, ReplyPtr reply) {
-    Retries retries(Backoff{});
+    Retries retries(options_.cluster_retries);
     bool asking = false;
     for (;;) {
         if (!reply) {

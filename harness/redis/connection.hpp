@@ -32,16 +32,19 @@ namespace sh::redis {
 using Args = std::vector<std::string>;
 class ClusterRouter;
 
-struct ConnectionOptions {
-    std::chrono::milliseconds connect_timeout{2000};
-    std::chrono::milliseconds command_timeout{5000};  // must exceed any BLOCK a caller uses
-    std::string client_name;                          // CLIENT SETNAME, so faults can target us
-};
-
 struct Backoff {
     std::chrono::milliseconds initial{20};
     std::chrono::milliseconds max_delay{1000};
     std::chrono::milliseconds give_up_after{10000};
+};
+
+struct ConnectionOptions {
+    std::chrono::milliseconds connect_timeout{2000};
+    std::chrono::milliseconds command_timeout{5000};  // must exceed any BLOCK a caller uses
+    std::string client_name;                          // CLIENT SETNAME, so faults can target us
+    // On a Redis Cluster: how long one command may be retried (TRYAGAIN, CLUSTERDOWN, a node
+    // that cannot be reached) before its last answer or error is the caller's.
+    Backoff cluster_retries{};
 };
 
 // What the cluster layer had to do: redirections and retries it absorbed, map reloads.

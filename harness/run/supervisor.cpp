@@ -284,9 +284,14 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     RunServers servers(workload, options.redis_endpoint);
     const auto& endpoint = servers.endpoint();
 
+    // On a cluster a command for a dead primary's slot is retried for at most 2 s: the
+    // supervisor's loop (sampling, faults, restarts) must not stall behind it.
     redis::Connection control(endpoint,
-                              {std::chrono::milliseconds(2000), std::chrono::milliseconds(10000),
-                               "sh:" + result.run_id + ":supervisor"});
+                              {std::chrono::milliseconds(2000),
+                               std::chrono::milliseconds(10000),
+                               "sh:" + result.run_id + ":supervisor",
+                               {std::chrono::milliseconds(20), std::chrono::milliseconds(500),
+                                std::chrono::milliseconds(2000)}});
     auto server = check_server(control, options.allow_eviction);
     require_wait_support(workload, server.version);
     if (control.cluster() && options.redis_endpoint) {

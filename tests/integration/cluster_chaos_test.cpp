@@ -42,6 +42,8 @@ std::int64_t count_of(const json& report, const std::string& group, const char* 
 
 void expect_pass_losing_nothing(const json& report) {
     EXPECT_EQ(report["verdict"], "pass");
+    // The cluster layer absorbs the redirections: no worker fails on one.
+    EXPECT_TRUE(events_of(report, "worker-exit").empty()) << report["events"].dump();
     for (const std::string group : {"score", "push"}) {
         SCOPED_TRACE(group);
         EXPECT_EQ(count_of(report, group, "lost"), 0);
@@ -87,6 +89,10 @@ TEST(ClusterChaos, LiveShardsSlotsMigrateMidRunWithoutLosingOrDuplicatingAnOrder
         EXPECT_NE(migration["from"], migration["to"]);
         EXPECT_GE(migration["migration_ms"].get<std::int64_t>(), 0);
     }
+    // Clients met the moved slots: ASK while a slot was open, MOVED after it was handed over.
+    const auto& retries = report["cluster"]["retries"]["total"];
+    EXPECT_GT(retries["ask"].get<std::int64_t>(), 0) << retries.dump();
+    EXPECT_GT(retries["moved"].get<std::int64_t>(), 0) << retries.dump();
 }
 
 TEST(ClusterChaos, GracefulFailoverOfAShardsPrimaryLosesNothing) {
@@ -106,6 +112,11 @@ TEST(ClusterChaos, GracefulFailoverOfAShardsPrimaryLosesNothing) {
     EXPECT_NE(failover["old_primary"], failover["new_primary"]);
     EXPECT_GE(failover["to_new_primary_ms"].get<std::int64_t>(), 0);
     EXPECT_GT(failover["order_watermark"].get<std::uint64_t>(), 0u);
+    // The old primary, now a replica, sent its clients on: MOVED, or UNBLOCKED for a blocked read.
+    const auto& retries = report["cluster"]["retries"]["total"];
+    EXPECT_GT(
+        retries["moved"].get<std::int64_t>() + retries["readonly_unblocked"].get<std::int64_t>(), 0)
+        << retries.dump();
 }
 
 // Asynchronous replication: the replica promoted may miss what the killed primary acknowledged
