@@ -378,6 +378,11 @@ void check_cluster(const Workload& workload, Problems& problems) {
 }  // namespace
 
 void check_for_cluster(const Workload& workload, Problems& problems) {
+    if (!workload.stream.key.empty()) {
+        problems.add("stream.key",
+                     "lies outside the run's hash tag, so on a cluster the ack script would "
+                     "touch two slots (CROSSSLOT): use the run's own stream");
+    }
     for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
         if (workload.chaos.events[i].fault == FaultKind::disconnect) {
             problems.add("chaos.events." + std::to_string(i) + ".fault",

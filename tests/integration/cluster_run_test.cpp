@@ -148,6 +148,13 @@ TEST_F(ClusterRun, WhatACannotDoOnAClusterIsRefusedNamingTheField) {
     EXPECT_NE(wait.err.find("producers.wait"), std::string::npos) << wait.err;
     EXPECT_EQ(keys_on_nodes(), 0);
 
+    // A stream of the user's own lies in another slot than the run's ledger.
+    auto named = run_harness(seed_scenario(
+        {"--redis", seed_url(), "--set", "stream.shards=1", "--set", "stream.key=orders"}));
+    EXPECT_EQ(named.exit_code, 2) << named.err;
+    EXPECT_NE(named.err.find("stream.key"), std::string::npos) << named.err;
+    EXPECT_EQ(keys_on_nodes(), 0);
+
     auto embedded = run_harness(
         seed_scenario({"--set", "topology.cluster.primaries=3", "--set", "topology.replicas=1"}));
     EXPECT_EQ(embedded.exit_code, 2) << embedded.err;
