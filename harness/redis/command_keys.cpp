@@ -16,8 +16,11 @@ enum class KeyAt : unsigned char {
     none,           // keyless
     first,          // arg 1
     second,         // arg 2 (XGROUP CREATE key, XINFO GROUPS key, OBJECT ENCODING key)
-    after_streams,  // XREAD/XREADGROUP: the first key after STREAMS
-    script,         // EVAL/EVALSHA script numkeys key...: arg 3 when numkeys > 0
+    after_streams,  // XREAD: the first key after STREAMS
+    // XREADGROUP GROUP g c ... STREAMS key: after STREAMS, looked for past the group and
+    // consumer names (a group may be called "streams")
+    after_group_streams,
+    script,  // EVAL/EVALSHA script numkeys key...: arg 3 when numkeys > 0
 };
 
 struct Entry {
@@ -51,11 +54,11 @@ constexpr std::array<Entry, 53> table{{
     {"WAIT", KeyAt::none, true},           {"WAITAOF", KeyAt::none, true},
     {"XACK", KeyAt::first, true},          {"XADD", KeyAt::first, false},
     {"XAUTOCLAIM", KeyAt::first, false},   {"XCLAIM", KeyAt::first, false},
-    {"XDEL", KeyAt::first, true},          {"XGROUP", KeyAt::second, false},
+    {"XDEL", KeyAt::first, false},         {"XGROUP", KeyAt::second, false},
     {"XINFO", KeyAt::second, true},        {"XLEN", KeyAt::first, true},
     {"XPENDING", KeyAt::first, true},      {"XRANGE", KeyAt::first, true},
-    {"XREAD", KeyAt::after_streams, true}, {"XREADGROUP", KeyAt::after_streams, false},
-    {"XTRIM", KeyAt::first, true},
+    {"XREAD", KeyAt::after_streams, true}, {"XREADGROUP", KeyAt::after_group_streams, false},
+    {"XTRIM", KeyAt::first, false},
 }};
 
 static_assert(std::is_sorted(table.begin(), table.end(),
@@ -91,7 +94,9 @@ std::optional<std::string_view> key_at(KeyAt rule, const Words& args) {
             if (args.size() > 2) return std::string_view(args[2]);
             return std::nullopt;
         case KeyAt::after_streams:
-            for (std::size_t i = 1; i + 1 < args.size(); ++i) {
+        case KeyAt::after_group_streams:
+            // Options before STREAMS take numbers (COUNT, BLOCK) or nothing (NOACK).
+            for (std::size_t i = rule == KeyAt::after_streams ? 1 : 4; i + 1 < args.size(); ++i) {
                 if (is(args[i], "STREAMS")) return std::string_view(args[i + 1]);
             }
             return std::nullopt;

@@ -90,13 +90,21 @@ void create_one(redis::Connection& connection, const model::RunKeys& keys, const
 
 }  // namespace
 
-std::int64_t evicted_keys(redis::Connection& connection) {
-    std::int64_t evicted = 0;
-    redis::for_each_primary(connection, [&](redis::Connection& node) {
+EvictionCount::EvictionCount(redis::Connection& connection) {
+    read(connection);
+    total_ = 0;  // what was evicted before the run is not the run's
+}
+
+void EvictionCount::read(redis::Connection& connection) {
+    redis::for_each_node(connection, [&](redis::Connection& node) {
+        auto id = redis::info_field(node, "server", "run_id");
         auto text = redis::info_field(node, "stats", "evicted_keys");
-        evicted += text.empty() ? 0 : std::stoll(text);
+        std::int64_t now = text.empty() ? 0 : std::stoll(text);
+        // A process first seen now started during the run: all it evicted is the run's.
+        auto& last = last_[id];
+        if (now > last) total_ += now - last;
+        last = std::max(last, now);
     });
-    return evicted;
 }
 
 void require_client_commands(redis::Connection& connection) {
@@ -118,8 +126,8 @@ void require_client_commands(redis::Connection& connection) {
 
 ServerFacts check_server(redis::Connection& connection, bool allow_eviction) {
     ServerFacts facts;
-    // On a cluster every primary holds some of the run's keys: each must pass.
-    redis::for_each_primary(connection, [&](redis::Connection& node) {
+    // On a cluster every node holds some of the run's keys or may be promoted to: each must pass.
+    redis::for_each_node(connection, [&](redis::Connection& node) {
         auto version = redis::info_field(node, "server", "redis_version");
         require_version(version);
         auto policy = redis::info_field(node, "memory", "maxmemory_policy");
@@ -136,7 +144,6 @@ ServerFacts check_server(redis::Connection& connection, bool allow_eviction) {
         if (facts.version.empty()) facts.version = version;
         if (facts.maxmemory_policy.empty() || evicts(policy)) facts.maxmemory_policy = policy;
     });
-    facts.evicted_keys = evicted_keys(connection);
     return facts;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,13 +16,27 @@ namespace sh::run {
 struct ServerFacts {
     std::string version;
     std::string maxmemory_policy;
-    std::int64_t evicted_keys = 0;  // INFO stats, when the run starts
 };
 
 // Refuses (EnvironmentError) a Redis older than 6.2, and one whose maxmemory-policy may evict
 // the run's ledger (allkeys-* or volatile-*) unless allow_eviction.
 ServerFacts check_server(redis::Connection& connection, bool allow_eviction);
-std::int64_t evicted_keys(redis::Connection& connection);
+// Keys evicted while the run goes, counted per server process (INFO `run_id`): a node that
+// restarted or was promoted during the run has a count of its own, a demoted one is still read
+// as a replica. Only what a process evicted after its last reading and before it died is not
+// seen, so read() is called every second.
+class EvictionCount {
+  public:
+    explicit EvictionCount(redis::Connection& connection);  // the baseline
+    // Adds what every node evicted since it was last read; a node that cannot be read now is
+    // read next time.
+    void read(redis::Connection& connection);
+    std::int64_t total() const { return total_; }
+
+  private:
+    std::map<std::string, std::int64_t> last_;  // run_id -> evicted_keys when last read
+    std::int64_t total_ = 0;
+};
 
 // Disconnect faults and external consumers find connections with CLIENT LIST and end them with
 // CLIENT KILL, which a least-privilege ACL user lacks unless granted: refused (EnvironmentError

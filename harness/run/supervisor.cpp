@@ -209,7 +209,7 @@ void prepare_out_dir(const std::string& out_dir) {
 // The producers' record against what Redis holds, per group, and the gates.
 void verify_run(RunResult& result, redis::Connection& control, const model::StreamShards& shards,
                 const workload::Workload& workload, const ProducerPool& producers,
-                const model::OrderAttributes& attributes, std::int64_t evicted_at_start,
+                const model::OrderAttributes& attributes, EvictionCount& evictions,
                 RunServers& servers) {
     const auto& outcomes = producers.outcomes();
     record_production(result, producers);
@@ -228,10 +228,8 @@ void verify_run(RunResult& result, redis::Connection& control, const model::Stre
         outcomes, verify::find_in_stream(control, shards, indeterminate), ledgers);
     // Read after everything the verdict rests on: an eviction before this point may have taken
     // a ledger key (a duplicate record is the least recently used of them).
-    auto evicted_now = evicted_keys(control);
-    // INFO stats start again from zero when the embedded server restarts.
-    result.evicted_keys =
-        evicted_now >= evicted_at_start ? evicted_now - evicted_at_start : evicted_now;
+    evictions.read(control);
+    result.evicted_keys = evictions.total();
 
     std::vector<verify::GroupVerdict> verdicts;
     std::vector<verify::GroupMeasurements> measurements;
@@ -293,6 +291,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
                                {std::chrono::milliseconds(20), std::chrono::milliseconds(500),
                                 std::chrono::milliseconds(2000)}});
     auto server = check_server(control, options.allow_eviction);
+    EvictionCount evictions(control);
     require_wait_support(workload, server.version);
     if (control.cluster() && options.redis_endpoint) {
         // What an embedded cluster's workload was checked for at load.
@@ -399,6 +398,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
                                run_start,
                                result,
                                [&] { return client_tally(producers, fleet); }};
+        std::int64_t next_eviction_read_ns = 0;
         ProgressDisplay progress(ProgressDisplay::mode_for(options.quiet, STDERR_FILENO),
                                  std::cerr);
         double planned_s = workload.producers.orders > 0 ? 0.0 : workload.duration_s;
@@ -415,6 +415,15 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
                      {}});
             }
             sampler.tick(run_control, producers.totals(), producing);
+            // Every second, so that what a server evicts before it dies is counted.
+            if (auto now = measure::monotonic_ns(); now >= next_eviction_read_ns) {
+                next_eviction_read_ns = now + 1'000'000'000;
+                try {
+                    evictions.read(control);
+                } catch (const RedisError&) {
+                    // Redis restarting: read it next second.
+                }
+            }
             if (producing && producers.rate_controlled()) {
                 try {
                     rate_controller.tick(control, streams, producers, measure::monotonic_ns(),
@@ -481,8 +490,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         if (result.cluster) {
             finish_cluster_facts(*result.cluster, control, producers.totals(), result.groups);
         }
-        verify_run(result, control, shards, workload, producers, attributes, server.evicted_keys,
-                   servers);
+        verify_run(result, control, shards, workload, producers, attributes, evictions, servers);
         record.verdict = result.passed ? "pass" : "fail";
         record_progress();
         result.phase = "cleanup";

@@ -127,6 +127,10 @@ TEST(ClusterCommands, KeysAreWhereEachCommandTakesThem) {
     EXPECT_EQ(key_of_command({"XREADGROUP", "GROUP", "g", "c", "COUNT", "5", "STREAMS", "s", ">"}),
               "s");
     EXPECT_EQ(key_of_command({"XREAD", "COUNT", "1", "streams", "a", "b", "0", "0"}), "a");
+    // A group or consumer may be named "streams": the key is still after the keyword.
+    EXPECT_EQ(key_of_command({"XREADGROUP", "GROUP", "streams", "c", "STREAMS", "s", ">"}), "s");
+    EXPECT_EQ(key_of_command({"XREADGROUP", "GROUP", "g", "STREAMS", "NOACK", "STREAMS", "s", ">"}),
+              "s");
     EXPECT_EQ(key_of_command({"EVALSHA", "sha", "2", "k1", "k2", "arg"}), "k1");
     EXPECT_EQ(key_of_command({"EVAL", "return 1", "0", "arg"}), "(none)");
     EXPECT_EQ(key_of_command({"WAIT", "1", "100"}), "(none)");
@@ -143,6 +147,9 @@ TEST(ClusterCommands, OnlyIdempotentCommandsMayBeSentAgain) {
     EXPECT_FALSE(command_traits({"INCR", "k"}).idempotent);
     EXPECT_FALSE(command_traits({"EVALSHA", "sha", "1", "k"}).idempotent);
     EXPECT_FALSE(command_traits({"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"}).idempotent);
+    // Sent again after a lost reply, they answer the second run's count.
+    EXPECT_FALSE(command_traits({"XTRIM", "s", "MAXLEN", "10"}).idempotent);
+    EXPECT_FALSE(command_traits({"XDEL", "s", "1-1"}).idempotent);
 }
 
 TEST(ClusterCommands, ScriptLoadFlushAndConfigSetGoToEveryPrimary) {
@@ -156,8 +163,8 @@ TEST(ClusterCommands, ScriptLoadFlushAndConfigSetGoToEveryPrimary) {
 
 TEST(ClusterCommands, EncodedCommandsHaveTheTraitsOfTheirArguments) {
     sh::redis::CommandBuffer buffer;
-    buffer.begin(4);
-    for (const char* arg : {"XREADGROUP", "GROUP", "STREAMS", "s"})
+    buffer.begin(7);
+    for (const char* arg : {"XREADGROUP", "GROUP", "streams", "c", "STREAMS", "s", ">"})
         buffer.arg(std::string_view(arg));
     std::vector<std::string_view> words;
     EXPECT_EQ(sh::redis::scan_command(buffer.data(), words), buffer.data().size());
