@@ -22,7 +22,7 @@ constexpr int start_attempts = 3;
 constexpr const char* node_host = "127.0.0.1";
 constexpr milliseconds migrate_timeout{5000};
 // Longer than MIGRATE's own timeout, so that its error, not ours, says what went wrong.
-constexpr ConnectionOptions command_options{milliseconds(2000), milliseconds(10000), ""};
+const ConnectionOptions command_options{milliseconds(2000), milliseconds(10000), ""};
 
 std::vector<std::string> node_args(const ClusterOptions& options, int bus_port) {
     return {"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
