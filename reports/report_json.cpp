@@ -7,6 +7,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/workload/workload_json.hpp"
+#include "reports/agent_json.hpp"
 #include "reports/cluster_json.hpp"
 #include "reports/replication_json.hpp"
 #include "reports/report_keys.hpp"
@@ -358,7 +359,8 @@ json to_json(const run::RunResult& result, const std::string& tool_version) {
     json verification = json::object();
     json histograms = {{key::xadd, result.xadd_latency->to_json()}, {key::groups, json::object()}};
     for (const auto& group : result.groups) {
-        verification[group.name] = verdict_json(group.verdict);
+        // An agent's part has no verdict: `merge` judges the whole run.
+        if (!result.agent) verification[group.name] = verdict_json(group.verdict);
         if (group.external) continue;
         histograms[key::groups][group.name] = {
             {key::first_delivery, group.latency_first->to_json()},
@@ -392,9 +394,14 @@ json to_json(const run::RunResult& result, const std::string& tool_version) {
         {key::error, result.error ? json{{key::message, result.error->message},
                                          {key::phase, result.error->phase}}
                                   : json(nullptr)},
-        {key::verified,
-         result.verified_after_the_run ? value::after_the_run : value::during_the_run},
+        {key::verified, result.agent                    ? value::not_yet
+                        : !result.merged_agents.empty() ? value::by_merge
+                        : result.verified_after_the_run ? value::after_the_run
+                                                        : value::during_the_run},
+        {key::agent, result.agent ? agent_json(result) : json(nullptr)},
+        {key::agents, merged_agents_json(result.merged_agents)},
         {key::verdict, result.error    ? value::error
+                       : result.agent  ? value::partial
                        : result.passed ? value::pass
                                        : value::fail},
     };

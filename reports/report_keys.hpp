@@ -283,6 +283,19 @@ inline constexpr const char* xadd = "xadd";
 inline constexpr const char* xadd_latency = "xadd_latency";
 inline constexpr const char* xadd_latency_per_producer = "xadd_latency_per_producer";
 
+// Agents (§11.5): an agent's part of a shared run, and a merged run's agents.
+inline constexpr const char* agent = "agent";
+inline constexpr const char* agents = "agents";
+inline constexpr const char* host = "host";
+inline constexpr const char* boot_id = "boot_id";
+inline constexpr const char* clock_agents = "clock_agents";
+inline constexpr const char* orders_allocated = "orders_allocated";
+inline constexpr const char* unsent = "unsent";
+inline constexpr const char* eviction_baselines = "eviction_baselines";
+inline constexpr const char* index = "index";
+inline constexpr const char* held_at_hard_kills = "held_at_hard_kills";
+inline constexpr const char* fault_tallies = "fault_tallies";
+
 }  // namespace sh::reports::key
 
 // The values of the fields that name a state rather than a measure.
@@ -290,9 +303,12 @@ namespace sh::reports::value {
 
 inline constexpr const char* pass = "pass";  // verdict
 inline constexpr const char* fail = "fail";
-inline constexpr const char* error = "error";  // the run could not finish (exit 3)
+inline constexpr const char* error = "error";      // the run could not finish (exit 3)
+inline constexpr const char* partial = "partial";  // an agent's part: `merge` judges the run
 inline constexpr const char* during_the_run = "during the run";  // verified
 inline constexpr const char* after_the_run = "after the run, from Redis alone";
+inline constexpr const char* by_merge = "by merge, from Redis, after every agent finished";
+inline constexpr const char* not_yet = "not by an agent: merge judges the run";
 inline constexpr const char* load = "load";  // timeline phase
 inline constexpr const char* drain = "drain";
 inline constexpr const char* aggregate = "aggregate";  // kind

@@ -7,11 +7,13 @@
 #include <sstream>
 
 #include "chaos/controller.hpp"
+#include "harness/cli/command_support.hpp"
 #include "harness/errors.hpp"
 #include "harness/run/redis_setup.hpp"
 #include "harness/run/reverify.hpp"
 #include "harness/run/run_record.hpp"
 #include "harness/run/supervisor.hpp"
+#include "harness/workload/workload_checks.hpp"
 #include "harness/workload/workload_json.hpp"
 #include "reports/aggregate.hpp"
 #include "reports/capacity_summary.hpp"
@@ -29,22 +31,6 @@ namespace key = reports::key;
 using nlohmann::json;
 
 namespace {
-
-json read_json_file(const std::string& path) {
-    std::ifstream input(path);
-    if (!input) throw input_error({path + ": cannot open"});
-    auto document = json::parse(input, nullptr, false);
-    if (document.is_discarded()) throw input_error({path + ": invalid JSON"});
-    return document;
-}
-
-// report.json, report.html and junit.xml side by side; returns the JSON's path.
-std::filesystem::path write_all_reports(const json& report, const std::filesystem::path& dir) {
-    auto path = reports::write_report(report, dir);
-    reports::write_text_file(reports::render_html(report), dir, "report.html");
-    reports::write_text_file(reports::render_junit(report), dir, "junit.xml");
-    return path;
-}
 
 // The seed scenario by default: found from the working directory or next to the source tree.
 std::string workload_or_default(const std::string& path) {
@@ -70,6 +56,11 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
     auto overrides = settings.overrides;
     overrides.insert(overrides.end(), extra.begin(), extra.end());
     auto workload = workload::load_workload(workload_or_default(settings.workload_path), overrides);
+    if (!settings.agent.solo()) {
+        workload::Problems problems;
+        workload::check_for_agents(workload, settings.agent.count, problems);
+        if (!problems.empty()) throw WorkloadError(problems.take());
+    }
     run::RunOptions options;
     options.redis_endpoint = settings.redis;
     options.run_id = run_id;
@@ -78,8 +69,12 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
     options.keep_keys = settings.keep_keys;
     options.allow_eviction = settings.allow_eviction;
     options.quiet = settings.quiet;
+    options.agent = settings.agent;
+    options.agent_timeout =
+        std::chrono::milliseconds(static_cast<std::int64_t>(settings.agent_timeout_s * 1000));
     chaos::ChaosController chaos;
-    if (!workload.chaos.events.empty()) options.observer = &chaos;
+    // One fault schedule per run: agent 1 carries it out on its consumers.
+    if (!workload.chaos.events.empty() && settings.agent.leader()) options.observer = &chaos;
     run::RunResult result;
     try {
         run::execute_run(workload, options, stop, result);
@@ -115,12 +110,22 @@ std::string out_dir_for(const RunSettings& settings, const std::string& run_id) 
 }  // namespace
 
 int run_command(const RunSettings& settings, int repeat, const os::StopSignals& stop) {
+    if (!settings.agent.solo()) {
+        std::vector<std::string> problems;
+        if (!settings.redis) problems.push_back("--agent: agents share one Redis: give --redis");
+        if (settings.run_id.empty()) {
+            problems.push_back("--agent: every agent of a run needs the same --run-id");
+        }
+        if (repeat > 1) problems.push_back("--agent: --repeat is for one harness, not agents");
+        if (!problems.empty()) throw usage_error(problems);
+    }
     auto run_id = base_run_id(settings);
     auto out_dir = out_dir_for(settings, run_id);
     if (repeat <= 1) {
         auto outcome = run_once(settings, {}, run_id, out_dir, stop);
         std::cout << reports::human_summary(outcome.report, outcome.path);
-        return outcome.report[key::verdict] == reports::value::pass ? 0 : 1;
+        const auto& verdict = outcome.report[key::verdict];
+        return verdict == reports::value::pass || verdict == reports::value::partial ? 0 : 1;
     }
     std::vector<json> reports;
     std::vector<std::string> paths;
@@ -269,32 +274,6 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
                         : !capacity[key::answer][key::rate].is_null();
     return answered && capacity[key::stopped].is_null() ? 0 : 1;
 }
-
-namespace {
-run::RunRecord record_of(redis::Connection& connection, const std::string& run_id) {
-    auto record = run::read_record(connection, run_id);
-    if (!record) {
-        throw EnvironmentError("no record of run " + run_id + " on " +
-                               connection.endpoint().redacted() + " (sh:{" + run_id +
-                               "}:record): it finished and removed its keys, "
-                               "or it never ran there");
-    }
-    auto alive = connection.command({"PTTL", model::RunKeys::alive_key(run_id)});
-    if (redis::ReplyView(alive.get()).integer() > 0) {
-        throw EnvironmentError("run " + run_id + " is still going (its harness refreshed " +
-                               model::RunKeys::alive_key(run_id) +
-                               " within the last 3 s): wait for it to end");
-    }
-    return *record;
-}
-
-redis::Connection connect_for(const redis::Endpoint& endpoint, const std::string& run_id,
-                              const char* what) {
-    return redis::Connection(endpoint,
-                             {std::chrono::milliseconds(2000), std::chrono::milliseconds(10000),
-                              "sh:" + run_id + ":" + what});
-}
-}  // namespace
 
 int verify_command(const redis::Endpoint& redis, const std::string& run_id,
                    const std::string& out_dir) {

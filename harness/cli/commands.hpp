@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/cli/capacity.hpp"
+#include "harness/model/agent_share.hpp"
 #include "harness/os/stop_signals.hpp"
 #include "harness/redis/url.hpp"
 #include "reports/compare.hpp"
@@ -27,11 +28,15 @@ struct RunSettings {
     bool keep_keys = false;
     bool allow_eviction = false;
     bool quiet = false;
+    // --agent I/N: one agent's share of a run several share (DESIGN §11.5).
+    model::AgentShare agent;
+    double agent_timeout_s = 120;
 };
 
 // One run, or `repeat` runs in DIR/run-<i>/ with their aggregate in DIR: report.json,
 // report.html and junit.xml in each. Exit 0 when every run passed, 1 otherwise. A run that
-// cannot finish still writes its reports (verdict "error") before its error goes on.
+// cannot finish still writes its reports (verdict "error") before its error goes on. An agent
+// writes its part (verdict "partial") and exits 0 once its share is done.
 int run_command(const RunSettings& settings, int repeat, const os::StopSignals& stop);
 
 // Re-renders report.html (and junit.xml) next to a report.json.

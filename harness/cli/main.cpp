@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "harness/cli/commands.hpp"
+#include "harness/cli/merge_command.hpp"
 #include "harness/cli/produce_only.hpp"
 #include "harness/cli/redis_target.hpp"
 #include "harness/errors.hpp"
@@ -133,6 +134,23 @@ int main(int argc, char** argv) {
     add_run_options(run_cmd, run, run_redis);
     run_cmd->add_option("--repeat", repeat, "run N times; report each run and their aggregate")
         ->check(CLI::Range(1, 1000));
+    std::string agent;
+    run_cmd
+        ->add_option("--agent", agent,
+                     "I/N: run agent I's share of a run N agents share (same workload, "
+                     "--redis and --run-id on each); its report is a part for `merge`")
+        ->check(CLI::Validator(
+            [](const std::string& text) {
+                std::string error;
+                sh::model::parse_agent_share(text, error);
+                return error;
+            },
+            "I/N"));
+    run_cmd
+        ->add_option("--agent-timeout-s", run.agent_timeout_s,
+                     "how long an agent waits at each barrier for the others")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 86400.0));
 
     std::string report_file;
     auto* report_cmd = app.add_subcommand(
@@ -265,6 +283,22 @@ int main(int argc, char** argv) {
     verify_cmd->add_option("--out", verify_out,
                            "report directory (default reports/out/<run-id>-verify)");
 
+    sh::cli::RedisTargetFlags merge_redis;
+    std::vector<std::string> merge_inputs;
+    std::string merge_out;
+    bool merge_keep_keys = false;
+    auto* merge_cmd = app.add_subcommand(
+        "merge", "one report of a run its agents shared (run --agent I/N): judged once from Redis");
+    merge_cmd
+        ->add_option("reports", merge_inputs,
+                     "every agent's report directory (or its report.json), each once")
+        ->required();
+    add_redis_options(merge_cmd, merge_redis, "");
+    merge_cmd->get_option("--redis")->required();
+    merge_cmd->add_option("--out", merge_out, "report directory (default reports/out/<run-id>)");
+    merge_cmd->add_flag("--keep-keys", merge_keep_keys,
+                        "leave the run's keys on Redis (by default merge removes them)");
+
     std::string show_file;
     std::vector<std::string> show_paths;
     auto* show_cmd = app.add_subcommand(
@@ -288,6 +322,8 @@ int main(int argc, char** argv) {
     worker_cmd->add_option("--seed", worker.seed);
     worker_cmd->add_option("--group-start-id", worker.group_start_id);
     worker_cmd->add_option("--shard", worker.shard);
+    worker_cmd->add_option("--agents", worker.agents);
+    worker_cmd->add_option("--clock-agents", worker.clock_agents);
 
     if (auto unknown = unknown_subcommand(app, argc, argv)) {
         std::cerr << "streamharness: " << *unknown << "\n";
@@ -312,6 +348,10 @@ int main(int argc, char** argv) {
             return sh::cli::cleanup_command(*sh::cli::resolve_redis_target(after_redis),
                                             after_run_id);
         }
+        if (*merge_cmd) {
+            return sh::cli::merge_command(*sh::cli::resolve_redis_target(merge_redis), merge_inputs,
+                                          merge_out, merge_keep_keys);
+        }
         if (*produce_cmd) {
             produce.endpoint = *sh::cli::resolve_redis_target(produce_redis);
             std::cout << sh::cli::produce_only(produce).dump(2) << "\n";
@@ -329,6 +369,10 @@ int main(int argc, char** argv) {
             return sh::cli::capacity_command(capacity, capacity_options, step_duration_s, *stop);
         }
         run.redis = sh::cli::resolve_redis_target(run_redis);
+        if (!agent.empty()) {
+            std::string error;
+            run.agent = *sh::model::parse_agent_share(agent, error);
+        }
         run.executable = own_executable();
         return sh::cli::run_command(run, repeat, *stop);
     } catch (const sh::WorkloadError& error) {

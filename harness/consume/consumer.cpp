@@ -383,6 +383,8 @@ void Consumer::record_latency(const std::vector<ProcessedEntry>& batch,
                 counters.ack_not_owned.fetch_add(1, relaxed);
                 continue;
         }
+        // Another host's send time is on another clock: not a latency (§11.5).
+        if (!config_.clock.times(batch[i].order.seq)) continue;
         auto latency_ns = std::max<std::int64_t>(0, now - batch[i].order.intended_send_ns);
         histogram.record(static_cast<std::uint64_t>(latency_ns / 1000));
     }

@@ -12,6 +12,7 @@
 #include "harness/consume/dead_letterer.hpp"
 #include "harness/consume/service_time.hpp"
 #include "harness/measure/consumer_stats.hpp"
+#include "harness/model/agent_share.hpp"
 #include "harness/model/keys.hpp"
 #include "harness/redis/connection.hpp"
 #include "harness/redis/streams.hpp"
@@ -32,6 +33,8 @@ struct ConsumerConfig {
     std::string group_start_id = "0";
     // groups[].effect_store separate: the server that holds the ledger (DESIGN §7.1).
     std::optional<redis::Endpoint> effect_store;
+    // The orders whose end-to-end latency it takes: those produced under its own clock.
+    model::SharedClock clock;
 };
 
 class Consumer {

@@ -13,7 +13,7 @@ RunKeys::RunKeys(const std::string& run_id, const std::string& stream_name,
       stream_run_scoped_(stream_key_override.empty()) {}
 
 std::vector<std::string> RunKeys::owned_keys(const std::vector<std::string>& groups) const {
-    std::vector<std::string> keys{record(), alive()};
+    std::vector<std::string> keys{record(), alive(), agents()};
     if (stream_run_scoped_) keys.push_back(stream_);
     for (const auto& group : groups) {
         keys.push_back(acked(group));
@@ -45,7 +45,8 @@ std::vector<std::string> StreamShards::owned_keys(const std::vector<std::string>
     std::vector<std::string> keys;
     for (const auto& shard : shards_) {
         for (auto& key : shard.owned_keys(groups)) {
-            if (&shard != &shards_.front() && (key == shard.record() || key == shard.alive())) {
+            if (&shard != &shards_.front() &&
+                (key == shard.record() || key == shard.alive() || key == shard.agents())) {
                 continue;
             }
             keys.push_back(std::move(key));

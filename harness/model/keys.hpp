@@ -39,6 +39,11 @@ class RunKeys {
     // verified or cleaned up from outside.
     static std::string alive_key(const std::string& run_id) { return "sh:{" + run_id + "}:alive"; }
     std::string alive() const { return alive_key(run_id_); }
+    // A run shared by agents (--agent I/N): where each one says where it is (DESIGN §11.5).
+    static std::string agents_key(const std::string& run_id) {
+        return "sh:{" + run_id + "}:agents";
+    }
+    std::string agents() const { return agents_key(run_id_); }
     // Every key this run may create, for cleanup (the stream only when run-scoped).
     std::vector<std::string> owned_keys(const std::vector<std::string>& groups) const;
 
@@ -66,7 +71,7 @@ class StreamShards {
 
     std::size_t size() const { return shards_.size(); }
     const RunKeys& operator[](std::size_t shard) const { return shards_.at(shard); }
-    // What does not depend on the shard: run id, stamp, record and alive keys.
+    // What does not depend on the shard: run id, stamp, record, alive and agents keys.
     const RunKeys& front() const { return shards_.front(); }
     std::vector<RunKeys>::const_iterator begin() const { return shards_.begin(); }
     std::vector<RunKeys>::const_iterator end() const { return shards_.end(); }
@@ -79,7 +84,7 @@ class StreamShards {
         return static_cast<std::size_t>(index - 1) % shards_.size();
     }
     std::vector<std::string> streams() const;
-    // Every key the run may create on any shard (the record and alive keys once).
+    // Every key the run may create on any shard (the run-wide keys once).
     std::vector<std::string> owned_keys(const std::vector<std::string>& groups) const;
 
   private:

@@ -152,12 +152,13 @@ void Producer::run(const std::atomic<bool>& stop) {
                     if (seq_left == 0) break;
                 }
                 auto intended = schedule.take(now);
-                auto order = attributes_.make(next_seq, intended);
+                // Another agent's producers number their orders in between (§11.5).
+                auto order = attributes_.make(config_.agent.order_number(next_seq), intended);
                 const auto& stream =
                     config_
                         .stream_keys[model::shard_of_user(order.user, config_.stream_keys.size())];
                 model::append_xadd(xadds, stream, config_.stamp, order, config_.payload_bytes);
-                in_flight.push_back({next_seq, now});
+                in_flight.push_back({order.seq, now});
                 ++next_seq;
                 --seq_left;
             }

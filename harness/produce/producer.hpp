@@ -9,6 +9,7 @@
 #include <string>
 
 #include "harness/measure/histogram.hpp"
+#include "harness/model/agent_share.hpp"
 #include "harness/model/order.hpp"
 #include "harness/model/outcome_table.hpp"
 #include "harness/produce/order_sequencer.hpp"
@@ -36,6 +37,7 @@ struct ProducerConfig {
     std::int64_t end_ns = 0;                               // no intended send time at or after this
     std::uint64_t rng_seed = 1;
     std::string client_name;
+    model::AgentShare agent;  // whose order numbers the sequencer's numbers map to
 };
 
 struct ProducerTotals {

@@ -39,6 +39,7 @@ Fleet::Fleet(FleetConfig config, const workload::Workload& workload, measure::St
     for (std::size_t g = 0; g < workload_.groups.size(); ++g) {
         const auto& group = workload_.groups[g];
         for (int i = 1; i <= group.consumers; ++i) {
+            if (!config_.agent.runs_instance(i)) continue;  // another agent's
             Worker worker;
             worker.group_index = g;
             worker.group = group.name;
@@ -119,6 +120,7 @@ void Fleet::start(Worker& worker, bool new_name) {
                 static_cast<std::uint64_t>(worker.incarnation);
     worker.client_name = "sh:" + config_.shards.front().run_id() + ":" + worker.group + ":" +
                          std::to_string(worker.index);
+    seed += static_cast<std::uint64_t>(config_.agent.index - 1) * 104729ULL;
     std::vector<std::string> argv = {config_.executable, "worker",
                                      "--workload",       config_.workload_path,
                                      "--run-id",         config_.shards.front().run_id(),
@@ -131,6 +133,10 @@ void Fleet::start(Worker& worker, bool new_name) {
                                      "--seed",           std::to_string(seed),
                                      "--group-start-id", config_.group_start_id,
                                      "--shard",          std::to_string(worker.shard)};
+    if (!config_.agent.solo()) {
+        argv.insert(argv.end(), {"--agents", std::to_string(config_.agent.count), "--clock-agents",
+                                 config_.clock.to_string()});
+    }
     os::SpawnOptions options;
     std::string url_variable(redis_url_env);
     url_variable.append("=").append(config_.redis_url);

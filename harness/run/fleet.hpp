@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/measure/consumer_stats.hpp"
+#include "harness/model/agent_share.hpp"
 #include "harness/model/keys.hpp"
 #include "harness/os/child_process.hpp"
 #include "harness/os/stop_signals.hpp"
@@ -29,6 +30,8 @@ struct FleetConfig {
     int stats_fd = -1;
     std::string log_dir;               // worker stdout/stderr, one file per consumer name
     std::string group_start_id = "0";  // the ID the supervisor created the groups at
+    model::AgentShare agent;           // an agent runs its share of every group's instances
+    model::SharedClock clock;          // the orders its workers take the latency of
 };
 
 struct Worker {

@@ -6,13 +6,16 @@ namespace sh::run {
 
 ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endpoint& endpoint,
                            const model::StreamShards& shards,
-                           const model::OrderAttributes& attributes)
-    : sequencer_(static_cast<std::uint64_t>(workload.producers.orders)),
+                           const model::OrderAttributes& attributes, const model::AgentShare& agent)
+    : agent_(agent),
+      sequencer_(static_cast<std::uint64_t>(agent.share_of(workload.producers.orders))),
       rate_controlled_(workload.producers.mode == workload::RateMode::max),
       limited_by_count_(workload.producers.orders > 0),
       duration_s_(workload.duration_s) {
     const auto& spec = workload.producers;
-    for (std::int64_t i = 0; i < spec.count; ++i) {
+    for (std::int64_t i = 0; i < agent.share_of(spec.count); ++i) {
+        // Numbered over all agents, so that no two producers share a name or a random stream.
+        auto number = i * agent.count + agent.index - 1;
         produce::ProducerConfig config;
         config.endpoint = endpoint;
         config.stream_keys = shards.streams();
@@ -24,8 +27,11 @@ ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endp
             config.pace = produce::ProducerConfig::Pace::controlled;
             config.controlled_rate = &controlled_rate_per_producer_;
         }
-        config.rng_seed = workload.seed * 6364136223846793005ULL + static_cast<std::uint64_t>(i);
-        config.client_name = "sh:" + shards.front().run_id() + ":producer:" + std::to_string(i + 1);
+        config.rng_seed =
+            workload.seed * 6364136223846793005ULL + static_cast<std::uint64_t>(number);
+        config.client_name =
+            "sh:" + shards.front().run_id() + ":producer:" + std::to_string(number + 1);
+        config.agent = agent;
         producers_.push_back(std::make_unique<produce::Producer>(config, attributes, sequencer_,
                                                                  outcomes_, totals_));
     }
@@ -61,7 +67,8 @@ void ProducerPool::start() {
 void ProducerPool::join() {
     for (auto& thread : threads_) thread.join();
     threads_.clear();
-    outcomes_.resize(sequencer_.allocated());
+    auto allocated = sequencer_.allocated();
+    outcomes_.resize(allocated == 0 ? 0 : agent_.order_number(allocated - 1) + 1);
     for (const auto& error : errors_) {
         if (error) std::rethrow_exception(error);
     }

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/model/agent_share.hpp"
 #include "harness/model/keys.hpp"
 #include "harness/produce/producer.hpp"
 
@@ -15,8 +16,11 @@ namespace sh::run {
 
 class ProducerPool {
   public:
+    // An agent (§11.5) runs its share of the producers and of the orders, numbered in its own
+    // interleaved sequence; the rate per producer is the workload's.
     ProducerPool(const workload::Workload& workload, const redis::Endpoint& endpoint,
-                 const model::StreamShards& shards, const model::OrderAttributes& attributes);
+                 const model::StreamShards& shards, const model::OrderAttributes& attributes,
+                 const model::AgentShare& agent = {});
     ~ProducerPool();
 
     void start();
@@ -26,8 +30,10 @@ class ProducerPool {
     void join();
 
     const produce::ProducerTotals& totals() const { return totals_; }
+    // Order numbers this agent handed out (its own sequence; agent.order_number maps them).
     std::uint64_t allocated() const { return sequencer_.allocated(); }
-    // Every order's outcome; complete once join() has returned.
+    // Every order's outcome, indexed by order number (another agent's read as unsent);
+    // complete once join() has returned.
     const model::OutcomeTable& outcomes() const { return outcomes_; }
     void merge_xadd_latency(measure::Histogram& into) const;
     // rate 0: the rate controller sets the total rate, split evenly over the producers.
@@ -39,6 +45,7 @@ class ProducerPool {
     std::vector<std::unique_ptr<measure::Histogram>> xadd_latencies() const;
 
   private:
+    model::AgentShare agent_;
     produce::OrderSequencer sequencer_;
     model::OutcomeTable outcomes_;
     produce::ProducerTotals totals_;

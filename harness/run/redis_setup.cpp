@@ -93,6 +93,7 @@ void create_one(redis::Connection& connection, const model::RunKeys& keys, const
 EvictionCount::EvictionCount(redis::Connection& connection) {
     read(connection);
     total_ = 0;  // what was evicted before the run is not the run's
+    first_ = last_;
 }
 
 void EvictionCount::read(redis::Connection& connection) {

@@ -28,13 +28,18 @@ ServerFacts check_server(redis::Connection& connection, bool allow_eviction);
 class EvictionCount {
   public:
     explicit EvictionCount(redis::Connection& connection);  // the baseline
+    // From baselines taken before (per server run_id): `merge` counts from its agents' first.
+    explicit EvictionCount(std::map<std::string, std::int64_t> baselines)
+        : first_(baselines), last_(std::move(baselines)) {}
     // Adds what every node evicted since it was last read; a node that cannot be read now is
     // read next time.
     void read(redis::Connection& connection);
     std::int64_t total() const { return total_; }
+    const std::map<std::string, std::int64_t>& baselines() const { return first_; }
 
   private:
-    std::map<std::string, std::int64_t> last_;  // run_id -> evicted_keys when last read
+    std::map<std::string, std::int64_t> first_;  // run_id -> evicted_keys when first read
+    std::map<std::string, std::int64_t> last_;   // run_id -> evicted_keys when last read
     std::int64_t total_ = 0;
 };
 

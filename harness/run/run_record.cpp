@@ -10,16 +10,21 @@ namespace sh::run {
 
 using nlohmann::json;
 
-void write_record(redis::Connection& connection, const RunRecord& record, bool first) {
-    auto workload = workload::to_json(record.workload);
-    for (auto& group : workload["groups"]) {
+json recorded_workload(const workload::Workload& workload) {
+    auto document = workload::to_json(workload);
+    for (auto& group : document["groups"]) {
         if (!group.contains("consumer") || !group["consumer"].is_object()) continue;
         for (auto& [name, value] : group["consumer"]["env"].items()) value = "(not kept)";
     }
+    return document;
+}
+
+void write_record(redis::Connection& connection, const RunRecord& record, bool first) {
     json document = {{"run_id", record.run_id},
                      {"started_at", record.started_at},
                      {"stamp", record.stamp},
-                     {"workload", workload},
+                     {"workload", recorded_workload(record.workload)},
+                     {"agents", record.agents},
                      {"created",
                       {{"stream", record.created.stream},
                        {"groups", record.created.groups},
@@ -59,6 +64,7 @@ std::optional<RunRecord> read_record(redis::Connection& connection, const std::s
         record.orders_allocated = document.at("orders_allocated").get<std::uint64_t>();
         record.orders_produced_ok = document.at("orders_produced_ok").get<std::uint64_t>();
         record.verdict = document.at("verdict").get<std::string>();
+        record.agents = document.value("agents", 1);  // absent before agents existed
         if (record.run_id != run_id) throw std::invalid_argument("it names run " + record.run_id);
         return record;
     } catch (const std::exception& error) {

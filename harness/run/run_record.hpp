@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -26,7 +27,14 @@ struct RunRecord {
     std::uint64_t orders_allocated = 0;
     std::uint64_t orders_produced_ok = 0;
     std::string verdict;
+    // Agents sharing the run (--agent I/N); the progress above is then agent 1's alone, each
+    // agent's is in sh:{<run-id>}:agents (run/agent_barrier.hpp).
+    int agents = 1;
 };
+
+// The workload as the record keeps it: consumer env values are not kept (they may hold
+// secrets). Agents compare theirs with agent 1's in this form.
+nlohmann::json recorded_workload(const workload::Workload& workload);
 
 // The first write refuses (EnvironmentError) a record that exists already: another run took
 // the id. Later writes record progress.

@@ -209,6 +209,23 @@ struct RunError {
     std::string phase;
 };
 
+// One agent's part of a run it shared (--agent I/N, §11.5): what `merge` needs beyond the
+// report's measurements to judge the whole run from Redis.
+struct AgentPart {
+    int index = 1;
+    int count = 1;
+    std::string host;
+    std::string boot_id;
+    std::vector<int> clock_agents;       // its consumers timed these agents' orders
+    std::uint64_t orders_allocated = 0;  // numbers of its own sequence handed out
+    // Its order numbers (k * count + index - 1) whose XADD did not return an ID, by outcome.
+    std::vector<std::uint64_t> failed;
+    std::vector<std::uint64_t> indeterminate;
+    std::vector<std::uint64_t> unsent;
+    // INFO evicted_keys per server process (run_id) when it started watching.
+    std::map<std::string, std::int64_t> eviction_baselines;
+};
+
 struct RunResult {
     std::string run_id;
     // Where the run is: "set-up", "load", "drain", "verification" or "cleanup".
@@ -259,6 +276,9 @@ struct RunResult {
     std::vector<std::string> cleanup_notes;
     std::vector<verify::GateResult> gates;
     bool passed = false;
+    // An agent's partial report (verdict "partial": `merge` judges), or a merged run's agents.
+    std::optional<AgentPart> agent;
+    std::vector<AgentPart> merged_agents;
 };
 
 }  // namespace sh::run

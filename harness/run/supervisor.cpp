@@ -20,6 +20,7 @@
 #include "harness/os/temp_dir.hpp"
 #include "harness/redis/info.hpp"
 #include "harness/redis/streams.hpp"
+#include "harness/run/agent_barrier.hpp"
 #include "harness/run/cluster_facts.hpp"
 #include "harness/run/fleet.hpp"
 #include "harness/run/heartbeat.hpp"
@@ -31,6 +32,7 @@
 #include "harness/run/retention.hpp"
 #include "harness/run/run_record.hpp"
 #include "harness/run/run_servers.hpp"
+#include "harness/run/run_verdict.hpp"
 #include "harness/run/sampler.hpp"
 #include "harness/verify/ledger_reader.hpp"
 #include "harness/workload/workload_checks.hpp"
@@ -124,33 +126,6 @@ DrainOutcome drain(redis::Connection& connection, const model::StreamShards& sha
     }
 }
 
-void collect_stats(RunResult& result, const Fleet& fleet, const workload::Workload& workload) {
-    result.groups.resize(workload.groups.size());
-    for (std::size_t g = 0; g < workload.groups.size(); ++g) {
-        result.groups[g].name = workload.groups[g].name;
-        result.groups[g].external = workload.groups[g].consumer.has_value();
-    }
-    for (const auto& worker : fleet.workers()) {
-        if (worker.external) continue;  // its slot holds nothing: it reports to no one
-        const auto& slot = fleet.slot_of(worker);
-        auto& group = result.groups[worker.group_index];
-        group.counters += slot.counters.values();
-        group.latency_first->merge(slot.latency_first);
-        group.latency_recovered->merge(slot.latency_recovered);
-        result.consumers.push_back({worker.group, worker.name, slot.counters.values()});
-        auto& outage =
-            result.client_outage ? *result.client_outage : result.client_outage.emplace();
-        auto ms = static_cast<std::int64_t>(slot.counters.values().no_primary_ms);
-        outage.consumers_total_ms += ms;
-        outage.consumers_max_ms = std::max(outage.consumers_max_ms, ms);
-    }
-    for (std::size_t g = 0; g < workload.groups.size(); ++g) {
-        auto& group = result.groups[g];
-        group.latency_all->merge(*group.latency_first);
-        group.latency_all->merge(*group.latency_recovered);
-    }
-}
-
 // Disconnect faults and external consumers look connections up in CLIENT LIST.
 bool finds_connections(const workload::Workload& workload) {
     auto external = [](const auto& group) { return group.consumer.has_value(); };
@@ -175,24 +150,6 @@ ClientTally client_tally(const ProducerPool& producers, const Fleet& fleet) {
     return tally;
 }
 
-// What the producers did, from their own record (also for the report of a run that failed).
-void record_production(RunResult& result, const ProducerPool& producers) {
-    const auto& outcomes = producers.outcomes();
-    result.orders_allocated = producers.allocated();
-    result.produced_ok = outcomes.count(model::Outcome::ok);
-    result.produced_failed = outcomes.count(model::Outcome::failed);
-    result.produced_indeterminate = outcomes.count(model::Outcome::indeterminate);
-    result.producer_reconnects = producers.totals().reconnects.load();
-    auto& outage = result.client_outage ? *result.client_outage : result.client_outage.emplace();
-    outage.producers_total_ms = static_cast<std::int64_t>(producers.totals().no_primary_ms.load());
-    outage.producers_max_ms =
-        static_cast<std::int64_t>(producers.totals().no_primary_max_ms.load());
-    outage.producer_wait_short = producers.totals().wait_short.load();
-    result.xadd_latency = std::make_unique<measure::Histogram>();
-    producers.merge_xadd_latency(*result.xadd_latency);
-    result.xadd_latency_per_producer = producers.xadd_latencies();
-}
-
 // The report directory is made (and shown writable) before Redis is touched: a run that could
 // not write its report must not have created anything first.
 void prepare_out_dir(const std::string& out_dir) {
@@ -204,61 +161,6 @@ void prepare_out_dir(const std::string& out_dir) {
     if (error) {
         throw usage_error({"--out: cannot write reports to '" + out_dir + "': " + error.message()});
     }
-}
-
-// The producers' record against what Redis holds, per group, and the gates.
-void verify_run(RunResult& result, redis::Connection& control, const model::StreamShards& shards,
-                const workload::Workload& workload, const ProducerPool& producers,
-                const model::OrderAttributes& attributes, EvictionCount& evictions,
-                RunServers& servers) {
-    const auto& outcomes = producers.outcomes();
-    record_production(result, producers);
-
-    std::optional<redis::Connection> effect_store;
-    if (auto store = servers.effect_store())
-        effect_store.emplace(*store, redis::ConnectionOptions{});
-    std::vector<verify::GroupLedger> ledgers;
-    for (const auto& group : workload.groups) {
-        bool separate = group.effect_store == workload::EffectStore::separate;
-        ledgers.push_back(verify::read_ledger(control, shards, group, outcomes.size(),
-                                              separate ? &*effect_store : nullptr));
-    }
-    auto indeterminate = outcomes.list(model::Outcome::indeterminate);
-    result.indeterminate = verify::resolve_indeterminate(
-        outcomes, verify::find_in_stream(control, shards, indeterminate), ledgers);
-    // Read after everything the verdict rests on: an eviction before this point may have taken
-    // a ledger key (a duplicate record is the least recently used of them).
-    evictions.read(control);
-    result.evicted_keys = evictions.total();
-
-    std::vector<verify::GroupVerdict> verdicts;
-    std::vector<verify::GroupMeasurements> measurements;
-    double active_s = result.producing_s + result.drain_s;
-    for (std::size_t g = 0; g < workload.groups.size(); ++g) {
-        auto& group = result.groups[g];
-        group.verdict =
-            verify::verify_group(outcomes, attributes, ledgers[g], result.restart_watermarks,
-                                 result.indeterminate, result.held_at_hard_kills[group.name]);
-        group.applied_per_s =
-            active_s > 0 ? static_cast<double>(group.verdict.applied) / active_s : 0;
-        verdicts.push_back(group.verdict);
-        measurements.push_back({group.name,
-                                static_cast<double>(group.latency_all->percentile(99)) / 1000.0,
-                                group.applied_per_s});
-    }
-    std::optional<verify::ReplicationFacts> replication;
-    if (servers.replicated()) {
-        // A replicated run has one shard (workload checks).
-        replication =
-            judge_primary_changes(result, control, shards.front(), outcomes, attributes, ledgers);
-        for (std::size_t g = 0; g < verdicts.size(); ++g) verdicts[g] = result.groups[g].verdict;
-    }
-    result.gates = verify::evaluate_gates(workload.gates, verdicts, measurements, result.drained);
-    auto run_gates = verify::evaluate_run_gates(
-        workload.gates, {result.produced_ok, result.produced_failed, result.produced_indeterminate,
-                         result.evicted_keys, result.faults, replication});
-    result.gates.insert(result.gates.end(), run_gates.begin(), run_gates.end());
-    result.passed = verify::all_passed(result.gates);
 }
 
 }  // namespace
@@ -300,32 +202,61 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         if (!problems.empty()) throw WorkloadError(problems.take());
     }
     if (finds_connections(workload)) require_client_commands(control);
+    // Agents (§11.5): agent 1 creates the run's keys and record, the others find them.
+    const auto& agent = options.agent;
+    std::optional<AgentBarrier> barrier;
+    if (!agent.solo()) {
+        barrier.emplace(control, result.run_id, agent, options.agent_timeout);
+        // Set now, so that an agent's error report says which agent it was.
+        auto& part = result.agent.emplace();
+        part.index = agent.index;
+        part.count = agent.count;
+        part.host = this_host();
+        part.boot_id = this_boot_id();
+    }
+    RunRecord record;
+    if (!agent.leader()) record = barrier->await_record(workload, stop);
     model::StreamShards shards(result.run_id, workload.stream.name, workload.stream.key,
-                               result.run_id + "/" + random_hex(), workload.stream.shards);
+                               agent.leader() ? result.run_id + "/" + random_hex() : record.stamp,
+                               workload.stream.shards);
     const auto& keys = shards.front();  // the run's own keys (record, alive) and stamp
     std::vector<std::string> group_names;
     for (const auto& group : workload.groups) group_names.push_back(group.name);
-    require_fresh_keys(control, shards, group_names);
+    if (agent.leader()) require_fresh_keys(control, shards, group_names);
     // Declared before the fleet and the producers, so that on an error they are stopped first
-    // and cannot recreate what it removes.
-    CreatedCleanup created(control, shards, group_names,
-                           options.redis_endpoint.has_value() && !options.keep_keys);
+    // and cannot recreate what it removes. Agents never remove the keys: another may still be
+    // using them (`merge` removes them, or `cleanup --run-id`).
+    CreatedCleanup created(
+        control, shards, group_names,
+        options.redis_endpoint.has_value() && !options.keep_keys && agent.solo());
     // Declared after the cleanup, so that it stops first and cannot recreate what that removes.
     Heartbeat heartbeat(endpoint, keys.alive(), "sh:" + result.run_id + ":heartbeat");
-    // Groups exist before the first XADD, so no group misses an order (workers tolerate
-    // BUSYGROUP). A wrong key type surfaces here as WRONGTYPE.
-    create_run_groups(control, shards, group_names, created.record());
+    if (agent.leader()) {
+        // Groups exist before the first XADD, so no group misses an order (workers tolerate
+        // BUSYGROUP). A wrong key type surfaces here as WRONGTYPE.
+        create_run_groups(control, shards, group_names, created.record());
+        record.run_id = result.run_id;
+        record.started_at = result.started_at;
+        record.stamp = keys.stamp();
+        record.workload = workload;
+        record.created = created.record();
+        record.agents = agent.count;
+        write_record(control, record, true);
+    }
+    const auto& on_redis = record.created;  // what the run created there (agent 1 did)
     result.cluster = cluster_facts_at_start(control, shards);
-    RunRecord record;
-    record.run_id = result.run_id;
-    record.started_at = result.started_at;
-    record.stamp = keys.stamp();
-    record.workload = workload;
-    record.created = created.record();
-    write_record(control, record, true);
+    // Every agent arrives before any starts its consumers: their clocks are known by then.
+    bool arrived = false;
+    model::SharedClock clock;
+    if (barrier) {
+        auto agents = barrier->arrive(stop);
+        arrived = true;
+        clock = barrier->clock(agents);
+    }
     // Progress for `verify --run-id`; a Redis restarting at that moment costs only the update
     // (verify then fails the run as unfinished), never the run.
     auto record_progress = [&] {
+        if (!agent.leader()) return;
         try {
             write_record(control, record, false);
         } catch (const RedisError&) {
@@ -340,8 +271,8 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         std::thread::hardware_concurrency(),
         keys.stream(),
         keys.stamp(),
-        created.record().stream,
-        created.record().group_start_id};
+        on_redis.stream,
+        on_redis.group_start_id};
 
     os::TempDir scratch("streamharness-run");
     auto slot_count = Fleet::slots_for(workload);
@@ -353,7 +284,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     auto store = servers.effect_store();
     Fleet fleet({options.executable, workload_path, shards, endpoint.to_url(),
                  store ? store->to_url() : std::string(), memory.fd(), options.out_dir + "/logs",
-                 created.record().group_start_id},
+                 on_redis.group_start_id, agent, clock},
                 workload, *stats);
 
     model::OrderAttributes attributes{workload.seed,
@@ -363,7 +294,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     Retention retention(workload.stream.retention, streams, group_names);
     Sampler sampler(group_names);
     RateController rate_controller(workload);
-    ProducerPool producers(workload, endpoint, shards, attributes);
+    ProducerPool producers(workload, endpoint, shards, attributes, agent);
     // A run that fails from here on still reports what it measured until then.
     auto record_measured = [&] {
         producers.request_stop();
@@ -374,6 +305,14 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         }
         record_production(result, producers);
         result.timeline = sampler.rows();
+        // The other agents stop waiting for this one (not when it was refused at arrival: that
+        // field is another agent's).
+        if (arrived) {
+            try {
+                barrier->set_phase("error", producers.allocated(), result.produced_ok);
+            } catch (const RedisError&) {
+            }
+        }
         // Verdicts half made are not verdicts: an error report shows none.
         if (result.phase != "cleanup") {
             result.groups.clear();
@@ -386,6 +325,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         // hundred ms under a sanitizer), not the pipeline: the run's clock starts once every one
         // reads.
         fleet.await_start(control, stop);
+        if (barrier) barrier->await_reading(stop);  // the start barrier
         auto run_start = measure::monotonic_ns();
         RunControl run_control{workload,
                                fleet,
@@ -465,11 +405,23 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         record.orders_allocated = producers.allocated();
         record.orders_produced_ok = producers.outcomes().count(model::Outcome::ok);
         record_progress();
+        if (barrier) {
+            barrier->set_phase("loaded", record.orders_allocated, record.orders_produced_ok);
+        }
 
         result.phase = "drain";
+        // An agent's consumers keep reading until no agent produces any more.
+        auto others_loaded = [&] {
+            try {
+                return !barrier || barrier->all_loaded();
+            } catch (const RedisError&) {
+                return false;
+            }
+        };
         auto drained = drain(
             control, shards, group_names, workload.drain_timeout_s, stop,
-            [&] { housekeeping(false); }, [&] { return !fleet.any_in_flight(); });
+            [&] { housekeeping(false); },
+            [&] { return !fleet.any_in_flight() && others_loaded(); });
         result.drained = drained.drained;
         result.drain_s = drained.seconds;
         result.retention_trimmed = retention.trimmed();
@@ -489,6 +441,21 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         collect_stats(result, fleet, workload);
         if (result.cluster) {
             finish_cluster_facts(*result.cluster, control, producers.totals(), result.groups);
+        }
+        if (barrier) {
+            // `merge` judges the run once every agent is done: this agent's part is its report.
+            barrier->set_phase("done", record.orders_allocated, record.orders_produced_ok);
+            record_production(result, producers);
+            evictions.read(control);
+            result.evicted_keys = evictions.total();
+            result.agent = agent_part(agent, clock, producers, evictions);
+            heartbeat.stop();
+            // The last agent done says the run is over, so that `merge` can judge it at once.
+            auto agents = barrier->read();
+            auto done = std::count_if(agents.begin(), agents.end(),
+                                      [](const auto& other) { return other.phase == "done"; });
+            if (done == agent.count) control.command({"UNLINK", keys.alive()});
+            return;
         }
         verify_run(result, control, shards, workload, producers, attributes, evictions, servers);
         record.verdict = result.passed ? "pass" : "fail";

@@ -3,9 +3,11 @@
 // alive, drains, verifies, and hands the result to the report writers.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
+#include "harness/model/agent_share.hpp"
 #include "harness/os/stop_signals.hpp"
 #include "harness/redis/url.hpp"
 #include "harness/run/run_observer.hpp"
@@ -23,6 +25,10 @@ struct RunOptions {
     bool allow_eviction = false;      // run on a server whose policy may evict keys
     bool quiet = false;               // no progress lines
     RunObserver* observer = nullptr;  // the chaos controller, when the workload has faults
+    // --agent I/N: this process runs agent I's share of a run N agents share (§11.5); its
+    // result is then a part for `merge` (result.agent), not a verdict.
+    model::AgentShare agent;
+    std::chrono::milliseconds agent_timeout{120'000};  // at each barrier
 };
 
 // Runs the workload into `result`, which it fills as the run goes: when it throws

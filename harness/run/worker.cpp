@@ -44,7 +44,11 @@ int run_worker(const WorkerArgs& args) {
             args.client_name,
             args.seed,
             args.group_start_id,
-            std::nullopt};
+            std::nullopt,
+            {}};
+        auto clock = model::SharedClock::parse(args.clock_agents, args.agents);
+        if (!clock) throw WorkloadError({"--clock-agents '" + args.clock_agents + "': not agents"});
+        config.clock = *clock;
         if (group.effect_store == workload::EffectStore::separate) {
             const char* store = std::getenv(effect_store_url_env);
             if (store == nullptr) {

@@ -24,6 +24,9 @@ struct WorkerArgs {
     std::uint64_t seed = 1;
     std::string group_start_id = "0";  // where the group is recreated after a Redis restart
     std::size_t shard = 0;             // the shard of the stream it reads
+    // A run of `agents` agents: the agents on its clock ("1,3"; empty: every one), §11.5.
+    int agents = 1;
+    std::string clock_agents;
 };
 
 // Runs the worker until SIGTERM (clean stop: the batch in hand is acknowledged first).

@@ -407,6 +407,40 @@ void check_for_cluster(const Workload& workload, Problems& problems) {
     }
 }
 
+void check_for_agents(const Workload& workload, int agents, Problems& problems) {
+    auto count = std::to_string(agents);
+    if (workload.producers.count < agents) {
+        problems.add("producers.count", std::to_string(workload.producers.count) +
+                                            " producers cannot be shared by " + count +
+                                            " agents (each runs at least one)");
+    }
+    if (workload.producers.orders > 0 && workload.producers.orders < agents) {
+        problems.add("producers.orders", "fewer orders than the " + count + " agents");
+    }
+    if (workload.producers.mode == RateMode::max) {
+        problems.add("producers.rate",
+                     "0 (max-rate) has one rate controller per process, and agents would each "
+                     "run one: give agents a fixed rate");
+    }
+    for (std::size_t i = 0; i < workload.chaos.events.size(); ++i) {
+        // "group/K": consumer instance K, which runs on agent ((K - 1) % N) + 1.
+        const auto& target = workload.chaos.events[i].target;
+        auto slash = target.find('/');
+        if (slash == std::string::npos) continue;
+        auto instance = target.substr(slash + 1);
+        if (instance.empty() || instance.size() > 9 ||
+            instance.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        if ((std::stoll(instance) - 1) % agents != 0) {
+            problems.add("chaos.events." + std::to_string(i) + ".target",
+                         "'" + target + "' runs on agent " +
+                             std::to_string((std::stoll(instance) - 1) % agents + 1) + "/" + count +
+                             ", and faults act on agent 1's consumers");
+        }
+    }
+}
+
 void check_for_replicas(const Workload& workload, bool through_sentinel, Problems& problems) {
     if (through_sentinel && workload.stream.shards > 1) {
         problems.add("stream.shards",

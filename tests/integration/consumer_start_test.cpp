@@ -26,7 +26,8 @@ TEST_F(ConsumerStart, AConnectionLostBeforeTheGroupIsCreatedIsRecoveredFrom) {
                                    "sh:rstart:score-1-1",
                                    1,
                                    "0",
-                                   std::nullopt};
+                                   std::nullopt,
+                                   {}};
     auto slot = std::make_unique<measure::ConsumerSlot>();
     consume::Consumer consumer(config, *slot);  // connected, nothing sent yet but its name
 
