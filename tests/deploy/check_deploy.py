@@ -8,9 +8,10 @@ Usage: check_deploy.py SOURCE_DIR
 - deploy/kubernetes: the manifests parse; the agents Job is Indexed with completions ==
   parallelism == N (the kustomization's one "agents" value, copied there by a replacement); its
   shell wrapper, run here with a stub streamharness, passes "--agent k+1/N" for every
-  JOB_COMPLETION_INDEX k; the merge Job's wrapper passes exactly /reports/agent-1..N.
+  JOB_COMPLETION_INDEX k; the merge Job's wrapper passes exactly /reports/agent-1..N; the
+  workload has a producer for each agent (streamharness refuses fewer).
 - deploy/github-actions-agents.yml: parses; its matrix size equals the number of directories
-  merged and the agents' directories are the ones merged.
+  merged, the agents' directories are the ones merged, and the workload has a producer for each.
 - With kubectl on PATH: the kustomization renders offline (also with another N), and
   `kubectl apply --dry-run=client` is tried; kubectl needs an API server for that (discovery),
   so without one that part is skipped with the reason printed.
@@ -169,6 +170,16 @@ def option(argv, name):
     return argv[argv.index(name) + 1] if name in argv and argv.index(name) + 1 < len(argv) else None
 
 
+def producers(workload_path, argv):
+    """The workload's producers.count after the command line's --set overrides."""
+    import json
+    count = json.load(open(workload_path))["producers"].get("count", 1)
+    for i, word in enumerate(argv[:-1]):
+        if word == "--set" and argv[i + 1].startswith("producers.count="):
+            count = int(argv[i + 1].split("=", 1)[1])
+    return count
+
+
 def check_kubernetes(source):
     base = os.path.join(source, "deploy/kubernetes")
     documents = {}
@@ -252,6 +263,10 @@ def check_kubernetes(source):
                   f"agents Job: JOB_COMPLETION_INDEX={index} runs "
                   f"'{' '.join(argv) if argv else rc}'")
             agent_dirs.append(option(argv, "--out") if ok else None)
+        if argv:
+            count = producers(os.path.join(base, workload_file), argv)
+            # streamharness refuses (exit 2) more agents than producers: each runs one at least.
+            check(count >= agents, f"agents Job: the workload's {count} producers cover N={agents}")
         check(agent_dirs == [f"{reports}/agent-{i}" for i in range(1, agents + 1)],
               "agents Job: agent I writes /reports/agent-I")
         os.makedirs(f"{reports}/agent-1")
@@ -371,6 +386,10 @@ def check_github_actions(source, kubernetes_agents):
     run = agent_steps[0]["run"] if agent_steps else ""
     check('--agent "${{ matrix.agent }}/${{ strategy.job-total }}"' in run,
           "actions: each agent runs --agent I/N with N = the matrix size")
+    words = shlex.split(run.replace("${{", "").replace("}}", ""))
+    workload = os.path.join(source, workflow["env"]["WORKLOAD"])
+    count = producers(workload, words)
+    check(count >= size, f"actions: the workload's {count} producers cover {size} agents")
     out = re.search(r'--out "([^"]+)"', run)
     uploads = [s for s in jobs["agents"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]
     check(out is not None and uploads and uploads[0]["with"]["path"] == out.group(1)
