@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "harness/errors.hpp"
+#include "harness/model/agent_share.hpp"
 #include "harness/model/keys.hpp"
 #include "harness/model/outcome_table.hpp"
+#include "harness/run/agent_barrier.hpp"
 #include "harness/verify/gates.hpp"
 #include "harness/verify/ledger_reader.hpp"
 
@@ -21,6 +23,34 @@ verify::GateResult record_gate(const char* name, bool proven) {
     gate.actual = proven ? 1 : 0;
     gate.passed = proven;
     return gate;
+}
+
+// How far the run's producers got: the record's, or for a run agents shared (§11.5), every
+// agent's from sh:{<run-id>}:agents (the record's progress is agent 1's alone).
+struct Progress {
+    bool load_finished = false;
+    std::uint64_t orders = 0;  // order numbers below this may have been handed out
+    std::uint64_t produced_ok = 0;
+};
+
+Progress progress_of(redis::Connection& connection, const RunRecord& record) {
+    if (record.agents <= 1) {
+        return {record.load_finished, record.orders_allocated, record.orders_produced_ok};
+    }
+    AgentBarrier barrier(connection, record.run_id, {1, record.agents}, {});
+    auto agents = barrier.read();
+    Progress progress{agents.size() == static_cast<std::size_t>(record.agents), 0, 0};
+    for (const auto& agent : agents) {
+        model::AgentShare share{agent.index, record.agents};
+        progress.load_finished =
+            progress.load_finished && (agent.phase == "loaded" || agent.phase == "done");
+        if (agent.orders_allocated > 0) {
+            progress.orders =
+                std::max(progress.orders, share.order_number(agent.orders_allocated - 1) + 1);
+        }
+        progress.produced_ok += agent.orders_produced_ok;
+    }
+    return progress;
 }
 
 }  // namespace
@@ -67,9 +97,10 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
     in_stream.erase(std::unique(in_stream.begin(), in_stream.end()), in_stream.end());
     // The numbers the run handed out, when its load phase finished; else those the stream
     // shows. Whatever a ledger names beyond them is unexpected.
-    std::uint64_t orders = record.load_finished ? record.orders_allocated
-                           : in_stream.empty()  ? 0
-                                                : in_stream.back() + 1;
+    auto progress = progress_of(connection, record);
+    std::uint64_t orders = progress.load_finished ? progress.orders
+                           : in_stream.empty()    ? 0
+                                                  : in_stream.back() + 1;
     std::vector<verify::GroupLedger> ledgers;
     for (const auto& group : workload.groups) {
         ledgers.push_back(verify::read_ledger(connection, shards, group, orders));
@@ -126,14 +157,14 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
     result.gates.insert(result.gates.end(), run_gates.begin(), run_gates.end());
     // What only the run knew: that it produced its whole load, that its faults landed, and its
     // own verdict. None of them can pass on Redis's word alone.
-    result.gates.push_back(record_gate("load_finished", record.load_finished));
+    result.gates.push_back(record_gate("load_finished", progress.load_finished));
     // Every order Redis acknowledged must still be shown written, by its entry or by a group
     // that applied or dead-lettered it: an entry deleted unapplied (a trim by someone else, a
     // consumer covering its tracks, a lost tail) leaves one missing.
-    if (record.load_finished) {
+    if (progress.load_finished) {
         verify::GateResult accounted;
         accounted.gate = "produced_ok_accounted_for";
-        accounted.limit = static_cast<double>(record.orders_produced_ok);
+        accounted.limit = static_cast<double>(progress.produced_ok);
         accounted.actual = static_cast<double>(produced_ok + result.indeterminate.recovered.size());
         accounted.passed = accounted.actual >= accounted.limit;
         result.gates.push_back(accounted);

@@ -109,6 +109,14 @@ TEST_F(Agents, ThreeAgentsMergeIntoTheSumOfTheirPartsAndTheVerdictOfOneHarness) 
     std::iota(every.begin(), every.end(), 0);
     EXPECT_EQ(orders, every);
 
+    // `verify --run-id` judges the shared run from Redis alone, from every agent's progress.
+    auto verify_out = fresh_dir("verify");
+    auto verified =
+        run_harness({"verify", "--redis", url(), "--run-id", run_id, "--out", verify_out.string()});
+    EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+    auto reverified = nlohmann::json::parse(read_text_file(verify_out / "report.json"));
+    EXPECT_TRUE(find_gate(reverified, "load_finished")->at("passed").get<bool>());
+
     auto out = fresh_dir("three");
     auto args = merge_args(url(), runs, out, {1, 2, 3});
     args.push_back("--keep-keys");
@@ -155,6 +163,7 @@ TEST_F(Agents, ThreeAgentsMergeIntoTheSumOfTheirPartsAndTheVerdictOfOneHarness) 
         }
         EXPECT_EQ(number(verdict["lost"]), 0u);
         EXPECT_EQ(number(verdict["duplicated"]), 0u);
+        EXPECT_EQ(verdict["applied"], reverified["verification"][group]["applied"]);
     }
     EXPECT_EQ(merged["verdict"], alone["verdict"]);
     EXPECT_EQ(merged["summary"]["produced"]["ok"], alone["summary"]["produced"]["ok"]);
