@@ -56,49 +56,53 @@ std::size_t ChaosController::record(run::RunControl& control, double at_s, const
     return control.result.events.size() - 1;
 }
 
-std::set<std::string> ChaosController::pending_of(run::RunControl& control,
-                                                  const run::Worker& worker) {
-    const auto& stream = control.keys_of(worker).stream();
-    std::vector<std::string> names{worker.name};
-    // An external consumer may read under a name of its own (the seed's shared one): what
-    // is pending under a name the fleet never handed out may be any of the group's.
-    if (worker.external) {
-        for (const auto& consumer : redis::xinfo_consumers(control.redis, stream, worker.group)) {
-            if (consumer.pending > 0 && !control.fleet.assigned(consumer.name)) {
-                names.push_back(consumer.name);
+ChaosController::PendingIds ChaosController::pending_of(run::RunControl& control,
+                                                        const run::Worker& worker) {
+    PendingIds ids;
+    for (const auto* keys : control.keys_of(worker)) {
+        const auto& stream = keys->stream();
+        std::vector<std::string> names{worker.name};
+        // An external consumer may read under a name of its own (the seed's shared one): what
+        // is pending under a name the fleet never handed out may be any of the group's.
+        if (worker.external) {
+            for (const auto& consumer :
+                 redis::xinfo_consumers(control.redis, stream, worker.group)) {
+                if (consumer.pending > 0 && !control.fleet.assigned(consumer.name)) {
+                    names.push_back(consumer.name);
+                }
             }
         }
-    }
-    std::set<std::string> ids;
-    for (const auto& name : names) {
-        for (const auto& entry :
-             redis::xpending(control.redis, stream, worker.group, 0, 100000, name)) {
-            ids.insert(entry.id);
+        for (const auto& name : names) {
+            for (const auto& entry :
+                 redis::xpending(control.redis, stream, worker.group, 0, 100000, name)) {
+                ids.emplace(stream, entry.id);
+            }
         }
     }
     return ids;
 }
 
 std::vector<std::uint64_t> ChaosController::ordernos_of(run::RunControl& control,
-                                                        const run::Worker& worker,
-                                                        const std::set<std::string>& ids) {
-    const auto& keys = control.keys_of(worker);
+                                                        const PendingIds& ids) {
+    const auto& stamp = control.shards.front().stamp();
     std::vector<std::uint64_t> ordernos;
-    for (const auto& id : ids) {
-        auto reply = control.redis.command({"XRANGE", keys.stream(), id, id});
+    for (const auto& [stream, id] : ids) {
+        auto reply = control.redis.command({"XRANGE", stream, id, id});
         for (const auto& entry : redis::parse_entries(redis::ReplyView(reply.get()))) {
-            if (!model::stamped_by(entry.fields, keys.stamp())) continue;
+            if (!model::stamped_by(entry.fields, stamp)) continue;
             if (auto order = model::decode_order(entry.fields)) ordernos.push_back(order->seq);
         }
     }
     return ordernos;
 }
 
-void ChaosController::watch(run::RunControl& control, std::size_t event_index,
-                            const run::Worker& worker, std::set<std::string> ids) {
+void ChaosController::watch(std::size_t event_index, const run::Worker& worker,
+                            const PendingIds& ids) {
     if (ids.empty()) return;
-    recoveries_.push_back({event_index, worker.group, control.keys_of(worker).stream(),
-                           std::move(ids), measure::monotonic_ns()});
+    std::map<std::string, std::set<std::string>> by_stream;
+    for (const auto& [stream, id] : ids) by_stream[stream].insert(id);
+    recoveries_.push_back(
+        {event_index, worker.group, std::move(by_stream), measure::monotonic_ns()});
 }
 
 void ChaosController::restart_worker(run::RunControl& control, std::size_t index,
@@ -199,19 +203,20 @@ void ChaosController::finish_stops(run::RunControl& control, std::int64_t now_ns
 
 void ChaosController::track_recoveries(run::RunControl& control, std::int64_t now_ns) {
     std::erase_if(recoveries_, [&](Recovery& recovery) {
-        auto reply =
-            control.redis.command({"XPENDING", recovery.stream, recovery.group,
-                                   *recovery.ids.begin(), *recovery.ids.rbegin(), "100000"});
-        redis::ReplyView entries(reply.get());
-        std::set<std::string> still;
-        for (std::size_t i = 0; i < entries.size(); ++i) {
-            std::string id(entries.element(i).element(0).text());
-            if (recovery.ids.count(id) > 0) still.insert(id);
+        for (auto it = recovery.ids.begin(); it != recovery.ids.end();) {
+            auto& [stream, ids] = *it;
+            auto reply = control.redis.command(
+                {"XPENDING", stream, recovery.group, *ids.begin(), *ids.rbegin(), "100000"});
+            redis::ReplyView entries(reply.get());
+            std::set<std::string> still;
+            for (std::size_t i = 0; i < entries.size(); ++i) {
+                std::string id(entries.element(i).element(0).text());
+                if (ids.count(id) > 0) still.insert(id);
+            }
+            ids = std::move(still);
+            it = ids.empty() ? recovery.ids.erase(it) : std::next(it);
         }
-        if (!still.empty()) {
-            recovery.ids = std::move(still);
-            return false;
-        }
+        if (!recovery.ids.empty()) return false;
         auto ms = static_cast<double>(now_ns - recovery.since_ns) / 1e6;
         control.result.events[recovery.event_index].facts.recovery_ms = ms;
         recovery_ms_.push_back(ms);
@@ -291,7 +296,9 @@ void ChaosController::finish(run::RunControl& control) {
     finish_stops(control, now, true);
     track_recoveries(control, measure::monotonic_ns());
     for (const auto& recovery : recoveries_) {
-        control.result.events[recovery.event_index].facts.unrecovered = recovery.ids.size();
+        std::uint64_t unrecovered = 0;
+        for (const auto& [stream, ids] : recovery.ids) unrecovered += ids.size();
+        control.result.events[recovery.event_index].facts.unrecovered = unrecovered;
     }
     auto& outcome = control.result.chaos ? *control.result.chaos : control.result.chaos.emplace();
     for (const auto& event : control.result.events) {

@@ -33,8 +33,8 @@ class ChaosController : public run::RunObserver {
     struct Recovery {
         std::size_t event_index;  // into result.events
         std::string group;
-        std::string stream;  // of the worker's shard
-        std::set<std::string> ids;
+        // Still pending, by stream (a worker may read several shards).
+        std::map<std::string, std::set<std::string>> ids;
         std::int64_t since_ns;
     };
     struct Timed {
@@ -148,14 +148,15 @@ class ChaosController : public run::RunObserver {
                         workload::RestartPolicy restart, run::TimelineEvent& event);
     std::vector<std::size_t> usable_targets(run::RunControl& control,
                                             const workload::FaultEvent& event);
-    std::set<std::string> pending_of(run::RunControl& control, const run::Worker& worker);
-    // The order numbers of the run's entries among these IDs (read from the stream).
-    std::vector<std::uint64_t> ordernos_of(run::RunControl& control, const run::Worker& worker,
-                                           const std::set<std::string>& ids);
+    // What a worker has pending, over every shard it reads: (stream, entry ID), since two
+    // shards' streams may hold the same ID.
+    using PendingIds = std::set<std::pair<std::string, std::string>>;
+    PendingIds pending_of(run::RunControl& control, const run::Worker& worker);
+    // The order numbers of the run's entries among these IDs (read from their streams).
+    std::vector<std::uint64_t> ordernos_of(run::RunControl& control, const PendingIds& ids);
     std::size_t record(run::RunControl& control, double at_s, const std::string& kind,
                        const std::string& target, run::EventFacts facts);
-    void watch(run::RunControl& control, std::size_t event_index, const run::Worker& worker,
-               std::set<std::string> ids);
+    void watch(std::size_t event_index, const run::Worker& worker, const PendingIds& ids);
 
     std::vector<ScheduledFault> schedule_;
     std::size_t next_ = 0;

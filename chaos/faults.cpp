@@ -43,10 +43,10 @@ void ChaosController::kill_worker(run::RunControl& control, std::size_t index,
     // these orders is one the kill explains.
     pending.merge(pending_of(control, worker));
     auto& held = control.result.held_at_hard_kills[worker.group];
-    for (auto seq : ordernos_of(control, worker, pending)) held.push_back(seq);
+    for (auto seq : ordernos_of(control, pending)) held.push_back(seq);
     auto event_index = record(control, at_s, "kill", worker.name, std::move(facts));
     restart_worker(control, index, event.restart, control.result.events[event_index]);
-    watch(control, event_index, worker, std::move(pending));
+    watch(event_index, worker, pending);
 }
 
 bool ChaosController::kill(run::RunControl& control, const workload::FaultEvent& event,
@@ -103,7 +103,7 @@ void ChaosController::pause_worker(run::RunControl& control, std::size_t index,
     facts.window = window_of(control.fleet, index);
     if (aimed) facts.aimed = true;
     auto event_index = record(control, at_s, "pause", worker.name, std::move(facts));
-    watch(control, event_index, worker, std::move(pending));
+    watch(event_index, worker, pending);
 }
 
 bool ChaosController::pause(run::RunControl& control, const workload::FaultEvent& event,

@@ -1,4 +1,4 @@
-// The "agent" section of an agent's partial report (DESIGN §11.5): what `merge` needs of that
+// The "agent" section of an agent's partial report (DESIGN §11.1): what `merge` needs of that
 // agent beyond its measurements (its producers' record of the orders that did not go through,
 // what its faults did, where it counted evictions from), written and read back here only.
 #pragma once

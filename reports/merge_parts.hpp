@@ -1,4 +1,4 @@
-// `streamharness merge` (DESIGN §11.5): the agents' partial reports of one shared run, checked
+// `streamharness merge` (DESIGN §11.1): the agents' partial reports of one shared run, checked
 // to be exactly that run's N agents, and their measurements merged: counters summed,
 // histograms merged (a percentile is read off the merged histogram, never averaged), the
 // per-second timeline added up, events and consumers side by side. The verdict is not here:

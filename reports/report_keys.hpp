@@ -283,7 +283,7 @@ inline constexpr const char* xadd = "xadd";
 inline constexpr const char* xadd_latency = "xadd_latency";
 inline constexpr const char* xadd_latency_per_producer = "xadd_latency_per_producer";
 
-// Agents (§11.5): an agent's part of a shared run, and a merged run's agents.
+// Agents (§11.1): an agent's part of a shared run, and a merged run's agents.
 inline constexpr const char* agent = "agent";
 inline constexpr const char* agents = "agents";
 inline constexpr const char* host = "host";

@@ -103,8 +103,14 @@ std::string base_run_id(const RunSettings& settings) {
     return settings.run_id.empty() ? run::generate_run_id() : settings.run_id;
 }
 
+// An agent's own directory by default, so agents started side by side keep their parts apart.
 std::string out_dir_for(const RunSettings& settings, const std::string& run_id) {
-    return settings.out_dir.empty() ? "reports/out/" + run_id : settings.out_dir;
+    if (!settings.out_dir.empty()) return settings.out_dir;
+    if (!settings.agent.solo()) {
+        return "reports/out/" + run_id + "/agent-" + std::to_string(settings.agent.index) + "-of-" +
+               std::to_string(settings.agent.count);
+    }
+    return "reports/out/" + run_id;
 }
 
 }  // namespace
@@ -117,6 +123,11 @@ int run_command(const RunSettings& settings, int repeat, const os::StopSignals& 
             problems.push_back("--agent: every agent of a run needs the same --run-id");
         }
         if (repeat > 1) problems.push_back("--agent: --repeat is for one harness, not agents");
+        if (settings.redis && settings.redis->through_sentinel()) {
+            problems.push_back(
+                "--agent: not through Sentinel yet: a change of primary is judged by the one "
+                "harness that saw it (DESIGN §7.1)");
+        }
         if (!problems.empty()) throw usage_error(problems);
     }
     auto run_id = base_run_id(settings);

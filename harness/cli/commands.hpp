@@ -28,7 +28,7 @@ struct RunSettings {
     bool keep_keys = false;
     bool allow_eviction = false;
     bool quiet = false;
-    // --agent I/N: one agent's share of a run several share (DESIGN §11.5).
+    // --agent I/N: one agent's share of a run several share (DESIGN §11.1).
     model::AgentShare agent;
     double agent_timeout_s = 120;
 };

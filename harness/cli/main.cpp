@@ -321,7 +321,7 @@ int main(int argc, char** argv) {
     worker_cmd->add_option("--stats-fd", worker.stats_fd);
     worker_cmd->add_option("--seed", worker.seed);
     worker_cmd->add_option("--group-start-id", worker.group_start_id);
-    worker_cmd->add_option("--shard", worker.shard);
+    worker_cmd->add_option("--shard", worker.shards);  // repeated: one per shard it reads
     worker_cmd->add_option("--agents", worker.agents);
     worker_cmd->add_option("--clock-agents", worker.clock_agents);
 

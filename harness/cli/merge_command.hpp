@@ -1,4 +1,4 @@
-// `streamharness merge DIR...` (DESIGN §11.5): one report of a run its agents shared.
+// `streamharness merge DIR...` (DESIGN §11.1): one report of a run its agents shared.
 #pragma once
 
 #include <string>

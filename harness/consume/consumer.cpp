@@ -27,7 +27,35 @@ bool is_reply(const std::exception& error, const char* code) {
     return reply_error != nullptr && reply_error->redis_message().rfind(code, 0) == 0;
 }
 
+// This loop's share of one of the slot's gauges (entries in flight, applied and not acked,
+// acked and not applied): added as it takes entries on, taken back when it is done with them
+// or when the scope ends by an exception, so that loops sharing a slot (a consumer reading
+// several shards) add up, and a batch cut short leaves nothing counted.
+class GaugeShare {
+  public:
+    explicit GaugeShare(std::atomic<std::int64_t>& gauge) : gauge_(gauge) {}
+    ~GaugeShare() { release(); }
+    GaugeShare(const GaugeShare&) = delete;
+    GaugeShare& operator=(const GaugeShare&) = delete;
+    void add(std::int64_t count) {
+        gauge_.fetch_add(count, relaxed);
+        held_ += count;
+    }
+    void release() { add(-held_); }
+
+  private:
+    std::atomic<std::int64_t>& gauge_;
+    std::int64_t held_ = 0;
+};
+
 }  // namespace
+
+void Consumer::reset_slot(measure::ConsumerSlot& slot) {
+    slot.state.in_flight.store(0, relaxed);
+    slot.state.applied_unacked.store(0, relaxed);
+    slot.state.acked_unapplied.store(0, relaxed);
+    slot.state.parked.store(-1);
+}
 
 Consumer::Consumer(ConsumerConfig config, measure::ConsumerSlot& slot)
     : config_(std::move(config)),
@@ -69,11 +97,9 @@ void Consumer::skip_foreign(const std::vector<std::string>& ids) {
 }
 
 void Consumer::run(const std::function<bool()>& stop_requested) {
-    // The slot may be a killed predecessor's: start from a clean state.
-    slot_.state.in_flight.store(0, relaxed);
-    slot_.state.applied_unacked.store(0, relaxed);
-    slot_.state.acked_unapplied.store(0, relaxed);
-    slot_.state.parked.store(-1);
+    // The slot may be a killed predecessor's: start from a clean state (a process running a
+    // loop per shard resets it once, before any of them starts).
+    if (!config_.shares_slot) reset_slot(slot_);
     enter(model::ConsumerWindow::idle);
     const auto& group = config_.group;
     bool started = false;
@@ -95,7 +121,8 @@ void Consumer::run(const std::function<bool()>& stop_requested) {
             if (!started) {
                 ensure_group();
                 started = true;
-                slot_.counters.starts.fetch_add(1, relaxed);  // the supervisor waits for this
+                // The supervisor waits for this: one start per process, from its first loop.
+                if (config_.counts_start) slot_.counters.starts.fetch_add(1, relaxed);
             }
             // A broken connection may have cut off the ack of the batch in hand: finish those
             // entries now rather than leave them for a claim (or for a restart after a stop).
@@ -270,7 +297,8 @@ void Consumer::count_move(DeadLetterer::Moved moved) {
 }
 
 void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recovered) {
-    slot_.state.in_flight.store(static_cast<std::int64_t>(entries.size()), relaxed);
+    GaugeShare in_flight(slot_.state.in_flight);
+    in_flight.add(static_cast<std::int64_t>(entries.size()));
     enter(model::ConsumerWindow::processing);
     std::vector<ProcessedEntry> batch;
     std::vector<std::string> deleted;
@@ -304,7 +332,7 @@ void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recov
     }
     skip_foreign(foreign);
     if (!batch.empty()) apply_batch(batch, recovered);
-    slot_.state.in_flight.store(0, relaxed);
+    in_flight.release();
     enter(model::ConsumerWindow::idle);
     slot_.counters.batches.fetch_add(1, relaxed);
 }
@@ -331,16 +359,17 @@ void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recove
             // The seed's pattern: each order's effect as it is processed, one XACK at the end.
             // A crash in between leaves applied orders pending: they are applied again.
             std::vector<std::string> ids;
+            GaugeShare applied_unacked(slot_.state.applied_unacked);
             for (const auto& entry : batch) {
                 sleep_service_time(1);
                 record_latency({entry}, acknowledger_.apply(connection_, ledger(), {entry}, false),
                                recovered);
-                slot_.state.applied_unacked.fetch_add(1, relaxed);
+                applied_unacked.add(1);
                 enter(model::ConsumerWindow::applied_unacked);
                 ids.push_back(entry.id);
             }
             acknowledger_.xack(connection_, ids);
-            slot_.state.applied_unacked.store(0, relaxed);
+            applied_unacked.release();
             wait_for_replicas();
             return;
         }
@@ -350,13 +379,14 @@ void Consumer::apply_batch(const std::vector<ProcessedEntry>& batch, bool recove
             for (const auto& entry : batch) ids.push_back(entry.id);
             acknowledger_.xack(connection_, ids);
             wait_for_replicas();
-            slot_.state.acked_unapplied.store(static_cast<std::int64_t>(batch.size()), relaxed);
+            GaugeShare acked_unapplied(slot_.state.acked_unapplied);
+            acked_unapplied.add(static_cast<std::int64_t>(batch.size()));
             for (const auto& entry : batch) {
                 enter(model::ConsumerWindow::acked_unapplied);
                 sleep_service_time(1);
                 record_latency({entry}, acknowledger_.apply(connection_, ledger(), {entry}, false),
                                recovered);
-                slot_.state.acked_unapplied.fetch_sub(1, relaxed);
+                acked_unapplied.add(-1);
             }
             return;
         }
@@ -383,7 +413,7 @@ void Consumer::record_latency(const std::vector<ProcessedEntry>& batch,
                 counters.ack_not_owned.fetch_add(1, relaxed);
                 continue;
         }
-        // Another host's send time is on another clock: not a latency (§11.5).
+        // Another host's send time is on another clock: not a latency (§11.1).
         if (!config_.clock.times(batch[i].order.seq)) continue;
         auto latency_ns = std::max<std::int64_t>(0, now - batch[i].order.intended_send_ns);
         histogram.record(static_cast<std::uint64_t>(latency_ns / 1000));

@@ -35,6 +35,10 @@ struct ConsumerConfig {
     std::optional<redis::Endpoint> effect_store;
     // The orders whose end-to-end latency it takes: those produced under its own clock.
     model::SharedClock clock;
+    // A consumer reading several shards runs a loop per shard in one process, sharing its
+    // slot: the process resets the slot once (reset_slot), and one loop counts the start.
+    bool shares_slot = false;
+    bool counts_start = true;
 };
 
 class Consumer {
@@ -44,6 +48,8 @@ class Consumer {
     // Runs until stop_requested() turns true between batches; a batch in hand is finished and
     // acknowledged first. Throws EnvironmentError when Redis stays unreachable.
     void run(const std::function<bool()>& stop_requested);
+    // A clean slot for a new process (what a killed predecessor left is not its).
+    static void reset_slot(measure::ConsumerSlot& slot);
 
   private:
     bool ensure_group();  // true when it created the group

@@ -16,6 +16,16 @@ std::optional<int> parse_int(const std::string& text) {
 
 }  // namespace
 
+std::int64_t AgentShare::orders_share(std::int64_t orders, std::int64_t producers) const {
+    std::int64_t before = 0;  // producers of the agents before this one
+    for (int other = 1; other < index; ++other) {
+        before += AgentShare{other, count}.share_of(producers);
+    }
+    auto mine = share_of(producers);
+    // Cumulative and rounded down, so the parts add up to exactly `orders`.
+    return orders * (before + mine) / producers - orders * before / producers;
+}
+
 std::optional<AgentShare> parse_agent_share(const std::string& text, std::string& error) {
     auto slash = text.find('/');
     auto index = slash == std::string::npos ? std::nullopt : parse_int(text.substr(0, slash));

@@ -1,4 +1,4 @@
-// Agents (DESIGN §11.5): N harness processes, on one host or many, share one run against one
+// Agents (DESIGN §11.1): N harness processes, on one host or many, share one run against one
 // Redis. What each one's share of the run is follows from its index alone, so the agents need
 // no coordinator beyond the barrier they meet at in Redis.
 #pragma once
@@ -19,8 +19,8 @@ struct AgentShare {
     std::string label() const { return std::to_string(index) + "/" + std::to_string(count); }
 
     // Order numbers are interleaved: this agent's k-th order is k * N + (index - 1). The
-    // agents' numbers never collide, and together they are dense when every agent hands out
-    // its share (share_of below gives the first total % N agents one more).
+    // agents' numbers never collide, and together they are dense when the agents' shares of
+    // the orders differ by one at most (as many producers each, give or take one).
     std::uint64_t order_number(std::uint64_t local) const {
         return local * static_cast<std::uint64_t>(count) + static_cast<std::uint64_t>(index - 1);
     }
@@ -28,11 +28,15 @@ struct AgentShare {
     int agent_of_order(std::uint64_t order) const {
         return static_cast<int>(order % static_cast<std::uint64_t>(count)) + 1;
     }
-    // This agent's part of `total` (producers, orders): total / N, plus one for the first
-    // total % N agents.
+    // This agent's part of `total` producers: total / N, plus one for the first total % N
+    // agents.
     std::int64_t share_of(std::int64_t total) const {
         return total / count + (index <= total % count ? 1 : 0);
     }
+    // Its part of `orders` when `producers` share them evenly: in proportion to its producers,
+    // so that every agent's load lasts as long at the workload's rate per producer. The parts
+    // add up to `orders`.
+    std::int64_t orders_share(std::int64_t orders, std::int64_t producers) const;
     // Consumer instance i (1-based within its group) runs on agent ((i - 1) % N) + 1.
     bool runs_instance(int instance) const { return (instance - 1) % count == index - 1; }
 };

@@ -35,6 +35,17 @@ StreamShards::StreamShards(const std::string& run_id, const std::string& stream_
     }
 }
 
+std::vector<std::size_t> StreamShards::shards_of_consumer(int index, int consumers) const {
+    auto count = shards_.size();
+    auto consumer = static_cast<std::size_t>(index - 1);
+    if (static_cast<std::size_t>(consumers) >= count) return {consumer % count};
+    std::vector<std::size_t> shards;
+    for (auto shard = consumer; shard < count; shard += static_cast<std::size_t>(consumers)) {
+        shards.push_back(shard);
+    }
+    return shards;
+}
+
 std::vector<std::string> StreamShards::streams() const {
     std::vector<std::string> streams;
     for (const auto& shard : shards_) streams.push_back(shard.stream());

@@ -39,7 +39,7 @@ class RunKeys {
     // verified or cleaned up from outside.
     static std::string alive_key(const std::string& run_id) { return "sh:{" + run_id + "}:alive"; }
     std::string alive() const { return alive_key(run_id_); }
-    // A run shared by agents (--agent I/N): where each one says where it is (DESIGN §11.5).
+    // A run shared by agents (--agent I/N): where each one says where it is (DESIGN §11.1).
     static std::string agents_key(const std::string& run_id) {
         return "sh:{" + run_id + "}:agents";
     }
@@ -79,10 +79,11 @@ class StreamShards {
     std::size_t shard_of_user(std::uint64_t user) const {
         return model::shard_of_user(user, shards_.size());
     }
-    // Consumer instances (1-based within their group) take the shards in turn.
-    std::size_t shard_of_consumer(int index) const {
-        return static_cast<std::size_t>(index - 1) % shards_.size();
-    }
+    // The shards consumer instance `index` (1-based) of a group of `consumers` reads: with at
+    // least as many consumers as shards, shard (index - 1) % N (the consumers take the shards
+    // in turn); with fewer, every shard s with s % consumers == index - 1. Either way every
+    // shard has a reader and a consumer's shards are fixed for the run.
+    std::vector<std::size_t> shards_of_consumer(int index, int consumers) const;
     std::vector<std::string> streams() const;
     // Every key the run may create on any shard (the run-wide keys once).
     std::vector<std::string> owned_keys(const std::vector<std::string>& groups) const;

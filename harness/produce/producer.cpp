@@ -152,7 +152,7 @@ void Producer::run(const std::atomic<bool>& stop) {
                     if (seq_left == 0) break;
                 }
                 auto intended = schedule.take(now);
-                // Another agent's producers number their orders in between (§11.5).
+                // Another agent's producers number their orders in between (§11.1).
                 auto order = attributes_.make(config_.agent.order_number(next_seq), intended);
                 const auto& stream =
                     config_

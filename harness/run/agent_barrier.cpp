@@ -57,7 +57,8 @@ RunRecord AgentBarrier::await_record(const workload::Workload& workload,
                                      " was started by agent 1 for " +
                                      std::to_string(record->agents) + " agents"});
             }
-            if (recorded_workload(workload) != recorded_workload(record->workload)) {
+            if (recorded_workload(workload) != recorded_workload(record->workload) ||
+                consumer_env_digest(workload) != record->consumer_env_digest) {
                 throw WorkloadError({"--agent " + share_.label() +
                                      ": this workload differs from "
                                      "agent 1's for run " +
@@ -154,7 +155,7 @@ std::vector<AgentState> AgentBarrier::wait_for(
     }
 }
 
-std::vector<AgentState> AgentBarrier::arrive(const os::StopSignals& stop) {
+void AgentBarrier::arrive() {
     auto field = std::to_string(share_.index);
     auto reply = connection_.command({"HSETNX", key_, field, encode("arrived", 0, 0)});
     if (redis::ReplyView(reply.get()).integer() == 0) {
@@ -168,6 +169,9 @@ std::vector<AgentState> AgentBarrier::arrive(const os::StopSignals& stop) {
                  : " (on " + there->host + ", pid " + std::to_string(there->pid) + ")") +
             ": each agent index runs once per run");
     }
+}
+
+std::vector<AgentState> AgentBarrier::await_arrivals(const os::StopSignals& stop) {
     return wait_for("arrive", stop, [](const AgentState&) { return true; });
 }
 
@@ -183,12 +187,20 @@ void AgentBarrier::set_phase(const std::string& phase, std::uint64_t allocated,
         {"HSET", key_, std::to_string(share_.index), encode(phase, allocated, produced_ok)});
 }
 
-bool AgentBarrier::all_loaded() {
+std::string AgentBarrier::not_loaded() {
     auto agents = read();
-    if (agents.size() < static_cast<std::size_t>(share_.count)) return false;
-    return std::all_of(agents.begin(), agents.end(), [](const auto& agent) {
-        return agent.phase == "error" || rank_of(agent.phase) >= rank_of("loaded");
-    });
+    std::string missing;
+    for (int index = 1; index <= share_.count; ++index) {
+        auto found = std::find_if(agents.begin(), agents.end(),
+                                  [&](const auto& agent) { return agent.index == index; });
+        bool over = found != agents.end() &&
+                    (found->phase == "error" || rank_of(found->phase) >= rank_of("loaded"));
+        if (!over) {
+            missing += (missing.empty() ? "" : ", ") + std::to_string(index) + "/" +
+                       std::to_string(share_.count);
+        }
+    }
+    return missing;
 }
 
 model::SharedClock AgentBarrier::clock(const std::vector<AgentState>& agents) const {
@@ -198,6 +210,8 @@ model::SharedClock AgentBarrier::clock(const std::vector<AgentState>& agents) co
         same_clock[static_cast<std::size_t>(agent.index - 1)] =
             !own.empty() && agent.boot_id == own;
     }
+    // Its own orders are on its own clock, whatever the boot id says.
+    same_clock[static_cast<std::size_t>(share_.index - 1)] = true;
     return model::SharedClock(std::move(same_clock));
 }
 

@@ -1,4 +1,4 @@
-// Agents sharing one run (DESIGN §11.5) meet in the target Redis, in sh:{<run-id>}:agents: a
+// Agents sharing one run (DESIGN §11.1) meet in the target Redis, in sh:{<run-id>}:agents: a
 // hash of agent index -> where that agent is. Agent 1 creates the run's keys and record; every
 // agent arrives (twice is refused), starts its consumers, and starts producing once every agent
 // reads (the start barrier). Each says when its load is over, so that no agent ends its drain
@@ -41,17 +41,19 @@ class AgentBarrier {
     // Agents other than 1: waits for agent 1's record of the run, and checks that it runs the
     // same workload with as many agents (else WorkloadError naming the difference).
     RunRecord await_record(const workload::Workload& workload, const os::StopSignals& stop);
-    // Arrives (EnvironmentError when this index arrived already: an agent started twice), then
-    // waits until every agent has; returns their states, in index order.
-    std::vector<AgentState> arrive(const os::StopSignals& stop);
+    // Arrives (EnvironmentError when this index arrived already: an agent started twice).
+    void arrive();
+    // Waits until every agent has arrived; returns their states, in index order.
+    std::vector<AgentState> await_arrivals(const os::StopSignals& stop);
     // Says that its consumers read, and waits until every agent's do.
     void await_reading(const os::StopSignals& stop);
     // Records its phase and its producers' progress (cumulative).
     void set_phase(const std::string& phase, std::uint64_t allocated = 0,
                    std::uint64_t produced_ok = 0);
-    // Every agent ended its load (or failed): nothing more will be produced.
-    bool all_loaded();
-    // The agents that run under this agent's clock (the same boot id).
+    // The agents whose load is not over ("2/3, 3/3"; empty once every agent's load ended or
+    // it failed: nothing more will be produced).
+    std::string not_loaded();
+    // The agents that run under this agent's clock (the same boot id; itself always).
     model::SharedClock clock(const std::vector<AgentState>& agents) const;
 
     std::vector<AgentState> read();  // every agent that arrived, in index order

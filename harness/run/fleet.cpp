@@ -44,7 +44,7 @@ Fleet::Fleet(FleetConfig config, const workload::Workload& workload, measure::St
             worker.group_index = g;
             worker.group = group.name;
             worker.index = i;
-            worker.shard = config_.shards.shard_of_consumer(i);
+            worker.shards = config_.shards.shards_of_consumer(i, group.consumers);
             worker.slot = workers_.size();
             worker.name = name_for(worker);
             workers_.push_back(std::move(worker));
@@ -131,8 +131,8 @@ void Fleet::start(Worker& worker, bool new_name) {
                                      "--slot",           std::to_string(worker.slot),
                                      "--stats-fd",       "3",
                                      "--seed",           std::to_string(seed),
-                                     "--group-start-id", config_.group_start_id,
-                                     "--shard",          std::to_string(worker.shard)};
+                                     "--group-start-id", config_.group_start_id};
+    for (auto shard : worker.shards) argv.insert(argv.end(), {"--shard", std::to_string(shard)});
     if (!config_.agent.solo()) {
         argv.insert(argv.end(), {"--agents", std::to_string(config_.agent.count), "--clock-agents",
                                  config_.clock.to_string()});

@@ -37,12 +37,12 @@ struct FleetConfig {
 struct Worker {
     std::size_t group_index = 0;
     std::string group;
-    int index = 0;            // 1-based within the group
-    std::size_t shard = 0;    // the shard of the stream it reads (stream.shards)
-    int incarnation = 1;      // bumped when restarted under a new name
-    std::string name;         // consumer name in the group
-    std::string client_name;  // CLIENT SETNAME of its connection
-    std::size_t slot = 0;     // stats slot
+    int index = 0;                       // 1-based within the group
+    std::vector<std::size_t> shards{0};  // the shards of the stream it reads (stream.shards)
+    int incarnation = 1;                 // bumped when restarted under a new name
+    std::string name;                    // consumer name in the group
+    std::string client_name;             // CLIENT SETNAME of its connection
+    std::size_t slot = 0;                // stats slot
     os::ChildProcess process;
     bool retired = false;   // exited and not restarted
     bool held = false;      // a fault holds it (paused, stopping): the fleet must not restart it

@@ -8,7 +8,8 @@ ProducerPool::ProducerPool(const workload::Workload& workload, const redis::Endp
                            const model::StreamShards& shards,
                            const model::OrderAttributes& attributes, const model::AgentShare& agent)
     : agent_(agent),
-      sequencer_(static_cast<std::uint64_t>(agent.share_of(workload.producers.orders))),
+      sequencer_(static_cast<std::uint64_t>(
+          agent.orders_share(workload.producers.orders, workload.producers.count))),
       rate_controlled_(workload.producers.mode == workload::RateMode::max),
       limited_by_count_(workload.producers.orders > 0),
       duration_s_(workload.duration_s) {

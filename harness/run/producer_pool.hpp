@@ -16,7 +16,7 @@ namespace sh::run {
 
 class ProducerPool {
   public:
-    // An agent (§11.5) runs its share of the producers and of the orders, numbered in its own
+    // An agent (§11.1) runs its share of the producers and of the orders, numbered in its own
     // interleaved sequence; the rate per producer is the workload's.
     ProducerPool(const workload::Workload& workload, const redis::Endpoint& endpoint,
                  const model::StreamShards& shards, const model::OrderAttributes& attributes,

@@ -195,7 +195,8 @@ bool remove_shard(redis::Connection& connection, const model::RunKeys& keys,
                   std::vector<std::string>& notes) {
     redis::Args unlink{"UNLINK"};
     for (const auto& key : keys.owned_keys(groups)) {
-        if (key != keys.stream() && key != keys.record() && key != keys.alive()) {
+        if (key != keys.stream() && key != keys.record() && key != keys.alive() &&
+            key != keys.agents()) {
             unlink.push_back(key);
         }
     }
@@ -242,7 +243,8 @@ std::vector<std::string> remove_created(redis::Connection& connection,
     // The record goes last, and only when everything it names is gone: after a failure,
     // `cleanup --run-id` can still finish the job.
     if (all_destroyed) {
-        connection.command({"UNLINK", shards.front().record(), shards.front().alive()});
+        const auto& run_keys = shards.front();
+        connection.command({"UNLINK", run_keys.record(), run_keys.alive(), run_keys.agents()});
     }
     return notes;
 }

@@ -85,6 +85,8 @@ class CreatedCleanup {
 
     CreatedOnRedis& record() { return record_; }
     std::vector<std::string> remove();
+    // From now on the keys stay, also on an error (agent 1 once its record names them).
+    void keep() { enabled_ = false; }
 
   private:
     redis::Connection& connection_;

@@ -25,7 +25,7 @@ verify::GateResult record_gate(const char* name, bool proven) {
     return gate;
 }
 
-// How far the run's producers got: the record's, or for a run agents shared (§11.5), every
+// How far the run's producers got: the record's, or for a run agents shared (§11.1), every
 // agent's from sh:{<run-id>}:agents (the record's progress is agent 1's alone).
 struct Progress {
     bool load_finished = false;

@@ -31,8 +31,12 @@ struct RunControl {
     RunResult& result;  // events, restart watermarks, the chaos summary and tallies
     std::function<ClientTally()> client_tally;  // what the clients went through so far
 
-    // The keys of the shard a worker reads.
-    const model::RunKeys& keys_of(const Worker& worker) const { return shards[worker.shard]; }
+    // The keys of the shards a worker reads.
+    std::vector<const model::RunKeys*> keys_of(const Worker& worker) const {
+        std::vector<const model::RunKeys*> keys;
+        for (auto shard : worker.shards) keys.push_back(&shards[shard]);
+        return keys;
+    }
 };
 
 class RunObserver {

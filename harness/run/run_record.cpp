@@ -19,12 +19,27 @@ json recorded_workload(const workload::Workload& workload) {
     return document;
 }
 
+std::string consumer_env_digest(const workload::Workload& workload) {
+    // FNV-1a: enough to tell two agents' values apart, and it keeps no secret readable.
+    std::uint64_t digest = 14695981039346656037ULL;
+    for (const auto& group : workload.groups) {
+        if (!group.consumer) continue;
+        for (const auto& [name, value] : group.consumer->env) {
+            for (char c : group.name + ":" + name + "=" + value + ";") {
+                digest = (digest ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+            }
+        }
+    }
+    return std::to_string(digest);
+}
+
 void write_record(redis::Connection& connection, const RunRecord& record, bool first) {
     json document = {{"run_id", record.run_id},
                      {"started_at", record.started_at},
                      {"stamp", record.stamp},
                      {"workload", recorded_workload(record.workload)},
                      {"agents", record.agents},
+                     {"consumer_env_digest", consumer_env_digest(record.workload)},
                      {"created",
                       {{"stream", record.created.stream},
                        {"groups", record.created.groups},
@@ -65,6 +80,7 @@ std::optional<RunRecord> read_record(redis::Connection& connection, const std::s
         record.orders_produced_ok = document.at("orders_produced_ok").get<std::uint64_t>();
         record.verdict = document.at("verdict").get<std::string>();
         record.agents = document.value("agents", 1);  // absent before agents existed
+        record.consumer_env_digest = document.value("consumer_env_digest", "");
         if (record.run_id != run_id) throw std::invalid_argument("it names run " + record.run_id);
         return record;
     } catch (const std::exception& error) {

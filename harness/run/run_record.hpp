@@ -30,11 +30,13 @@ struct RunRecord {
     // Agents sharing the run (--agent I/N); the progress above is then agent 1's alone, each
     // agent's is in sh:{<run-id>}:agents (run/agent_barrier.hpp).
     int agents = 1;
+    std::string consumer_env_digest;  // of the consumer env values the workload does not keep
 };
 
 // The workload as the record keeps it: consumer env values are not kept (they may hold
 // secrets). Agents compare theirs with agent 1's in this form.
 nlohmann::json recorded_workload(const workload::Workload& workload);
+std::string consumer_env_digest(const workload::Workload& workload);
 
 // The first write refuses (EnvironmentError) a record that exists already: another run took
 // the id. Later writes record progress.

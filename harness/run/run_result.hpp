@@ -209,7 +209,7 @@ struct RunError {
     std::string phase;
 };
 
-// One agent's part of a run it shared (--agent I/N, §11.5): what `merge` needs beyond the
+// One agent's part of a run it shared (--agent I/N, §11.1): what `merge` needs beyond the
 // report's measurements to judge the whole run from Redis.
 struct AgentPart {
     int index = 1;

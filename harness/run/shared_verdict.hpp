@@ -1,4 +1,4 @@
-// `merge` (DESIGN §11.5): a run its agents shared, judged once, from Redis, after every agent
+// `merge` (DESIGN §11.1): a run its agents shared, judged once, from Redis, after every agent
 // finished. The agents' producers' records are joined into one table of order numbers (each
 // agent's are interleaved with the others'), and the run's ledgers are read and judged as a
 // run that judges itself does (run_verdict.hpp).

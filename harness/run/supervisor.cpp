@@ -89,14 +89,21 @@ struct DrainOutcome {
 };
 
 // Waits until no group has anything pending or unread of the run's and no worker holds work
-// in flight, keeping the fleet alive meanwhile.
+// in flight, keeping the fleet alive meanwhile. Its clock starts once the load is over
+// everywhere (load_over: agents still producing elsewhere, §11.1).
 DrainOutcome drain(redis::Connection& connection, const model::StreamShards& shards,
                    const std::vector<std::string>& groups, double timeout_s,
                    const os::StopSignals& stop, const std::function<void()>& housekeeping,
-                   const std::function<bool()>& nothing_in_flight) {
+                   const std::function<bool()>& nothing_in_flight,
+                   const std::function<bool()>& load_over) {
     auto start = measure::monotonic_ns();
     for (;;) {
         housekeeping();
+        if (!load_over() && !stop.requested()) {
+            start = measure::monotonic_ns();
+            std::this_thread::sleep_for(poll_interval);
+            continue;
+        }
         bool idle = true;
         try {
             for (const auto& keys : shards) {
@@ -202,7 +209,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         if (!problems.empty()) throw WorkloadError(problems.take());
     }
     if (finds_connections(workload)) require_client_commands(control);
-    // Agents (§11.5): agent 1 creates the run's keys and record, the others find them.
+    // Agents (§11.1): agent 1 creates the run's keys and record, the others find them.
     const auto& agent = options.agent;
     std::optional<AgentBarrier> barrier;
     if (!agent.solo()) {
@@ -224,11 +231,12 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     for (const auto& group : workload.groups) group_names.push_back(group.name);
     if (agent.leader()) require_fresh_keys(control, shards, group_names);
     // Declared before the fleet and the producers, so that on an error they are stopped first
-    // and cannot recreate what it removes. Agents never remove the keys: another may still be
-    // using them (`merge` removes them, or `cleanup --run-id`).
+    // and cannot recreate what it removes. Of agents, only agent 1 does, and only until its
+    // record names the keys: then another may be using them (`merge` removes them, or
+    // `cleanup --run-id`).
     CreatedCleanup created(
         control, shards, group_names,
-        options.redis_endpoint.has_value() && !options.keep_keys && agent.solo());
+        options.redis_endpoint.has_value() && !options.keep_keys && agent.leader());
     // Declared after the cleanup, so that it stops first and cannot recreate what that removes.
     Heartbeat heartbeat(endpoint, keys.alive(), "sh:" + result.run_id + ":heartbeat");
     if (agent.leader()) {
@@ -242,6 +250,9 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         record.created = created.record();
         record.agents = agent.count;
         write_record(control, record, true);
+        // Agent 1's keys are the other agents' too once its record names them: they stay for
+        // `merge` or `cleanup --run-id`, whatever happens to agent 1.
+        if (!agent.solo()) created.keep();
     }
     const auto& on_redis = record.created;  // what the run created there (agent 1 did)
     result.cluster = cluster_facts_at_start(control, shards);
@@ -249,9 +260,9 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
     bool arrived = false;
     model::SharedClock clock;
     if (barrier) {
-        auto agents = barrier->arrive(stop);
+        barrier->arrive();
         arrived = true;
-        clock = barrier->clock(agents);
+        clock = barrier->clock(barrier->await_arrivals(stop));
     }
     // Progress for `verify --run-id`; a Redis restarting at that moment costs only the update
     // (verify then fails the run as unfinished), never the run.
@@ -410,18 +421,30 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         }
 
         result.phase = "drain";
-        // An agent's consumers keep reading until no agent produces any more.
+        // An agent's consumers keep reading until no agent produces any more; an agent whose
+        // load does not end in --agent-timeout-s (its host died) ends this one's part.
+        auto load_end_ns = measure::monotonic_ns();
         auto others_loaded = [&] {
+            if (!barrier) return true;
+            std::string missing;
             try {
-                return !barrier || barrier->all_loaded();
+                missing = barrier->not_loaded();
             } catch (const RedisError&) {
                 return false;
             }
+            if (missing.empty()) return true;
+            if (seconds_since(load_end_ns) * 1000 >
+                static_cast<double>(options.agent_timeout.count())) {
+                throw EnvironmentError("agents " + missing + " of run " + result.run_id +
+                                       " did not finish their load within " +
+                                       std::to_string(options.agent_timeout.count() / 1000) +
+                                       " s of this one's (--agent-timeout-s)");
+            }
+            return false;
         };
         auto drained = drain(
             control, shards, group_names, workload.drain_timeout_s, stop,
-            [&] { housekeeping(false); },
-            [&] { return !fleet.any_in_flight() && others_loaded(); });
+            [&] { housekeeping(false); }, [&] { return !fleet.any_in_flight(); }, others_loaded);
         result.drained = drained.drained;
         result.drain_s = drained.seconds;
         result.retention_trimmed = retention.trimmed();

@@ -25,7 +25,7 @@ struct RunOptions {
     bool allow_eviction = false;      // run on a server whose policy may evict keys
     bool quiet = false;               // no progress lines
     RunObserver* observer = nullptr;  // the chaos controller, when the workload has faults
-    // --agent I/N: this process runs agent I's share of a run N agents share (§11.5); its
+    // --agent I/N: this process runs agent I's share of a run N agents share (§11.1); its
     // result is then a part for `merge` (result.agent), not a verdict.
     model::AgentShare agent;
     std::chrono::milliseconds agent_timeout{120'000};  // at each barrier

@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <thread>
 
 #include "harness/consume/consumer.hpp"
 #include "harness/errors.hpp"
@@ -35,29 +38,56 @@ int run_worker(const WorkerArgs& args) {
         slot.counters.pid.store(getpid());
 
         const auto& group = find_group(workload, args.group);
-        consume::ConsumerConfig config{
-            redis::parse_url(url),
-            model::StreamShards(args.run_id, workload.stream.name, workload.stream.key, args.stamp,
-                                workload.stream.shards)[args.shard],
-            group,
-            args.name,
-            args.client_name,
-            args.seed,
-            args.group_start_id,
-            std::nullopt,
-            {}};
         auto clock = model::SharedClock::parse(args.clock_agents, args.agents);
         if (!clock) throw WorkloadError({"--clock-agents '" + args.clock_agents + "': not agents"});
-        config.clock = *clock;
+        std::optional<redis::Endpoint> effect_store;
         if (group.effect_store == workload::EffectStore::separate) {
             const char* store = std::getenv(effect_store_url_env);
             if (store == nullptr) {
                 throw EnvironmentError(std::string(effect_store_url_env) + " is not set");
             }
-            config.effect_store = redis::parse_url(store);
+            effect_store = redis::parse_url(store);
         }
-        consume::Consumer consumer(std::move(config), slot);
-        consumer.run([&] { return stop.requested(); });
+        model::StreamShards shards(args.run_id, workload.stream.name, workload.stream.key,
+                                   args.stamp, workload.stream.shards);
+        auto shard_list = args.shards.empty() ? std::vector<std::size_t>{0} : args.shards;
+        std::vector<std::unique_ptr<consume::Consumer>> loops;
+        for (std::size_t i = 0; i < shard_list.size(); ++i) {
+            if (shard_list[i] >= shards.size()) throw WorkloadError({"--shard: no such shard"});
+            consume::ConsumerConfig config{redis::parse_url(url),
+                                           shards[shard_list[i]],
+                                           group,
+                                           args.name,
+                                           args.client_name,
+                                           args.seed + i,
+                                           args.group_start_id,
+                                           effect_store,
+                                           *clock,
+                                           shard_list.size() > 1,
+                                           i == 0};
+            loops.push_back(std::make_unique<consume::Consumer>(std::move(config), slot));
+        }
+        auto stop_requested = [&] { return stop.requested(); };
+        if (loops.size() == 1) {
+            loops.front()->run(stop_requested);
+            return 0;
+        }
+        // One loop per shard, each on its own thread and connection, under the one consumer
+        // name. A loop that fails ends the process, as a one-shard consumer's failure does: the
+        // fleet restarts it whole.
+        consume::Consumer::reset_slot(slot);
+        std::vector<std::thread> threads;
+        for (auto& loop : loops) {
+            threads.emplace_back([&, consumer = loop.get()] {
+                try {
+                    consumer->run(stop_requested);
+                } catch (const std::exception& error) {
+                    std::cerr << "worker " << args.name << ": " << error.what() << std::endl;
+                    std::_Exit(static_cast<int>(ExitCode::environment));
+                }
+            });
+        }
+        for (auto& thread : threads) thread.join();
         return 0;
     } catch (const WorkloadError& error) {
         std::cerr << "worker " << args.name << ": " << error.what() << "\n";

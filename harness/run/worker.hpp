@@ -23,8 +23,9 @@ struct WorkerArgs {
     int stats_fd = 3;
     std::uint64_t seed = 1;
     std::string group_start_id = "0";  // where the group is recreated after a Redis restart
-    std::size_t shard = 0;             // the shard of the stream it reads
-    // A run of `agents` agents: the agents on its clock ("1,3"; empty: every one), §11.5.
+    // The shards of the stream it reads: one consumer loop (a thread) each, under one name.
+    std::vector<std::size_t> shards;
+    // A run of `agents` agents: the agents on its clock ("1,3"; empty: every one), §11.1.
     int agents = 1;
     std::string clock_agents;
 };

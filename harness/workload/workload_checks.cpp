@@ -306,10 +306,6 @@ void check_shards(const Workload& workload, Problems& problems) {
             problems.add(path + ".consumer",
                          "an external consumer is given one stream (STREAMHARNESS_STREAM): use "
                          "stream.shards 1");
-        } else if (group.consumers < shards) {
-            problems.add(path + ".consumers", "must be at least stream.shards (" +
-                                                  std::to_string(shards) +
-                                                  "): each consumer reads one shard");
         }
     }
     if (workload.topology.replicas > 0) {
@@ -414,8 +410,19 @@ void check_for_agents(const Workload& workload, int agents, Problems& problems) 
                                             " producers cannot be shared by " + count +
                                             " agents (each runs at least one)");
     }
-    if (workload.producers.orders > 0 && workload.producers.orders < agents) {
-        problems.add("producers.orders", "fewer orders than the " + count + " agents");
+    // Every producer gets an order at least, so no agent's share is 0 (which reads as
+    // "unlimited").
+    if (workload.producers.orders > 0 && workload.producers.orders < workload.producers.count) {
+        problems.add("producers.orders", "fewer orders than producers.count (" +
+                                             std::to_string(workload.producers.count) +
+                                             "), shared by " + count + " agents");
+    }
+    for (std::size_t i = 0; i < workload.groups.size(); ++i) {
+        if (workload.groups[i].effect_store == EffectStore::separate) {
+            problems.add("groups." + std::to_string(i) + ".effect_store",
+                         "separate starts an embedded effect store per harness: agents would "
+                         "each have their own, and merge could read none");
+        }
     }
     if (workload.producers.mode == RateMode::max) {
         problems.add("producers.rate",

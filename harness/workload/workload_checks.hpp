@@ -14,7 +14,7 @@ void check_for_replicas(const Workload& workload, bool through_sentinel, Problem
 // What a run on a Redis Cluster cannot do yet (WAIT, external consumers, disconnect faults):
 // refused for an embedded cluster at load, and at start when --redis turns out to be one.
 void check_for_cluster(const Workload& workload, Problems& problems);
-// A run shared by `agents` agents (--agent I/N, DESIGN §11.5): every agent must have producers
+// A run shared by `agents` agents (--agent I/N, DESIGN §11.1): every agent must have producers
 // and orders of its own, and faults act on agent 1's consumers.
 void check_for_agents(const Workload& workload, int agents, Problems& problems);
 

@@ -1,4 +1,4 @@
-// Agents (DESIGN §11.5): several harness processes share one run against one Redis, and
+// Agents (DESIGN §11.1): several harness processes share one run against one Redis, and
 // `merge` judges it once from Redis. Three agents run here as separate processes on this
 // machine; the tests read back what Redis holds and what the reports say, and try to make the
 // merged verdict pass wrongly (a missing or repeated agent, a ledger that lost an order, an
@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <numeric>
 #include <thread>
@@ -209,6 +210,70 @@ TEST_F(Agents, MergeJudgesFromRedisAndFindsTheOrderALedgerLost) {
     EXPECT_TRUE(keys_of_run(control, run_id).empty());  // merge removed the run's keys
 }
 
+// A part that Redis contradicts is not judged: one that calls an order in the stream never
+// sent (edited, or another run's), and one from an earlier run under the same id.
+TEST_F(Agents, MergeRefusesPartsThatRedisContradicts) {
+    auto control = connect();
+    const std::string run_id = "agents-stale";
+    // 3 producers over 2 agents: agent 1 runs 2 and takes 2/3 of the orders, so both loads
+    // last as long; a short drain timeout still drains (its clock starts once both loaded).
+    std::vector<std::string> uneven{"--set", "drain_timeout_s=1.5"};
+    auto first = run_agents(url(), run_id, 2, uneven);
+    for (const auto& run : first) ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    EXPECT_EQ(number(first[0].report()["agent"]["orders_allocated"]), 4000u);
+    EXPECT_EQ(number(first[1].report()["agent"]["orders_allocated"]), 2000u);
+    for (const auto& run : first) {
+        EXPECT_TRUE(run.report()["summary"]["drain"]["drained"].get<bool>());
+    }
+
+    // Agent 2's report edited to call one of its orders, which is in the stream, never sent.
+    auto edited = first[1].report();
+    auto orders = orders_in_stream(control, run_id);
+    auto own =
+        std::find_if(orders.begin(), orders.end(), [](auto order) { return order % 2 == 1; });
+    ASSERT_NE(own, orders.end());
+    edited["agent"]["unsent"].push_back(*own);
+    auto edited_dir = fresh_dir("edited");
+    std::filesystem::create_directories(edited_dir);
+    std::ofstream(edited_dir / "report.json") << edited.dump();
+    auto refused = run_harness({"merge", "--redis", url(), "--out", fresh_dir("m1").string(),
+                                first[0].out_dir.string(), edited_dir.string()});
+    EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+    EXPECT_TRUE(mentions(refused.err,
+                         "agent 2/2's report says 2000 orders, 1999 written; it "
+                         "told Redis 2000 and 2000"))
+        << refused.err;
+    EXPECT_TRUE(mentions(refused.err,
+                         "is in the stream, and its agent's report says it was "
+                         "never written"))
+        << refused.err;
+
+    // A directory that cannot take the merged report is refused before anything is removed.
+    auto blocker = fresh_dir("blocker");
+    std::ofstream(blocker) << "a file";
+    auto unwritable = run_harness({"merge", "--redis", url(), "--out", (blocker / "sub").string(),
+                                   first[0].out_dir.string(), first[1].out_dir.string()});
+    EXPECT_EQ(unwritable.exit_code, 2) << unwritable.err;
+    EXPECT_FALSE(keys_of_run(control, run_id).empty());
+
+    auto merged = run_harness({"merge", "--redis", url(), "--out", fresh_dir("m2").string(),
+                               first[0].out_dir.string(), first[1].out_dir.string()});
+    ASSERT_EQ(merged.exit_code, 0) << merged.out << merged.err;
+    EXPECT_TRUE(keys_of_run(control, run_id).empty());
+
+    // The same run id again: a part of the first run does not stand in for the second's.
+    auto second = run_agents(url(), run_id, 2, uneven);
+    for (const auto& run : second) ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    auto stale = run_harness({"merge", "--redis", url(), "--out", fresh_dir("m3").string(),
+                              second[0].out_dir.string(), first[1].out_dir.string()});
+    EXPECT_EQ(stale.exit_code, 2) << stale.out << stale.err;
+    EXPECT_TRUE(mentions(stale.err, "written by an earlier run with this id")) << stale.err;
+    EXPECT_EQ(run_harness({"merge", "--redis", url(), "--out", fresh_dir("m4").string(),
+                           second[0].out_dir.string(), second[1].out_dir.string()})
+                  .exit_code,
+              0);
+}
+
 TEST_F(Agents, TheStartBarrierNamesTheAgentsThatDidNotCome) {
     auto control = connect();
     const std::string run_id = "agents-alone";
@@ -300,6 +365,8 @@ TEST_F(Agents, BadAgentSettingsNameTheField) {
           "\"at_s\":1}]"},
          "chaos.events.0.target: 'score/2' runs on agent 2/3"},
         {{"--agent", "1/2", "--set", "producers.rate=0"}, "producers.rate: 0 (max-rate)"},
+        {{"--agent", "1/3", "--set", "producers.orders=2"}, "producers.orders: fewer orders"},
+        {{"--agent", "1/2", "--set", "groups.0.effect_store=separate"}, "groups.0.effect_store"},
     };
     for (const auto& test : cases) {
         auto args = run_args(url(), "agents-bad", test.extra);
@@ -316,6 +383,10 @@ TEST_F(Agents, BadAgentSettingsNameTheField) {
         run_harness({"run", workload_path("smoke.json"), "--agent", "1/2", "--redis", url()});
     EXPECT_EQ(no_id.exit_code, 2);
     EXPECT_TRUE(mentions(no_id.err, "the same --run-id")) << no_id.err;
+    auto sentinel = run_harness({"run", workload_path("smoke.json"), "--agent", "1/2", "--run-id",
+                                 "x", "--redis", "redis-sentinel://127.0.0.1:1/mymaster"});
+    EXPECT_EQ(sentinel.exit_code, 2);
+    EXPECT_TRUE(mentions(sentinel.err, "--agent: not through Sentinel yet")) << sentinel.err;
     auto control = connect();
     EXPECT_TRUE(keys_of_run(control, "agents-bad").empty());
 }

@@ -1,4 +1,4 @@
-// `merge` (DESIGN §11.5) of agents' partial reports, written by the real report writer: the
+// `merge` (DESIGN §11.1) of agents' partial reports, written by the real report writer: the
 // merged counts are the sum of the parts, the merged p99 is the p99 of the merged histogram
 // (never a mean of the agents' p99s), and a set that is not one run's agents, each once and
 // finished, is refused with every problem named.
