@@ -16,7 +16,6 @@ namespace {
 
 constexpr std::int64_t ns_per_ms = 1'000'000;
 constexpr std::int64_t give_up_ns = 2'000 * ns_per_ms;
-constexpr auto relaxed = std::memory_order_relaxed;
 
 bool armable(const run::Fleet& fleet, std::size_t index) {
     const auto& slot = fleet.slot(index);

@@ -5,6 +5,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/workload/workload_json.hpp"
+#include "reports/report_json.hpp"
 #include "reports/report_keys.hpp"
 
 namespace sh::reports {
@@ -65,7 +66,7 @@ std::vector<AgentReport> check_agent_reports(const std::vector<std::string>& pat
             continue;
         }
         try {
-            AgentReport agent{paths[i], report, agent_section_from_json(report[key::agent])};
+            AgentReport agent{paths[i], report, agent_section_from_json(report.at(key::agent))};
             if (verdict != value::partial) {
                 const auto& part = agent.section.part;
                 auto message = at(report, {key::error, key::message});
@@ -120,11 +121,11 @@ std::vector<AgentReport> check_agent_reports(const std::vector<std::string>& pat
 run::RunResult merge_measurements(const std::vector<AgentReport>& agents) {
     const auto& leader = agents.front().report;
     run::RunResult result;
-    result.run_id = leader[key::run_id].get<std::string>();
-    result.started_at = leader[key::started_at].get<std::string>();
-    result.workload = workload::parse_workload(leader[key::workload]);
+    result.run_id = leader.at(key::run_id).get<std::string>();
+    result.started_at = leader.at(key::started_at).get<std::string>();
+    result.workload = workload::parse_workload(leader.at(key::workload));
     for (const auto& group : result.workload.groups) result.group_names.push_back(group.name);
-    const auto& environment = leader[key::environment];
+    const auto& environment = leader.at(key::environment);
     result.environment = {
         environment.value(key::redis_version, ""),  environment.value(key::redis, ""),
         environment.value(key::persistence, ""),    environment.value(key::maxmemory_policy, ""),
@@ -139,7 +140,7 @@ run::RunResult merge_measurements(const std::vector<AgentReport>& agents) {
     result.drained = true;
     for (const auto& agent : agents) {
         const auto& report = agent.report;
-        const auto& summary = report[key::summary];
+        const auto& summary = report.at(key::summary);
         merge_histogram(*result.xadd_latency, at(report, {key::histograms, key::xadd}));
         for (auto& group : result.groups) {
             group.counters +=
@@ -150,10 +151,10 @@ run::RunResult merge_measurements(const std::vector<AgentReport>& agents) {
             merge_histogram(*group.latency_recovered,
                             at(histograms, {group.name.c_str(), key::recovered}));
         }
-        for (const auto& consumer : report[key::consumers]) {
-            result.consumers.push_back({consumer[key::group].get<std::string>(),
-                                        consumer[key::name].get<std::string>(),
-                                        counters_from(consumer[key::counters])});
+        for (const auto& consumer : report.at(key::consumers)) {
+            result.consumers.push_back({consumer.at(key::group).get<std::string>(),
+                                        consumer.at(key::name).get<std::string>(),
+                                        counters_from(consumer.at(key::counters))});
         }
         // The run's phases are as long as the longest agent's.
         result.producing_s = std::max(result.producing_s,
@@ -167,8 +168,8 @@ run::RunResult merge_measurements(const std::vector<AgentReport>& agents) {
             std::max(result.evicted_keys, at(summary, {key::evicted_keys}).get<std::int64_t>());
         const auto& final_stop = at(summary, {key::final_stop});
         result.final_stop.grace_s =
-            std::max(result.final_stop.grace_s, final_stop[key::grace_s].get<double>());
-        for (const auto& name : final_stop[key::killed]) {
+            std::max(result.final_stop.grace_s, final_stop.at(key::grace_s).get<double>());
+        for (const auto& name : final_stop.at(key::killed)) {
             result.final_stop.killed.push_back(name.get<std::string>());
         }
         for (const auto& [group, orders] : agent.section.held_at_hard_kills) {
@@ -188,32 +189,32 @@ run::RunResult merge_measurements(const std::vector<AgentReport>& agents) {
 
 void merge_sections(json& merged, const std::vector<AgentReport>& agents) {
     const auto& leader = agents.front().report;
-    json timeline = leader[key::timeline];
-    json cluster = leader[key::cluster];
+    json timeline = leader.at(key::timeline);
+    json cluster = leader.at(key::cluster);
     json events = json::array();
     for (const auto& agent : agents) {
         const auto& report = agent.report;
-        for (auto event : report[key::events]) {
+        for (auto event : report.at(key::events)) {
             event[key::agent] = agent.section.part.index;
             events.push_back(std::move(event));
         }
         if (&agent == &agents.front()) continue;
         // Row i of every agent is its i-th second since the start barrier released them all.
-        const auto& rows = report[key::timeline];
+        const auto& rows = report.at(key::timeline);
         for (std::size_t i = 0; i < rows.size() && i < timeline.size(); ++i) {
             auto& row = timeline[i];
             row[key::produced] = row[key::produced].get<std::uint64_t>() +
-                                 rows[i][key::produced].get<std::uint64_t>();
+                                 rows[i].at(key::produced).get<std::uint64_t>();
             row[key::harness_cpu] =
-                row[key::harness_cpu].get<double>() + rows[i][key::harness_cpu].get<double>();
+                row[key::harness_cpu].get<double>() + rows[i].at(key::harness_cpu).get<double>();
             for (auto& [group, entry] : row[key::groups].items()) {
                 const auto& other = at(rows[i], {key::groups, group.c_str()});
                 if (other.is_null()) continue;
                 entry[key::applied] = entry[key::applied].get<std::uint64_t>() +
-                                      other[key::applied].get<std::uint64_t>();
+                                      other.at(key::applied).get<std::uint64_t>();
             }
         }
-        add_numbers(cluster, report[key::cluster]);
+        add_numbers(cluster, report.at(key::cluster));
     }
     for (auto& row : timeline) {
         auto span = row[key::span_s].get<double>();
@@ -224,14 +225,29 @@ void merge_sections(json& merged, const std::vector<AgentReport>& agents) {
         }
     }
     std::stable_sort(events.begin(), events.end(), [](const json& a, const json& b) {
-        return a[key::at_s].get<double>() < b[key::at_s].get<double>();
+        return a.at(key::at_s).get<double>() < b.at(key::at_s).get<double>();
     });
     merged[key::timeline] = std::move(timeline);
     merged[key::events] = std::move(events);
-    merged[key::chaos] = leader[key::chaos];
+    merged[key::chaos] = leader.at(key::chaos);
     merged[key::cluster] = std::move(cluster);
-    merged[key::summary][key::bottleneck] = leader[key::summary][key::bottleneck];
-    merged[key::summary][key::memory] = leader[key::summary][key::memory];
+    merged[key::summary][key::bottleneck] = leader.at(key::summary).at(key::bottleneck);
+    merged[key::summary][key::memory] = leader.at(key::summary).at(key::memory);
+}
+
+MergedParts merge_agent_reports(const std::vector<std::string>& paths,
+                                const std::vector<json>& reports) {
+    MergedParts merged{check_agent_reports(paths, reports), {}};
+    try {
+        merged.result = merge_measurements(merged.agents);
+        auto trial = to_json(merged.result, "");
+        merge_sections(trial, merged.agents);
+    } catch (const json::exception& error) {
+        throw input_error({"an agent's report is incomplete: " + std::string(error.what())});
+    } catch (const std::invalid_argument& error) {  // a histogram that does not merge
+        throw input_error({"an agent's report is incomplete: " + std::string(error.what())});
+    }
+    return merged;
 }
 
 }  // namespace sh::reports

@@ -34,4 +34,14 @@ run::RunResult merge_measurements(const std::vector<AgentReport>& agents);
 // the chaos summary (agent 1's: it ran the faults), the cluster retries (summed).
 void merge_sections(nlohmann::json& merged, const std::vector<AgentReport>& agents);
 
+struct MergedParts {
+    std::vector<AgentReport> agents;
+    run::RunResult result;
+};
+// What `merge` does with the reports before it reads Redis: check_agent_reports, then the
+// measurements merged and the sections tried on them. A report that cannot be merged (a
+// field missing or of the wrong type) is refused with WorkloadError naming the problem.
+MergedParts merge_agent_reports(const std::vector<std::string>& paths,
+                                const std::vector<nlohmann::json>& reports);
+
 }  // namespace sh::reports

@@ -31,13 +31,7 @@ int merge_command(const redis::Endpoint& redis, const std::vector<std::string>& 
         paths.push_back(path);
     }
     // Every refusal before Redis is touched: a wrong set of reports loses nothing.
-    auto agents = reports::check_agent_reports(paths, documents);
-    run::RunResult result;
-    try {
-        result = reports::merge_measurements(agents);
-    } catch (const nlohmann::json::exception& error) {
-        throw input_error({"an agent's report is incomplete: " + std::string(error.what())});
-    }
+    auto [agents, result] = reports::merge_agent_reports(paths, documents);
     // The reports are written before the keys go: a directory that cannot take them is
     // refused now.
     auto dir = out_dir.empty() ? "reports/out/" + result.run_id : out_dir;

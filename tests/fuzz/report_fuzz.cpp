@@ -3,7 +3,7 @@
 // field reads as null, report_path.hpp) and refuse what they cannot use with WorkloadError
 // (exit 2); any other exception would reach the user as "internal error". A JSON array of two
 // documents is compared as [base, candidate]; any other document is rendered by every page
-// writer and compared with itself.
+// writer and compared with itself, and one with an "agent" section is merged as `merge` would.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -12,6 +12,7 @@
 #include "reports/compare.hpp"
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
+#include "reports/merge_parts.hpp"
 #include "tests/fuzz/json_mutator.hpp"
 
 namespace {
@@ -42,6 +43,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (document.is_array() && document.size() == 2) {
         compare(document[0], document[1]);
         return 0;
+    }
+    // `merge` of an agent's part (alone, as one agent of one): refused or merged, nothing else.
+    if (document.is_object() && document.contains("agent")) {
+        refused_only_as_input_error(
+            [&] { sh::reports::merge_agent_reports({"report.json"}, {document}); });
     }
     refused_only_as_input_error([&] { sh::reports::render_html(document); });
     refused_only_as_input_error([&] { sh::reports::render_junit(document); });
