@@ -31,7 +31,11 @@ using measure::percentile;
 std::optional<std::string> window_of(const run::Fleet& fleet, std::size_t worker) {
     if (fleet.workers()[worker].external) return std::nullopt;
     const auto& slot = fleet.slot(worker);
-    auto window = model::window_from_int(slot.state.window.load(std::memory_order_relaxed));
+    // Where it parked itself, when it did: another loop of the process (several shards) may
+    // have published a window of its own since.
+    auto parked = slot.state.parked.load();
+    auto window = model::window_from_int(
+        parked >= 0 ? parked : slot.state.window.load(std::memory_order_relaxed));
     return window ? std::string(model::to_string(*window)) : "unknown";
 }
 
@@ -205,8 +209,9 @@ void ChaosController::track_recoveries(run::RunControl& control, std::int64_t no
     std::erase_if(recoveries_, [&](Recovery& recovery) {
         for (auto it = recovery.ids.begin(); it != recovery.ids.end();) {
             auto& [stream, ids] = *it;
-            auto reply = control.redis.command(
-                {"XPENDING", stream, recovery.group, *ids.begin(), *ids.rbegin(), "100000"});
+            // The whole pending list: IDs in text order ("...-10" < "...-9") are no range.
+            auto reply =
+                control.redis.command({"XPENDING", stream, recovery.group, "-", "+", "100000"});
             redis::ReplyView entries(reply.get());
             std::set<std::string> still;
             for (std::size_t i = 0; i < entries.size(); ++i) {

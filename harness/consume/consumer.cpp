@@ -189,7 +189,9 @@ void Consumer::account_outage() {
             static_cast<std::uint64_t>(refusals - refusals_reported_), relaxed);
         refusals_reported_ = refusals;
     }
-    if (total > outage_reported_ms_) {
+    // The loops of one process (several shards) are without a server at the same time: the
+    // first one's account stands for the process.
+    if (config_.counts_start && total > outage_reported_ms_) {
         slot_.counters.no_primary_ms.fetch_add(
             static_cast<std::uint64_t>(total - outage_reported_ms_), relaxed);
         outage_reported_ms_ = total;
@@ -297,6 +299,8 @@ void Consumer::count_move(DeadLetterer::Moved moved) {
 }
 
 void Consumer::handle(const std::vector<redis::StreamEntry>& entries, bool recovered) {
+    // An empty claim is no batch: a fault aimed at `processing` must not land on nothing.
+    if (entries.empty()) return;
     GaugeShare in_flight(slot_.state.in_flight);
     in_flight.add(static_cast<std::int64_t>(entries.size()));
     enter(model::ConsumerWindow::processing);

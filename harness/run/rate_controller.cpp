@@ -21,7 +21,8 @@ RateController::RateController(const workload::Workload& workload) {
     // A backlog of a few batches per consumer is normal pipelining; more means falling behind.
     std::int64_t in_flight = 0;
     for (const auto& group : workload.groups) {
-        in_flight += group.consumers * group.batch;
+        // Every shard a consumer reads has a loop of its own (fewer consumers than shards).
+        in_flight += std::max<std::int64_t>(group.consumers, workload.stream.shards) * group.batch;
         groups_.push_back(group.name);
     }
     backlog_bound_ = std::max<std::int64_t>(100, 4 * in_flight);

@@ -1,5 +1,6 @@
 #include "harness/run/worker.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -59,7 +60,7 @@ int run_worker(const WorkerArgs& args) {
                                            group,
                                            args.name,
                                            args.client_name,
-                                           args.seed + i,
+                                           args.seed ^ (i * 0x9E3779B97F4A7C15ULL),
                                            args.group_start_id,
                                            effect_store,
                                            *clock,
@@ -67,15 +68,17 @@ int run_worker(const WorkerArgs& args) {
                                            i == 0};
             loops.push_back(std::make_unique<consume::Consumer>(std::move(config), slot));
         }
-        auto stop_requested = [&] { return stop.requested(); };
         if (loops.size() == 1) {
-            loops.front()->run(stop_requested);
+            loops.front()->run([&] { return stop.requested(); });
             return 0;
         }
         // One loop per shard, each on its own thread and connection, under the one consumer
-        // name. A loop that fails ends the process, as a one-shard consumer's failure does: the
+        // name. A loop that fails stops the others cleanly (each finishes the batch in hand, as
+        // on SIGTERM) and the process exits 3, as a one-shard consumer's failure does: the
         // fleet restarts it whole.
         consume::Consumer::reset_slot(slot);
+        std::atomic<bool> failed{false};
+        auto stop_requested = [&] { return stop.requested() || failed.load(); };
         std::vector<std::thread> threads;
         for (auto& loop : loops) {
             threads.emplace_back([&, consumer = loop.get()] {
@@ -83,12 +86,14 @@ int run_worker(const WorkerArgs& args) {
                     consumer->run(stop_requested);
                 } catch (const std::exception& error) {
                     std::cerr << "worker " << args.name << ": " << error.what() << std::endl;
-                    std::_Exit(static_cast<int>(ExitCode::environment));
+                    failed.store(true);
+                } catch (...) {
+                    failed.store(true);
                 }
             });
         }
         for (auto& thread : threads) thread.join();
-        return 0;
+        return failed.load() ? static_cast<int>(ExitCode::environment) : 0;
     } catch (const WorkloadError& error) {
         std::cerr << "worker " << args.name << ": " << error.what() << "\n";
         return static_cast<int>(ExitCode::usage);
