@@ -242,8 +242,8 @@ TEST_F(FailurePaths, MistakesOnTheCommandLineAreNamed) {
     auto unknown = run_harness({"frobnicate"});
     EXPECT_EQ(unknown.exit_code, 2);
     EXPECT_TRUE(mentions(unknown.err, "unknown command 'frobnicate'")) << unknown.err;
-    EXPECT_TRUE(
-        mentions(unknown.err, "run, report, compare, capacity, produce, verify, cleanup, merge, show"))
+    EXPECT_TRUE(mentions(unknown.err,
+                         "run, report, compare, capacity, produce, verify, cleanup, merge, show"))
         << unknown.err;
 
     auto slo = run_harness({"capacity", "--slo-p99-ms", "-1"});
