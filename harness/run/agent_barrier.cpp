@@ -90,7 +90,12 @@ std::string AgentBarrier::encode(const std::string& phase, std::uint64_t allocat
 }
 
 std::vector<AgentState> AgentBarrier::read() {
-    auto reply = connection_.command({"HGETALL", key_});
+    return read_agents(connection_, run_id_);
+}
+
+std::vector<AgentState> read_agents(redis::Connection& connection, const std::string& run_id) {
+    auto key = model::RunKeys::agents_key(run_id);
+    auto reply = connection.command({"HGETALL", key});
     redis::ReplyView view(reply.get());
     std::vector<AgentState> agents;
     for (std::size_t i = 0; i + 1 < view.size(); i += 2) {
@@ -106,7 +111,7 @@ std::vector<AgentState> AgentBarrier::read() {
             state.orders_produced_ok = document.at("orders_produced_ok").get<std::uint64_t>();
             agents.push_back(std::move(state));
         } catch (const std::exception& error) {
-            throw EnvironmentError(key_ + " is damaged (field " +
+            throw EnvironmentError(key + " is damaged (field " +
                                    std::string(view.element(i).text()) + "): " + error.what());
         }
     }

@@ -29,6 +29,10 @@ struct AgentState {
     std::uint64_t orders_produced_ok = 0;
 };
 
+// Every agent of the run that arrived, in index order (what `merge` and `verify --run-id`
+// check the agents' reports and progress against).
+std::vector<AgentState> read_agents(redis::Connection& connection, const std::string& run_id);
+
 // This host's name and kernel boot id (/proc/sys/kernel/random/boot_id).
 std::string this_host();
 std::string this_boot_id();

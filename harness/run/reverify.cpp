@@ -37,8 +37,7 @@ Progress progress_of(redis::Connection& connection, const RunRecord& record) {
     if (record.agents <= 1) {
         return {record.load_finished, record.orders_allocated, record.orders_produced_ok};
     }
-    AgentBarrier barrier(connection, record.run_id, {1, record.agents}, {});
-    auto agents = barrier.read();
+    auto agents = read_agents(connection, record.run_id);
     Progress progress{agents.size() == static_cast<std::size_t>(record.agents), 0, 0};
     for (const auto& agent : agents) {
         model::AgentShare share{agent.index, record.agents};

@@ -63,8 +63,7 @@ std::string label(const AgentPart& part) {
 void check_parts(redis::Connection& redis, const RunRecord& record,
                  const std::vector<AgentPart>& parts, const model::StreamShards& shards) {
     std::vector<std::string> problems;
-    AgentBarrier barrier(redis, record.run_id, {1, record.agents}, {});
-    auto states = barrier.read();
+    auto states = read_agents(redis, record.run_id);
     std::set<std::uint64_t> not_written;  // failed or never sent, by some part's account
     for (const auto& part : parts) {
         model::AgentShare share{part.index, part.count};
