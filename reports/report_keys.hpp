@@ -296,6 +296,27 @@ inline constexpr const char* index = "index";
 inline constexpr const char* held_at_hard_kills = "held_at_hard_kills";
 inline constexpr const char* fault_tallies = "fault_tallies";
 
+
+// Provenance (§9.4): what produced a report, so a number can be traced and two runs' settings
+// compared. `provenance.host` is a section; `key::host` (above) is an agent's host name.
+inline constexpr const char* finished_at = "finished_at";
+inline constexpr const char* provenance = "provenance";
+inline constexpr const char* command_line = "command_line";
+inline constexpr const char* overrides = "overrides";
+inline constexpr const char* tags = "tags";
+inline constexpr const char* build = "build";
+inline constexpr const char* commit = "commit";
+inline constexpr const char* commit_dirty = "commit_dirty";
+inline constexpr const char* build_type = "build_type";
+inline constexpr const char* compiler = "compiler";
+inline constexpr const char* hostname = "hostname";
+inline constexpr const char* cpu_model = "cpu_model";
+inline constexpr const char* cores = "cores";
+inline constexpr const char* kernel = "kernel";
+inline constexpr const char* appendfsync = "appendfsync";
+inline constexpr const char* maxmemory_bytes = "maxmemory_bytes";
+inline constexpr const char* io_threads = "io_threads";
+
 }  // namespace sh::reports::key
 
 // The values of the fields that name a state rather than a measure.
