@@ -5,6 +5,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/workload/workload_json.hpp"
+#include "reports/provenance_json.hpp"
 #include "reports/report_json.hpp"
 #include "reports/report_keys.hpp"
 
@@ -127,11 +128,11 @@ run::RunResult merge_measurements(const std::vector<AgentReport>& agents) {
     for (const auto& group : result.workload.groups) result.group_names.push_back(group.name);
     const auto& environment = leader.at(key::environment);
     result.environment = {
-        environment.value(key::redis_version, ""),  environment.value(key::redis, ""),
-        environment.value(key::persistence, ""),    environment.value(key::maxmemory_policy, ""),
-        environment.value(key::host_cores, 0u),     environment.value(key::stream_key, ""),
-        environment.value(key::entry_stamp, ""),    environment.value(key::stream_created, false),
-        environment.value(key::group_start_id, "0")};
+        environment.value(key::redis_version, ""),   environment.value(key::redis, ""),
+        environment.value(key::persistence, ""),     environment.value(key::maxmemory_policy, ""),
+        environment.value(key::host_cores, 0u),      environment.value(key::stream_key, ""),
+        environment.value(key::entry_stamp, ""),     environment.value(key::stream_created, false),
+        environment.value(key::group_start_id, "0"), redis_config_of(leader)};
     for (const auto& spec : result.workload.groups) {
         auto& group = result.groups.emplace_back();
         group.name = spec.name;

@@ -9,6 +9,7 @@
 #include "harness/workload/workload_json.hpp"
 #include "reports/agent_json.hpp"
 #include "reports/cluster_json.hpp"
+#include "reports/provenance_json.hpp"
 #include "reports/replication_json.hpp"
 #include "reports/report_keys.hpp"
 
@@ -381,6 +382,7 @@ json to_json(const run::RunResult& result, const std::string& tool_version) {
         {key::started_at, result.started_at},
         {key::workload, workload::to_json(result.workload)},
         {key::environment, environment_json(result.environment)},
+        {key::provenance, {{key::redis, redis_provenance_json(result.environment)}}},
         {key::summary, summary_json(result)},
         {key::verification, verification},
         {key::gates, gates},

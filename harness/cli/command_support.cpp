@@ -2,11 +2,14 @@
 
 #include <fstream>
 
+#include "harness/cli/commands.hpp"
+#include "harness/cli/provenance.hpp"
 #include "harness/errors.hpp"
 #include "harness/model/keys.hpp"
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/report_json.hpp"
+#include "reports/summary_markdown.hpp"
 
 namespace sh::cli {
 
@@ -20,10 +23,17 @@ json read_json_file(const std::string& path) {
     return document;
 }
 
+json report_of(const run::RunResult& result) {
+    auto report = reports::to_json(result, tool_version);
+    stamp_provenance(report);
+    return report;
+}
+
 std::filesystem::path write_all_reports(const json& report, const std::filesystem::path& dir) {
     auto path = reports::write_report(report, dir);
     reports::write_text_file(reports::render_html(report), dir, "report.html");
     reports::write_text_file(reports::render_junit(report), dir, "junit.xml");
+    reports::write_text_file(reports::render_summary_markdown(report), dir, "summary.md");
     return path;
 }
 

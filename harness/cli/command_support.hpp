@@ -8,12 +8,15 @@
 
 #include "harness/redis/connection.hpp"
 #include "harness/run/run_record.hpp"
+#include "harness/run/run_result.hpp"
 
 namespace sh::cli {
 
 // Throws WorkloadError (exit 2) when the file cannot be opened or is not JSON.
 nlohmann::json read_json_file(const std::string& path);
-// report.json, report.html and junit.xml side by side; returns the JSON's path.
+// The run's report.json document, with its provenance (DESIGN §9.4).
+nlohmann::json report_of(const run::RunResult& result);
+// report.json, report.html, junit.xml and summary.md side by side; returns the JSON's path.
 std::filesystem::path write_all_reports(const nlohmann::json& report,
                                         const std::filesystem::path& dir);
 // The run's record (EnvironmentError when there is none, or when the run is still going).

@@ -8,6 +8,7 @@
 
 #include "chaos/controller.hpp"
 #include "harness/cli/command_support.hpp"
+#include "harness/cli/provenance.hpp"
 #include "harness/errors.hpp"
 #include "harness/run/redis_setup.hpp"
 #include "harness/run/reverify.hpp"
@@ -84,7 +85,7 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
         // CI must see why: the report says what was measured, the verdict is "error", and
         // junit.xml has an error case. The error itself still decides the exit code.
         result.error = run::RunError{error.what(), result.phase};
-        auto report = reports::to_json(result, tool_version);
+        auto report = report_of(result);
         try {
             std::cout << reports::human_summary(report, write_all_reports(report, out_dir))
                       << std::flush;
@@ -94,7 +95,7 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
         }
         throw;
     }
-    auto report = reports::to_json(result, tool_version);
+    auto report = report_of(result);
     auto path = write_all_reports(report, out_dir);
     return {std::move(report), path};
 }
@@ -150,6 +151,7 @@ int run_command(const RunSettings& settings, int repeat, const os::StopSignals& 
     }
     auto aggregate =
         reports::aggregate_reports(reports, paths, run_id + "-x" + std::to_string(repeat));
+    stamp_provenance(aggregate);
     auto path = write_all_reports(aggregate, out_dir);
     std::cout << "aggregate of " << repeat << " runs:\n" << reports::human_summary(aggregate, path);
     return aggregate[key::verdict] == reports::value::pass ? 0 : 1;
@@ -258,6 +260,7 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
         capacity[key::search_id] = search_id;
         capacity[key::step_duration_s] = step_duration_s;
         capacity[key::workload] = workload;
+        stamp_provenance(capacity);
         auto path = reports::write_text_file(capacity.dump(2) + "\n", out_dir, "capacity.json");
         auto html = reports::write_text_file(reports::render_capacity_html(capacity), out_dir,
                                              "capacity.html");
@@ -290,7 +293,7 @@ int verify_command(const redis::Endpoint& redis, const std::string& run_id,
                    const std::string& out_dir) {
     auto connection = connect_for(redis, run_id, "verify");
     auto result = run::reverify(connection, record_of(connection, run_id));
-    auto report = reports::to_json(result, tool_version);
+    auto report = report_of(result);
     auto path =
         write_all_reports(report, out_dir.empty() ? "reports/out/" + run_id + "-verify" : out_dir);
     std::cout << reports::human_summary(report, path);

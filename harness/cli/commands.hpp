@@ -21,6 +21,7 @@ inline constexpr const char* tool_version = "0.1.0";
 struct RunSettings {
     std::string workload_path;
     std::vector<std::string> overrides;
+    std::vector<std::string> tag_options;  // --tag key=value, as typed (provenance)
     std::optional<redis::Endpoint> redis;  // none: an embedded redis-server
     std::string out_dir;                   // empty: reports/out/<id>
     std::string run_id;                    // empty: generated

@@ -11,6 +11,7 @@
 #include "harness/cli/commands.hpp"
 #include "harness/cli/merge_command.hpp"
 #include "harness/cli/produce_only.hpp"
+#include "harness/cli/provenance.hpp"
 #include "harness/cli/redis_target.hpp"
 #include "harness/errors.hpp"
 #include "harness/redis/url.hpp"
@@ -80,6 +81,10 @@ void add_run_options(CLI::App* command, sh::cli::RunSettings& settings,
     command->add_option("--set", settings.overrides, "override a workload field: path=value")
         ->allow_extra_args(false);
     command->add_option("--out", settings.out_dir, "report directory (default reports/out/<id>)");
+    command
+        ->add_option("--tag", settings.tag_options,
+                     "key=value recorded in the reports' provenance (repeatable)")
+        ->allow_extra_args(false);
     command->add_option("--run-id", settings.run_id, "run id (default: generated)")
         ->check(CLI::Validator(check_run_id, "RUN_ID"));
     command->add_flag("--keep-keys", settings.keep_keys,
@@ -336,6 +341,14 @@ int main(int argc, char** argv) {
     }
     std::optional<sh::os::StopSignals> stop;
     try {
+        {
+            // Both commands that take --set and --tag share these settings' fields.
+            const auto& invoked = *capacity_cmd ? capacity : run;
+            sh::cli::Tags tags;
+            auto problems = sh::cli::parse_tags(invoked.tag_options, tags);
+            if (!problems.empty()) throw sh::usage_error(problems);
+            sh::cli::record_invocation(argc, argv, invoked.overrides, tags);
+        }
         if (*worker_cmd) return sh::run::run_worker(worker);
         if (*show_cmd) return sh::cli::show_command(show_file, show_paths);
         if (*report_cmd) return sh::cli::report_command(report_file);

@@ -65,7 +65,7 @@ int merge_command(const redis::Endpoint& redis, const std::vector<std::string>& 
     for (const auto& agent : agents) parts.push_back(agent.section.part);
     run::judge_shared_run(result, connection, record, parts);
 
-    auto report = reports::to_json(result, tool_version);
+    auto report = report_of(result);
     reports::merge_sections(report, agents);
     auto path = write_all_reports(report, dir);
     if (!keep_keys) {

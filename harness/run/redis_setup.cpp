@@ -88,6 +88,28 @@ void create_one(redis::Connection& connection, const model::RunKeys& keys, const
     record.groups.push_back(group);
 }
 
+// CONFIG GET one parameter, or "" when the server refuses it (ACL) or does not know it.
+std::string config_value(redis::Connection& connection, const char* parameter) {
+    try {
+        auto reply = connection.command({"CONFIG", "GET", parameter});
+        redis::ReplyView view(reply.get());
+        if (view.is_array() && view.size() == 2) return std::string(view.element(1).text());
+    } catch (const RedisError&) {
+    }
+    return "";
+}
+
+RedisConfig read_config(redis::Connection& node, bool cluster) {
+    RedisConfig config;
+    config.mode = cluster ? "cluster" : "standalone";
+    auto maxmemory = redis::info_field(node, "memory", "maxmemory");
+    if (!maxmemory.empty()) config.maxmemory_bytes = std::stoll(maxmemory);
+    config.appendfsync = config_value(node, "appendfsync");
+    auto threads = config_value(node, "io-threads");
+    if (!threads.empty()) config.io_threads = std::stoi(threads);
+    return config;
+}
+
 }  // namespace
 
 EvictionCount::EvictionCount(redis::Connection& connection) {
@@ -142,7 +164,10 @@ ServerFacts check_server(redis::Connection& connection, bool allow_eviction) {
                 "server with noeviction, or pass --allow-eviction to run anyway (the run then "
                 "fails if any key is evicted while it goes)");
         }
-        if (facts.version.empty()) facts.version = version;
+        if (facts.version.empty()) {
+            facts.version = version;
+            facts.config = read_config(node, connection.cluster());
+        }
         if (facts.maxmemory_policy.empty() || evicts(policy)) facts.maxmemory_policy = policy;
     });
     return facts;

@@ -10,12 +10,14 @@
 
 #include "harness/model/keys.hpp"
 #include "harness/redis/connection.hpp"
+#include "harness/run/run_result.hpp"
 
 namespace sh::run {
 
 struct ServerFacts {
     std::string version;
     std::string maxmemory_policy;
+    RedisConfig config;  // the first node's (a cluster's nodes are started alike)
 };
 
 // Refuses (EnvironmentError) a Redis older than 6.2, and one whose maxmemory-policy may evict

@@ -84,6 +84,7 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
                                record.stamp, workload.stream.shards);
     result.environment.redis_version = server.version;
     result.environment.maxmemory_policy = server.maxmemory_policy;
+    result.environment.config = server.config;
     result.environment.redis = connection.endpoint().redacted();
     result.environment.stream_key = shards.front().stream();
     result.environment.entry_stamp = record.stamp;

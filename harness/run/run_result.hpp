@@ -18,6 +18,16 @@
 
 namespace sh::run {
 
+// What the target Redis runs with that changes a run's numbers, for the report's provenance
+// (§9.4). A value the server would not tell (CONFIG refused to a least-privilege user) stays
+// empty rather than guessed.
+struct RedisConfig {
+    std::string mode;  // "standalone" or "cluster"
+    std::optional<std::int64_t> maxmemory_bytes;
+    std::string appendfsync;
+    std::optional<int> io_threads;
+};
+
 // Where the run ran: the server, and what the run created or found on it.
 struct Environment {
     std::string redis_version;
@@ -29,6 +39,7 @@ struct Environment {
     std::string entry_stamp;
     bool stream_created = false;
     std::string group_start_id;
+    RedisConfig config;
 };
 
 struct ConsumerResult {

@@ -283,7 +283,8 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
         keys.stream(),
         keys.stamp(),
         on_redis.stream,
-        on_redis.group_start_id};
+        on_redis.group_start_id,
+        server.config};
 
     os::TempDir scratch("streamharness-run");
     auto slot_count = Fleet::slots_for(workload);
