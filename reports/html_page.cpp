@@ -34,6 +34,7 @@ nav a { margin-right: 12px; color: #1d4ed8; text-decoration: none; font-size: 0.
 table { border-collapse: collapse; margin: 8px 0; font-size: 0.88rem; }
 th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f4f6; } td code { font-size: 0.8rem; word-break: break-all; }
+section { overflow-x: auto; }  /* a wide table scrolls rather than spilling over the page */
 td table { margin: 0; font-size: 0.95em; } td table th { background: #f9fafb; font-weight: 600; }
 .headline table { font-size: 1rem; } .headline th, .headline td { padding: 4px 14px; }
 .headline td { font-weight: 600; } .headline td + td { text-align: right; }

@@ -270,7 +270,8 @@ TEST(CapacityHtmlOfASearch, LinksEveryStepsOwnPageAndChartsItsRedisCpu) {
         expected.insert({step["rate"].get<double>(), step["redis_cpu_busy"].get<double>()});
     }
     std::multiset<std::pair<double, double>> charted;
-    for (const auto& point : report_data(html)["capacity-redis-cpu"]["redis_cpu_busy"]) {
+    auto data = report_data(html);
+    for (const auto& point : data["capacity-redis-cpu"]["redis_cpu_busy"]) {
         charted.insert({point[0].get<double>(), point[1].get<double>()});
     }
     EXPECT_EQ(charted, expected);
