@@ -2,6 +2,7 @@
 // max lag against the offered rate (with the SLO limit, the knee and the answer marked), and
 // the steps table. Drawn from the document the capacity search writes.
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,11 @@ Chart capacity_chart(const json& capacity, std::string id, std::string title, st
     return chart;
 }
 
+bool any_value(const Chart& chart) {
+    return std::any_of(chart.series.front().points.begin(), chart.series.front().points.end(),
+                       [](const Point& point) { return point.y.has_value(); });
+}
+
 std::string answer_html(const json& capacity) {
     const auto& answer = member(capacity, key::answer);
     auto varied = varied_by(capacity);
@@ -120,6 +126,16 @@ std::string answer_html(const json& capacity) {
     return html;
 }
 
+// A step's report.html, relative to capacity.html: the search writes each step's reports in
+// steps/<n>-<label>/ beside capacity.html, so the link holds wherever the directory is moved.
+// A step recorded elsewhere (or by hand) has no link.
+std::string step_page(const json& step) {
+    if (!member(step, key::report).is_string()) return "";
+    auto dir = std::filesystem::path(step[key::report].get<std::string>()).parent_path();
+    if (dir.filename().empty() || dir.parent_path().filename() != key::steps) return "";
+    return (std::filesystem::path(key::steps) / dir.filename() / "report.html").generic_string();
+}
+
 std::string steps_table(const json& capacity) {
     const auto& steps = member(capacity, key::steps);
     if (!steps.is_array() || steps.empty()) return note("No steps measured.");
@@ -142,7 +158,12 @@ std::string steps_table(const json& capacity) {
                 is_answer                            ? key::answer
                 : member(step, key::passed) == false ? "step-failed"
                                                      : ""};
-        for (const auto& column : columns) row.cells.push_back(cell_html(member(step, column)));
+        auto page = step_page(step);
+        for (const auto& column : columns) {
+            row.cells.push_back(column == key::report && !page.empty()
+                                    ? element("a", {{"href", page}}, "report.html")
+                                    : cell_html(member(step, column)));
+        }
         rows.push_back(std::move(row));
     }
     columns.insert(columns.begin(), {"#", ""});
@@ -173,13 +194,22 @@ std::string render_capacity_html(const json& capacity) {
                        "worst p99 (ms, log scale)", key::worst_p99_ms, key::max_p99_ms, Scale::log);
     auto lag = capacity_chart(capacity, "capacity-lag", "Max lag" + by, "max lag (entries)",
                               key::max_lag, key::max_lag, Scale::linear);
+    auto redis_cpu = capacity_chart(capacity, "capacity-redis-cpu", "Redis CPU" + by,
+                                    "Redis CPU (busy fraction of its core)", key::redis_cpu_busy,
+                                    "", Scale::linear);
+    if (!redis_cpu.series.front().points.empty() && !any_value(redis_cpu)) {
+        redis_cpu.notes.push_back(
+            "No step has redis_cpu_busy: a search written before it was recorded, or steps too "
+            "short to have a steady second.");
+    }
     auto workload = text_of(member_path(capacity, {key::workload, key::name}), "unnamed");
     auto body = element("h1", {}, "streamharness capacity search: " + escape_html(workload)) +
                 "\n" + answer_html(capacity) + capacity_facts(capacity) +
-                section("charts", "Steps" + by, render_chart(p99) + render_chart(lag)) +
+                section("charts", "Steps" + by,
+                        render_chart(p99) + render_chart(lag) + render_chart(redis_cpu)) +
                 section(key::steps, "Steps (in search order)", steps_table(capacity)) +
-                section(key::workload, "Workload", pre_json(member(capacity, key::workload))) +
-                report_data_script(charts_data({&p99, &lag}));
+                section(key::workload, "Workload", cell_html(member(capacity, key::workload))) +
+                report_data_script(charts_data({&p99, &lag, &redis_cpu}));
     return page("streamharness capacity: " + workload, body);
 }
 

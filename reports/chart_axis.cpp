@@ -102,4 +102,13 @@ Axis fit_axis(Scale scale, const std::vector<double>& values, int tick_count) {
     return linear_axis(values, tick_count);
 }
 
+Axis end_axis_at(Axis axis, double high) {
+    double end = transform(axis.scale, high);
+    if (end <= axis.low) return axis;  // nothing right of the axis's start: keep the fit
+    axis.high = end;
+    double slack = 1e-9 * (axis.high - axis.low);
+    std::erase_if(axis.ticks, [&](const Tick& tick) { return tick.at > axis.high + slack; });
+    return axis;
+}
+
 }  // namespace sh::reports::html

@@ -34,5 +34,7 @@ struct Axis {
 // An axis over `values`; tick_count is a target for linear axes (log and percentile axes tick
 // at decades and nines).
 Axis fit_axis(Scale scale, const std::vector<double>& values, int tick_count);
+// The axis cut (or stretched) to end at `high` (untransformed), without the ticks beyond it.
+Axis end_axis_at(Axis axis, double high);
 
 }  // namespace sh::reports::html

@@ -34,6 +34,12 @@ nav a { margin-right: 12px; color: #1d4ed8; text-decoration: none; font-size: 0.
 table { border-collapse: collapse; margin: 8px 0; font-size: 0.88rem; }
 th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f4f6; } td code { font-size: 0.8rem; word-break: break-all; }
+section { overflow-x: auto; }  /* a wide table scrolls rather than spilling over the page */
+td table { margin: 0; font-size: 0.95em; } td table th { background: #f9fafb; font-weight: 600; }
+.headline table { font-size: 1rem; } .headline th, .headline td { padding: 4px 14px; }
+.headline td { font-weight: 600; } .headline td + td { text-align: right; }
+span.result { font-weight: 800; padding: 0 6px; border-radius: 3px; color: #fff; }
+span.result.pass { background: var(--pass); } span.result.fail { background: var(--fail); }
 tr.fail td { background: #fde2e2; color: #7f1d1d; font-weight: 700; }
 span.bad { background: #fde2e2; color: #7f1d1d; font-weight: 700; padding: 0 4px; }
 tr.skipped td { color: var(--muted); } tr.step-failed td { color: #7f1d1d; }
@@ -43,7 +49,8 @@ figure { margin: 16px 0 24px; } figcaption { font-weight: 600; margin-bottom: 4p
 svg.chart { width: 100%; height: auto; font-size: 12px; }
 svg .grid { stroke: #e5e7eb; stroke-width: 1; } svg .frame { fill: none; stroke: #9ca3af; }
 svg .tick { fill: #374151; font-size: 11px; } svg .axis-label, svg .legend { fill: #111827; }
-svg .band { fill: #9ca3af; opacity: 0.22; } svg .no-data { fill: var(--muted); font-size: 16px; }
+svg .band { fill: #9ca3af; opacity: 0.22; } svg .span { opacity: 0.16; }
+svg .span-strip { opacity: 0.9; } svg .no-data { fill: var(--muted); font-size: 16px; }
 svg .marker { stroke-width: 1.5; stroke-dasharray: 4 3; opacity: 0.75; }
 svg .guide { stroke-width: 2; stroke-dasharray: 2 3; }
 pre { background: #f9fafb; border: 1px solid var(--line); padding: 8px; font-size: 0.8rem;
@@ -107,11 +114,48 @@ std::string readable_number(double value) {
     return buffer;
 }
 
+namespace {
+
+// An array as a cell: scalars in a line, objects as a table of rows, a mix as numbered rows.
+std::string array_html(const json& array) {
+    if (array.empty()) return element("span", {{"class", "muted"}}, "none");
+    bool scalars = std::none_of(array.begin(), array.end(),
+                                [](const json& item) { return item.is_structured(); });
+    bool objects =
+        std::all_of(array.begin(), array.end(), [](const json& item) { return item.is_object(); });
+    if (scalars) {
+        std::string html;
+        for (const auto& item : array) html += (html.empty() ? "" : ", ") + cell_html(item);
+        return html;
+    }
+    if (objects) {
+        std::vector<const json*> rows;
+        for (const auto& item : array) rows.push_back(&item);
+        return objects_table(rows, {});
+    }
+    std::vector<Row> rows;
+    for (std::size_t i = 0; i < array.size(); ++i) {
+        rows.push_back({{std::to_string(i), cell_html(array[i])}, ""});
+    }
+    return table_html({"#", "value"}, rows);
+}
+
+}  // namespace
+
 std::string cell_html(const json& value) {
     if (value.is_null()) return element("span", {{"class", "muted"}}, "–");
     if (value.is_string()) return escape_html(value.get<std::string>());
     if (value.is_number_float()) return readable_number(value.get<double>());
-    if (value.is_structured()) return element("code", {}, escape_html(json_text(value)));
+    // Nested tables rather than JSON text; require_shallow bounds the depth of a report.
+    if (value.is_object()) {
+        if (value.empty()) return element("span", {{"class", "muted"}}, "none");
+        std::vector<Row> rows;  // no header row: inside a cell, "field | value" is noise
+        for (const auto& [key, item] : value.items()) {
+            rows.push_back({{escape_html(key), cell_html(item)}, ""});
+        }
+        return table_html({}, rows);
+    }
+    if (value.is_array()) return array_html(value);
     return escape_html(json_text(value));
 }
 
@@ -126,6 +170,7 @@ std::string text_of(const json& value, std::string fallback) {
 std::string table_html(const std::vector<std::string>& headers, const std::vector<Row>& rows) {
     std::string head;
     for (const auto& header : headers) head += element("th", {}, escape_html(header));
+    if (!head.empty()) head = element("thead", {}, element("tr", {}, head));
     std::string body;
     for (const auto& row : rows) {
         std::string cells;
@@ -133,9 +178,7 @@ std::string table_html(const std::vector<std::string>& headers, const std::vecto
         body += row.css_class.empty() ? element("tr", {}, cells)
                                       : element("tr", {{"class", row.css_class}}, cells);
     }
-    return element("table", {},
-                   element("thead", {}, element("tr", {}, head)) + element("tbody", {}, body)) +
-           "\n";
+    return element("table", {}, head + element("tbody", {}, body)) + "\n";
 }
 
 std::string key_value_table(const json& object) {

@@ -51,7 +51,8 @@ bool contains(const List& list, std::string_view value) {
 // ---------------------------------------------------------------------------------------------
 // Page building blocks
 
-// A JSON value as table cell HTML: scalars readable, containers as compact JSON.
+// A JSON value as table cell HTML: scalars readable, objects as nested field/value tables, arrays
+// of scalars as a list, arrays of objects as a table with a row each.
 std::string cell_html(const nlohmann::json& value);
 
 struct Row {
@@ -59,6 +60,7 @@ struct Row {
     std::string css_class;
 };
 
+// No header row when `headers` is empty.
 std::string table_html(const std::vector<std::string>& headers, const std::vector<Row>& rows);
 std::string key_value_table(const nlohmann::json& object);
 // A table of objects: one row each, one column per key (preferred keys first).

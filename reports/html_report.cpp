@@ -97,25 +97,59 @@ std::string facts_html(const json& report) {
     return element("div", {{"class", "facts"}}, html) + "\n";
 }
 
+// Per group, as the verdict's neighbour: what a reader compares between runs first.
+std::string groups_headline(const json& report, const std::vector<std::string>& groups) {
+    std::vector<Row> rows;
+    for (const auto& group : groups) {
+        const auto& summary = member_path(report, {key::summary, key::groups, group});
+        if (!summary.is_object()) continue;
+        const auto& latency = member_path(summary, {key::latency, key::end_to_end});
+        rows.push_back(
+            {{escape_html(group), cell_html(member(summary, key::applied_per_s)),
+              cell_html(member(latency, key::p50_ms)), cell_html(member(latency, key::p99_ms))},
+             ""});
+    }
+    if (rows.empty()) return "";
+    return element("div", {{"class", "headline"}},
+                   table_html({"group", "applied/s", "p50 (ms)", "p99 (ms)"}, rows));
+}
+
+// drained and points_consistent hold or not: their actual is 1 or 0 against a limit of 1.
+bool is_yes_no_gate(const json& gate) {
+    return contains(std::initializer_list<std::string_view>{key::drained, key::points_consistent},
+                    text_of(member(gate, key::gate)));
+}
+
 std::string gates_table(const json& gates) {
     if (!gates.is_array() || gates.empty()) return note("No gates in this report.");
     std::vector<Row> rows;
     for (const auto& gate : gates) {
         bool passed = member(gate, key::passed) == true;
-        // A gate applies to a group, to a fault kind (min_faults_landed), or to the run.
-        auto scope = member(gate, key::group).is_null() ? member(gate, key::fault)
-                                                        : member(gate, key::group);
-        rows.push_back({{cell_html(member(gate, key::gate)), cell_html(scope),
-                         cell_html(member(gate, key::actual)), cell_html(member(gate, key::limit)),
-                         passed ? "pass" : "FAIL"},
+        // A gate applies to a group, to one line of the chaos schedule (min_faults_landed), or
+        // to the run.
+        auto scope = cell_html(member(gate, key::group));
+        if (member(gate, key::group).is_null() && member(gate, key::fault).is_string()) {
+            scope = cell_html(gate[key::fault]) + " (chaos event " +
+                    cell_html(member(gate, key::event)) + ")";
+        }
+        auto actual = cell_html(member(gate, key::actual));
+        auto limit = cell_html(member(gate, key::limit));
+        if (is_yes_no_gate(gate)) {
+            actual = number_of(member(gate, key::actual)).value_or(0) > 0 ? "yes" : "no";
+            limit = "must be yes";
+        }
+        auto result = element("span", {{"class", passed ? "result pass" : "result fail"}},
+                              passed ? "PASS" : "FAIL");
+        rows.push_back({{cell_html(member(gate, key::gate)), scope, result, actual, limit},
                         passed ? "" : "fail"});
     }
-    return table_html({"gate", "applies to", "actual", "limit", "result"}, rows);
+    return table_html({"gate", "applies to", "result", "actual", "limit"}, rows);
 }
 
-std::string overview_section(const json& report) {
+std::string overview_section(const json& report, const std::vector<std::string>& groups) {
     return element("h1", {}, "streamharness run report") + "\n" + verdict_html(report) +
-           facts_html(report) + section("gates", "Gates", gates_table(member(report, key::gates)));
+           groups_headline(report, groups) + facts_html(report) +
+           section("gates", "Gates", gates_table(member(report, key::gates)));
 }
 
 bool is_bad_count(std::string_view key, const json& value) {
@@ -234,13 +268,13 @@ std::string repeat_section(const json& repeat) {
         html += heading("Runs") + objects_table(rows, {key::run_id, key::verdict, key::ok_per_s});
     }
     const auto& extremes = member(repeat, key::extremes);
-    if (!extremes.is_null()) html += heading("Best and worst run") + pre_json(extremes);
+    if (!extremes.is_null()) html += heading("Best and worst run") + cell_html(extremes);
     return section("repeat", "Repeated runs", html);
 }
 
 std::string environment_section(const json& report) {
-    return section("environment", "Environment", pre_json(member(report, key::environment))) +
-           section("workload", "Effective workload", pre_json(member(report, key::workload)));
+    return section("environment", "Environment", cell_html(member(report, key::environment))) +
+           section("workload", "Effective workload", cell_html(member(report, key::workload)));
 }
 
 std::string charts_sections(const RunCharts& charts) {
@@ -248,7 +282,10 @@ std::string charts_sections(const RunCharts& charts) {
            section("latency", "Latency",
                    render_chart(charts.percentiles) + render_chart(charts.latency_per_second)) +
            section("backlog", "Backlog", render_chart(charts.backlog)) +
-           section("cpu", "CPU and memory", render_chart(charts.cpu) + render_chart(charts.memory));
+           section("cpu", "CPU and memory",
+                   render_chart(charts.cpu) + render_chart(charts.memory)) +
+           section("redis", "Redis memory and stream length",
+                   render_chart(charts.redis_memory) + render_chart(charts.stream_length));
 }
 
 bool is_aggregate(const json& report) {
@@ -311,6 +348,7 @@ constexpr std::tuple<const char*, const char*, Shown> page_sections[] = {
     {"latency", "Latency", Shown::always},
     {"backlog", "Backlog", Shown::run},
     {"cpu", "CPU and memory", Shown::run},
+    {"redis", "Redis", Shown::run},
     {"verification", "Verification", Shown::always},
     {"chaos", "Chaos", Shown::always},
     {"summary", "Summary", Shown::always},
@@ -331,12 +369,12 @@ std::string page_navigation(bool aggregate) {
 std::string page_body(const json& report, const std::vector<std::string>& groups) {
     bool aggregate = is_aggregate(report);
     auto charts = run_charts(report, groups);
-    auto drawn =
-        aggregate
-            ? charts_data({&charts.percentiles})
-            : charts_data({&charts.throughput, &charts.percentiles, &charts.latency_per_second,
-                           &charts.backlog, &charts.cpu, &charts.memory});
-    return page_navigation(aggregate) + overview_section(report) +
+    auto drawn = aggregate
+                     ? charts_data({&charts.percentiles})
+                     : charts_data({&charts.throughput, &charts.percentiles,
+                                    &charts.latency_per_second, &charts.backlog, &charts.cpu,
+                                    &charts.memory, &charts.redis_memory, &charts.stream_length});
+    return page_navigation(aggregate) + overview_section(report, groups) +
            (aggregate ? aggregate_charts_sections(report, charts) : charts_sections(charts)) +
            tables_sections(report, groups) + report_data_script(drawn);
 }

@@ -296,7 +296,6 @@ inline constexpr const char* index = "index";
 inline constexpr const char* held_at_hard_kills = "held_at_hard_kills";
 inline constexpr const char* fault_tallies = "fault_tallies";
 
-
 // Provenance (§9.4): what produced a report, so a number can be traced and two runs' settings
 // compared. `provenance.host` is a section; `key::host` (above) is an agent's host name.
 inline constexpr const char* finished_at = "finished_at";
@@ -316,6 +315,9 @@ inline constexpr const char* kernel = "kernel";
 inline constexpr const char* appendfsync = "appendfsync";
 inline constexpr const char* maxmemory_bytes = "maxmemory_bytes";
 inline constexpr const char* io_threads = "io_threads";
+
+// HTML report (issue 16): a gate that holds or not (actual 1 or 0).
+inline constexpr const char* points_consistent = "points_consistent";
 
 }  // namespace sh::reports::key
 

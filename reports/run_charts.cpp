@@ -21,28 +21,49 @@ using nlohmann::json;
 
 namespace {
 
-// Kills in red on every page: they are the fault a reader looks for first.
+// The Okabe-Ito palette, which stays distinguishable under the common colour-vision
+// deficiencies. The worker faults, which a chaos run mixes, each have their own colour (kills in
+// vermillion: the fault a reader looks for first); the server faults of one deployment
+// (standalone, Sentinel or cluster) share colours with their like in the others, since one run
+// never has both.
 std::string fault_colour(std::string_view kind) {
     static constexpr std::pair<std::string_view, const char*> colours[] = {
-        {"kill", "#d62728"}, {"pause", "#8c564b"}, {"disconnect", "#9467bd"},
-        {"stop", "#17becf"}, {"slow", "#e377c2"},  {"redis-restart", "#111827"}};
+        {"kill", "#D55E00"},          {"pause", "#56B4E9"},
+        {"disconnect", "#0072B2"},    {"stop", "#CC79A7"},
+        {"slow", "#E69F00"},          {"redis-restart", "#000000"},
+        {"failover", "#009E73"},      {"cluster-failover", "#009E73"},
+        {"primary-kill", "#000000"},  {"node-kill", "#000000"},
+        {"replica-stall", "#F0E442"}, {"slot-migration", "#F0E442"}};
     for (const auto& [known, colour] : colours) {
         if (kind == known) return colour;
     }
-    return "#7f7f7f";
+    return "#999999";
 }
 
 // The per-second rows that have a time, and what every timeline chart marks on its time axis.
 struct Timeline {
     std::vector<const json*> rows;
     std::vector<double> t_s;
+    std::vector<bool> partial;  // a row too short to stand for a rate (see partial_rows)
     std::vector<Marker> faults;
+    std::vector<Span> lasting_faults;
     std::vector<Band> drain;
 };
 
-std::vector<Marker> fault_markers(const json& events) {
-    std::vector<Marker> markers;
-    if (!events.is_array()) return markers;
+// How long a fault held its target down, in ms, when it is one that lasts: the set length of a
+// pause, slowdown, replica stall or slot migration, else the measured outage of a restart or
+// node kill (restart_ms) or a failover (until the clients reached the new primary). A kill,
+// disconnect or stop acts at one instant (what follows is recovery, shown in the charts).
+std::optional<double> lasting_ms(const json& event) {
+    for (const auto* field :
+         {key::duration_ms, key::migration_ms, key::restart_ms, key::to_new_primary_ms}) {
+        if (auto ms = number_of(member(event, field)); ms && *ms > 0) return ms;
+    }
+    return std::nullopt;
+}
+
+void add_fault_events(Timeline& timeline, const json& events) {
+    if (!events.is_array()) return;
     for (const auto& event : events) {
         auto at_s = number_of(member(event, key::at_s));
         // A skipped fault did not happen: it is in the events table, not on the time axis.
@@ -50,9 +71,34 @@ std::vector<Marker> fault_markers(const json& events) {
         auto kind = text_of(member(event, key::kind), "event");
         auto label = kind + " " + text_of(member(event, key::target)) + " at " +
                      readable_number(*at_s) + " s";
-        markers.push_back({*at_s, kind, label, fault_colour(kind)});
+        if (auto ms = lasting_ms(event)) {
+            timeline.lasting_faults.push_back({*at_s, *at_s + *ms / 1000, kind,
+                                               label + " for " + readable_number(*ms) + " ms",
+                                               fault_colour(kind)});
+        } else {
+            timeline.faults.push_back({*at_s, kind, label, fault_colour(kind)});
+        }
     }
-    return markers;
+}
+
+// The last row ends at the run's end, however soon after the previous one: a few milliseconds
+// of counts is no rate (one order in 5 ms reads as 200/s, none as a fall to zero). A row shorter
+// than half the typical span (the median, a second) is drawn for its gauges (pending, lag,
+// memory, stream length: readings at its end) but not as a rate.
+std::vector<bool> partial_rows(const std::vector<const json*>& rows) {
+    std::vector<double> spans;
+    for (const auto* row : rows) {
+        if (auto span = number_of(member(*row, key::span_s))) spans.push_back(*span);
+    }
+    std::vector<bool> partial(rows.size(), false);
+    if (spans.empty()) return partial;  // written before rows had a span: all whole
+    std::nth_element(spans.begin(), spans.begin() + spans.size() / 2, spans.end());
+    double typical = spans[spans.size() / 2];
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        auto span = number_of(member(*rows[i], key::span_s));
+        partial[i] = span && *span < typical / 2;
+    }
+    return partial;
 }
 
 // Producers stop at producing_s (on the timeline's clock); the drain lasts until the last
@@ -82,17 +128,45 @@ Timeline read_timeline(const json& report) {
         timeline.rows.push_back(&row);
         timeline.t_s.push_back(*t_s);
     }
-    timeline.faults = fault_markers(member(report, key::events));
+    timeline.partial = partial_rows(timeline.rows);
+    add_fault_events(timeline, member(report, key::events));
     timeline.drain = drain_bands(timeline, member(report, key::summary));
     return timeline;
 }
 
+// What a timeline column is, which decides the rows it has a value in.
+enum class Reading {
+    gauge,       // a reading at the row's end: every row
+    rate,        // a count over the row's span: not in a partial row
+    production,  // produced per second: not once the producers stopped (0 in the drain)
+    latency      // of the row's deliveries: none in a row with none applied (0 is no latency)
+};
+
+bool shown_in(const Timeline& timeline, std::size_t i, Reading reading,
+              const std::optional<double>& applied) {
+    if (reading == Reading::gauge) return true;
+    if (timeline.partial[i]) return false;
+    const auto& row = *timeline.rows[i];
+    if (reading == Reading::production)
+        return member(row, key::phase) != value::drain ||
+               number_of(member(row, key::produced_per_s)).value_or(0) > 0;
+    return reading != Reading::latency || applied.value_or(1) > 0;
+}
+
 Series timeline_series(const Timeline& timeline, std::string name,
                        std::initializer_list<std::string_view> path, std::string colour,
-                       Style style = Style::line) {
+                       Reading reading, Style style = Style::line) {
     Series series{std::move(name), {}, std::move(colour), style};
     for (std::size_t i = 0; i < timeline.rows.size(); ++i) {
-        series.points.push_back({timeline.t_s[i], number_of(member_path(*timeline.rows[i], path))});
+        const auto& row = *timeline.rows[i];
+        std::optional<double> applied;
+        if (reading == Reading::latency) {  // path is {groups, group, field}
+            auto group = *(path.begin() + 1);
+            applied = number_of(member_path(row, {key::groups, group, key::applied_per_s}));
+        }
+        auto y = shown_in(timeline, i, reading, applied) ? number_of(member_path(row, path))
+                                                         : std::nullopt;
+        series.points.push_back({timeline.t_s[i], y});
     }
     return series;
 }
@@ -102,7 +176,9 @@ Chart timeline_chart(const Timeline& timeline, std::string id, std::string title
     auto chart = make_chart(std::move(id), std::move(title), "time since start (s)",
                             std::move(y_label), Scale::linear, y_scale);
     chart.markers = timeline.faults;
+    chart.spans = timeline.lasting_faults;
     chart.bands = timeline.drain;
+    if (!timeline.t_s.empty()) chart.x_end = timeline.t_s.back();
     if (timeline.rows.empty()) chart.notes.push_back("The timeline is empty (run too short).");
     return chart;
 }
@@ -112,18 +188,19 @@ Chart throughput_chart(const Timeline& timeline, const std::vector<std::string>&
         timeline_chart(timeline, "throughput",
                        "Throughput per second (applied per group, produced dashed)", "orders/s");
     for (std::size_t g = 0; g < groups.size(); ++g) {
-        chart.series.push_back(timeline_series(
-            timeline, groups[g], {key::groups, groups[g], key::applied_per_s}, palette(g)));
+        chart.series.push_back(timeline_series(timeline, groups[g],
+                                               {key::groups, groups[g], key::applied_per_s},
+                                               palette(g), Reading::rate));
     }
     // Drawn last and dashed: consumers that keep up hide it otherwise.
-    chart.series.push_back(
-        timeline_series(timeline, "produced", {key::produced_per_s}, "#111827", Style::dashed));
+    chart.series.push_back(timeline_series(timeline, "produced", {key::produced_per_s}, "#111827",
+                                           Reading::production, Style::dashed));
     return chart;
 }
 
 // Two series per group from the timeline's groups[g]: `solid` drawn solid, `dashed` dashed.
 Chart per_group_chart(Chart chart, const Timeline& timeline, const std::vector<std::string>& groups,
-                      std::pair<const char*, const char*> solid,
+                      Reading reading, std::pair<const char*, const char*> solid,
                       std::pair<const char*, const char*> dashed) {
     for (std::size_t g = 0; g < groups.size(); ++g) {
         for (auto [field, suffix, style] :
@@ -131,7 +208,7 @@ Chart per_group_chart(Chart chart, const Timeline& timeline, const std::vector<s
               std::tuple{dashed.first, dashed.second, Style::dashed}}) {
             chart.series.push_back(timeline_series(timeline, groups[g] + " " + suffix,
                                                    {key::groups, groups[g], field}, palette(g),
-                                                   style));
+                                                   reading, style));
         }
     }
     return chart;
@@ -139,18 +216,40 @@ Chart per_group_chart(Chart chart, const Timeline& timeline, const std::vector<s
 
 Chart cpu_chart(const Timeline& timeline) {
     auto chart = timeline_chart(timeline, "cpu", "CPU (Redis runs commands on one core)", "cores");
-    chart.series.push_back(timeline_series(timeline, "redis", {key::redis_cpu}, "#c62828"));
-    chart.series.push_back(timeline_series(timeline, "harness", {key::harness_cpu}, "#4e79a7"));
+    chart.series.push_back(
+        timeline_series(timeline, "redis", {key::redis_cpu}, "#c62828", Reading::rate));
+    chart.series.push_back(
+        timeline_series(timeline, "harness", {key::harness_cpu}, "#4e79a7", Reading::rate));
     return chart;
 }
 
 // Flat after warm-up when the harness keeps nothing per order but its two-bit outcome record.
 Chart memory_chart(const Timeline& timeline) {
     auto chart = timeline_chart(timeline, "memory", "Harness resident memory", "MiB");
-    chart.series.push_back(
-        timeline_series(timeline, "supervisor", {key::supervisor_rss_mib}, "#4e79a7"));
+    chart.series.push_back(timeline_series(timeline, "supervisor", {key::supervisor_rss_mib},
+                                           "#4e79a7", Reading::gauge));
     chart.series.push_back(timeline_series(timeline, "workers (private, sum)",
-                                           {key::workers_private_mib}, "#59a14f", Style::dashed));
+                                           {key::workers_private_mib}, "#59a14f", Reading::gauge,
+                                           Style::dashed));
+    return chart;
+}
+
+// Redis's used_memory, in MiB: the stream's entries, the groups' pending lists and Redis's own.
+Chart redis_memory_chart(const Timeline& timeline) {
+    auto chart = timeline_chart(timeline, "redis-memory", "Redis memory (used_memory)", "MiB");
+    auto series = timeline_series(timeline, "redis used_memory", {key::redis_memory_bytes},
+                                  "#c62828", Reading::gauge);
+    for (auto& point : series.points) {
+        if (point.y) *point.y /= 1024.0 * 1024.0;
+    }
+    chart.series.push_back(std::move(series));
+    return chart;
+}
+
+Chart stream_length_chart(const Timeline& timeline) {
+    auto chart = timeline_chart(timeline, "stream-length", "Stream length (XLEN)", "entries");
+    chart.series.push_back(timeline_series(timeline, "stream length", {key::stream_length},
+                                           "#4e79a7", Reading::gauge));
     return chart;
 }
 
@@ -217,13 +316,16 @@ RunCharts run_charts(const json& report, const std::vector<std::string>& groups)
                                      "latency (ms, log scale)", Scale::log);
     auto backlog = timeline_chart(timeline, "backlog", "Pending (solid) and lag (dashed) per group",
                                   "entries");
-    return {
-        throughput_chart(timeline, groups),
-        percentile_chart(report, groups),
-        per_group_chart(per_second, timeline, groups, {key::p50_ms, "p50"}, {key::p99_ms, "p99"}),
-        per_group_chart(backlog, timeline, groups, {key::pending, "pending"}, {key::lag, "lag"}),
-        cpu_chart(timeline),
-        memory_chart(timeline)};
+    return {throughput_chart(timeline, groups),
+            percentile_chart(report, groups),
+            per_group_chart(per_second, timeline, groups, Reading::latency, {key::p50_ms, "p50"},
+                            {key::p99_ms, "p99"}),
+            per_group_chart(backlog, timeline, groups, Reading::gauge, {key::pending, "pending"},
+                            {key::lag, "lag"}),
+            cpu_chart(timeline),
+            memory_chart(timeline),
+            redis_memory_chart(timeline),
+            stream_length_chart(timeline)};
 }
 
 }  // namespace sh::reports::html

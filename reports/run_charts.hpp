@@ -1,6 +1,7 @@
 // The charts of the run report: what it plots from the per-second timeline (throughput,
-// latency per second, backlog, CPU, harness memory, with fault events and the drain phase marked on
-// the time axis) and the latency-by-percentile curves from the serialised histograms.
+// latency per second, backlog, CPU, harness memory, Redis memory, stream length, with fault events
+// (instant ones as markers, lasting ones as shaded spans) and the drain phase marked on the time
+// axis) and the latency-by-percentile curves from the serialised histograms.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,8 @@ struct RunCharts {
     Chart backlog;
     Chart cpu;
     Chart memory;
+    Chart redis_memory;
+    Chart stream_length;
 };
 
 // The run report's charts for `groups` (in the order their series are drawn).

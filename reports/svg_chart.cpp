@@ -26,6 +26,7 @@ std::vector<double> x_values(const Chart& chart) {
     }
     for (const auto& marker : chart.markers) values.push_back(marker.x);
     for (const auto& band : chart.bands) values.insert(values.end(), {band.from, band.to});
+    for (const auto& span : chart.spans) values.insert(values.end(), {span.from, span.to});
     return values;
 }
 
@@ -90,7 +91,7 @@ std::string tooltip(std::string_view text) {
     return element("title", {}, escape_html(text));
 }
 
-enum class Swatch { line, dashed, dot, marker, band, guide };
+enum class Swatch { line, dashed, dot, marker, band, span, guide };
 
 struct LegendEntry {
     std::string label;
@@ -98,11 +99,14 @@ struct LegendEntry {
     std::string colour;
 };
 
-// One legend entry per marker kind, sorted, in the colour of its first marker.
-std::map<std::string, std::string> marker_colours(const Chart& chart) {
-    std::map<std::string, std::string> colours;
-    for (const auto& marker : chart.markers) colours.emplace(marker.kind, marker.colour);
-    return colours;
+// One legend entry per marker or span kind, sorted, in the colour of its first occurrence.
+std::map<std::string, std::pair<std::string, Swatch>> kind_swatches(const Chart& chart) {
+    std::map<std::string, std::pair<std::string, Swatch>> swatches;
+    for (const auto& span : chart.spans)
+        swatches.emplace(span.kind, std::pair{span.colour, Swatch::span});
+    for (const auto& marker : chart.markers)
+        swatches.emplace(marker.kind, std::pair{marker.colour, Swatch::marker});
+    return swatches;
 }
 
 std::vector<LegendEntry> legend_entries(const Chart& chart) {
@@ -115,8 +119,8 @@ std::vector<LegendEntry> legend_entries(const Chart& chart) {
     }
     for (const auto& guide : chart.guides)
         entries.push_back({guide.label, Swatch::guide, guide_colour});
-    for (const auto& [kind, colour] : marker_colours(chart)) {
-        entries.push_back({kind, Swatch::marker, colour});
+    for (const auto& [kind, swatch] : kind_swatches(chart)) {
+        entries.push_back({kind, swatch.second, swatch.first});
     }
     std::set<std::string> band_labels;
     for (const auto& band : chart.bands) {
@@ -144,12 +148,13 @@ std::string swatch_svg(const LegendEntry& entry, double x, double y) {
             return element("circle",
                            {{"cx", px(x + 11)}, {"cy", px(y)}, {"r", "5"}, {"fill", entry.colour}});
         case Swatch::band:
+        case Swatch::span:
             return element("rect", {{"x", px(x)},
                                     {"y", px(y - 6)},
                                     {"width", "22"},
                                     {"height", "12"},
                                     {"fill", entry.colour},
-                                    {"opacity", "0.35"}});
+                                    {"opacity", entry.swatch == Swatch::span ? "0.5" : "0.35"}});
     }
     return "";
 }
@@ -222,6 +227,41 @@ std::string bands_svg(const Chart& chart, const Frame& frame) {
                         {"width", px(std::max(to - from, 3.0))},  // a short drain stays visible
                         {"height", px(frame.height)}},
                        tooltip(band.label));
+    }
+    return svg;
+}
+
+// A light wash over the whole height, so the series stay readable through it, and a solid strip
+// along the top, one lane per kind, that tells the kinds apart where spans overlap (two washes
+// blend into a third colour).
+std::string spans_svg(const Chart& chart, const Frame& frame) {
+    constexpr double strip_height = 5;
+    std::vector<std::string> lanes;  // kinds, in order of first appearance
+    std::string svg;
+    for (const auto& span : chart.spans) {
+        if (!contains(lanes, span.kind)) lanes.push_back(span.kind);
+        auto lane = std::find(lanes.begin(), lanes.end(), span.kind) - lanes.begin();
+        double from = frame.x_px(span.from);
+        double width = std::max(frame.x_px(span.to) - from, 2.0);
+        svg += element("rect",
+                       {{"class", "span"},
+                        {"data-span", chart.id + "/" + span.kind},
+                        {"data-from", exact_number(span.from)},
+                        {"data-to", exact_number(span.to)},
+                        {"x", px(from)},
+                        {"y", px(frame.top)},
+                        {"width", px(width)},
+                        {"height", px(frame.height)},
+                        {"fill", span.colour}},
+                       tooltip(span.label));
+        svg += element("rect",
+                       {{"class", "span-strip"},
+                        {"x", px(from)},
+                        {"y", px(frame.top + static_cast<double>(lane) * strip_height)},
+                        {"width", px(width)},
+                        {"height", px(strip_height)},
+                        {"fill", span.colour}},
+                       tooltip(span.label));
     }
     return svg;
 }
@@ -360,14 +400,17 @@ std::string palette(std::size_t index) {
 std::string render_chart(const Chart& chart) {
     auto legend = layout_legend(legend_entries(chart));
     // The wide x axis takes twice the ticks: a tick every second or two places faults in time.
-    Frame frame{fit_axis(chart.x_scale, x_values(chart), 10),
+    auto x_axis = fit_axis(chart.x_scale, x_values(chart), 10);
+    if (chart.x_end) x_axis = end_axis_at(x_axis, *chart.x_end);
+    Frame frame{x_axis,
                 fit_axis(chart.y_scale, y_values(chart), 5),
                 plot_left,
                 legend_top + legend.height + 12,
                 chart_width - plot_left - plot_right_margin,
                 plot_height};
-    std::string svg = bands_svg(chart, frame) + grid_and_axes(chart, frame) +
-                      guides_svg(chart, frame) + markers_svg(chart, frame);
+    std::string svg = bands_svg(chart, frame) + spans_svg(chart, frame) +
+                      grid_and_axes(chart, frame) + guides_svg(chart, frame) +
+                      markers_svg(chart, frame);
     for (const auto& series : chart.series) svg += series_svg(chart, series, frame);
     svg += legend.svg;
     if (!has_data(chart)) {
@@ -375,13 +418,14 @@ std::string render_chart(const Chart& chart) {
                         "no data", "middle");
     }
     auto height = frame.bottom() + below_plot;
-    std::string figure = element("figcaption", {}, escape_html(chart.title)) +
-                         element("svg",
-                                 {{"class", "chart"},
-                                  {"viewBox", "0 0 " + px(chart_width) + " " + px(height)},
-                                  {"role", "img"},
-                                  {"aria-label", chart.title}},
-                                 svg);
+    Attributes svg_attributes{{"class", "chart"},
+                              {"viewBox", "0 0 " + px(chart_width) + " " + px(height)},
+                              {"role", "img"},
+                              {"aria-label", chart.title}};
+    if (chart.x_scale == Scale::linear)
+        svg_attributes.push_back({"data-x-max", exact_number(frame.x.high)});
+    std::string figure =
+        element("figcaption", {}, escape_html(chart.title)) + element("svg", svg_attributes, svg);
     for (const auto& note : chart.notes)
         figure += element("p", {{"class", "note"}}, escape_html(note));
     return element("figure", {{"id", "chart-" + chart.id}}, figure) + "\n";

@@ -43,6 +43,16 @@ struct Band {  // a shaded x range, e.g. the drain phase
     std::string label;
 };
 
+// A shaded x range in its kind's colour, e.g. a fault that lasts (a pause, a slowdown, an outage);
+// the legend has one entry per kind, shared with markers of that kind.
+struct Span {
+    double from;
+    double to;
+    std::string kind;
+    std::string label;
+    std::string colour;
+};
+
 struct Guide {  // a horizontal line, e.g. an SLO limit
     double y;
     std::string label;
@@ -60,6 +70,10 @@ struct Chart {
     std::vector<Band> bands;
     std::vector<Guide> guides;
     std::vector<std::string> notes;  // shown under the chart, e.g. why a series is missing
+    std::vector<Span> spans;
+    // When set, the x axis ends here rather than at the next round tick: a timeline ends with
+    // the run. Spans and bands reaching beyond are cut at the edge.
+    std::optional<double> x_end;
 };
 
 Chart make_chart(std::string id, std::string title, std::string x_label, std::string y_label,
@@ -68,7 +82,8 @@ Chart make_chart(std::string id, std::string title, std::string x_label, std::st
 // The series colour for the index-th group.
 std::string palette(std::size_t index);
 
-// The chart as a <figure>: caption, SVG (legend, axes, bands, guides, markers, series), notes.
+// The chart as a <figure>: caption, SVG (legend, axes, bands, spans, guides, markers, series),
+// notes. The <svg> carries data-x-max, the value at the x axis's right end.
 std::string render_chart(const Chart& chart);
 
 // Every chart's series for the report-data script: chart id -> series name -> [[x, y or null]].

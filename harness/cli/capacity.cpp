@@ -351,7 +351,11 @@ json judge_step(const json& report, double rate, const CapacityOptions& options)
             {key::p99_ms, p99},
             {key::max_lag, lag},
             {key::lost, lost},
-            {key::verdict, report[key::verdict]}};
+            {key::verdict, report[key::verdict]},
+            // For capacity.html's Redis CPU against the rate; absent when no row was steady.
+            {key::redis_cpu_busy, report[key::summary]
+                                      .value(key::bottleneck, json::object())
+                                      .value(key::redis_cpu_busy, json())}};
 }
 
 json search_capacity(const CapacityOptions& options, const StepRunner& run_at,

@@ -3,6 +3,7 @@
 // re-renders the same page from the JSON alone.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -65,6 +66,35 @@ json timeline_column(const json& report, const std::string& pointer) {
     return points;
 }
 
+// What a chart draws of a timeline column (DESIGN §9): a rate is not drawn from the drain's
+// partial last row (shorter than half the median row, a second);
+// produced per second not once the producers stopped; a latency not in a second with nothing
+// applied. Gauges (pending, lag, memory) are drawn in every row.
+enum class Drawn { gauge, rate, production, latency };
+
+json drawn_column(const json& report, const std::string& pointer, Drawn drawn) {
+    auto points = timeline_column(report, pointer);
+    const auto& rows = report["timeline"];
+    std::vector<double> spans;
+    for (const auto& row : rows) spans.push_back(row["span_s"].get<double>());
+    std::sort(spans.begin(), spans.end());
+    double median = spans[spans.size() / 2];
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& row = rows[i];
+        bool partial = row["span_s"].get<double>() < median / 2;
+        bool hidden =
+            drawn != Drawn::gauge &&
+            (partial ||
+             (drawn == Drawn::production && row["phase"] == "drain" &&
+              row["produced_per_s"].get<double>() == 0) ||
+             (drawn == Drawn::latency &&
+              row[json::json_pointer(pointer).parent_pointer() / "applied_per_s"].get<double>() ==
+                  0));
+        if (hidden) points[i][1] = nullptr;
+    }
+    return points;
+}
+
 // Numbers as doubles, so 3 (from the JSON) and 3.0 (through a chart) compare equal.
 json as_doubles(const json& points) {
     json converted = json::array();
@@ -104,18 +134,20 @@ std::unique_ptr<HarnessRun> HtmlReportOfAChaosRun::run_;
 
 TEST_F(HtmlReportOfAChaosRun, ChartSeriesAreTheTimelineNumbersOfTheJsonReport) {
     ASSERT_GE(report_["timeline"].size(), 4u);
-    std::map<std::string, std::string> expected{
-        {"throughput/produced", "/produced_per_s"},
-        {"cpu/redis", "/redis_cpu"},
-        {"cpu/harness", "/harness_cpu"},
-        {"memory/supervisor", "/supervisor_rss_mib"},
-        {"memory/workers (private, sum)", "/workers_private_mib"}};
+    std::map<std::string, std::pair<std::string, Drawn>> expected{
+        {"throughput/produced", {"/produced_per_s", Drawn::production}},
+        {"cpu/redis", {"/redis_cpu", Drawn::rate}},
+        {"cpu/harness", {"/harness_cpu", Drawn::rate}},
+        {"memory/supervisor", {"/supervisor_rss_mib", Drawn::gauge}},
+        {"memory/workers (private, sum)", {"/workers_private_mib", Drawn::gauge}},
+        {"stream-length/stream length", {"/stream_length", Drawn::gauge}}};
     for (const std::string group : {"score", "push"}) {
-        expected["throughput/" + group] = "/groups/" + group + "/applied_per_s";
-        expected["backlog/" + group + " pending"] = "/groups/" + group + "/pending";
-        expected["backlog/" + group + " lag"] = "/groups/" + group + "/lag";
-        expected["latency-per-second/" + group + " p50"] = "/groups/" + group + "/p50_ms";
-        expected["latency-per-second/" + group + " p99"] = "/groups/" + group + "/p99_ms";
+        auto column = "/groups/" + group + "/";
+        expected["throughput/" + group] = {column + "applied_per_s", Drawn::rate};
+        expected["backlog/" + group + " pending"] = {column + "pending", Drawn::gauge};
+        expected["backlog/" + group + " lag"] = {column + "lag", Drawn::gauge};
+        expected["latency-per-second/" + group + " p50"] = {column + "p50_ms", Drawn::latency};
+        expected["latency-per-second/" + group + " p99"] = {column + "p99_ms", Drawn::latency};
     }
     auto names = attribute_values(html_, "series");
     auto values = attribute_values(html_, "values");
@@ -131,19 +163,29 @@ TEST_F(HtmlReportOfAChaosRun, ChartSeriesAreTheTimelineNumbersOfTheJsonReport) {
         auto column = expected.find(names[i]);
         if (column == expected.end()) continue;
         EXPECT_EQ(as_doubles(parse_values(values[i])),
-                  as_doubles(timeline_column(report_, column->second)))
+                  as_doubles(drawn_column(report_, column->second.first, column->second.second)))
             << names[i];
         ++checked;
     }
     EXPECT_EQ(checked, expected.size());
 }
 
-TEST_F(HtmlReportOfAChaosRun, EveryFaultThatHappenedIsMarkedAtItsTime) {
-    std::multiset<double> expected;
+// Instant faults (kill, disconnect, stop) are markers at their time; pauses and slowdowns are
+// spans from their time for their duration_ms.
+TEST_F(HtmlReportOfAChaosRun, EveryFaultThatHappenedIsMarkedOrSpannedAtItsTime) {
+    std::multiset<double> instants;
+    std::multiset<std::pair<double, double>> lasting;
     for (const auto& event : report_["events"]) {
-        if (!event.contains("skipped")) expected.insert(event["at_s"].get<double>());
+        if (event.contains("skipped")) continue;
+        auto at_s = event["at_s"].get<double>();
+        if (event.contains("duration_ms")) {
+            lasting.insert({at_s, at_s + event["duration_ms"].get<double>() / 1000});
+        } else {
+            instants.insert(at_s);
+        }
     }
-    ASSERT_GE(expected.size(), 3u) << report_["events"].dump();
+    ASSERT_GE(instants.size(), 3u) << report_["events"].dump();
+    ASSERT_GE(lasting.size(), 1u) << report_["events"].dump();
     std::multiset<double> marked;
     auto kinds = attribute_values(html_, "marker");
     auto times = attribute_values(html_, "x");
@@ -151,7 +193,26 @@ TEST_F(HtmlReportOfAChaosRun, EveryFaultThatHappenedIsMarkedAtItsTime) {
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         if (kinds[i].rfind("throughput/", 0) == 0) marked.insert(std::stod(times[i]));
     }
-    EXPECT_EQ(marked, expected);
+    EXPECT_EQ(marked, instants);
+    std::multiset<std::pair<double, double>> spanned;
+    std::regex span(R"re(data-span="throughput/[^"]*" data-from="([^"]*)" data-to="([^"]*)")re");
+    for (std::sregex_iterator it(html_.begin(), html_.end(), span), end; it != end; ++it) {
+        spanned.insert({std::stod((*it)[1]), std::stod((*it)[2])});
+    }
+    EXPECT_EQ(spanned, lasting);
+}
+
+TEST_F(HtmlReportOfAChaosRun, TimeAxesEndWithTheRunsLastRow) {
+    auto last_t_s = report_["timeline"].back()["t_s"].get<double>();
+    std::regex chart(R"re(<figure id="chart-([^"]*)">.*?data-x-max="([^"]*)")re");
+    std::set<std::string> checked;
+    for (std::sregex_iterator it(html_.begin(), html_.end(), chart), end; it != end; ++it) {
+        if ((*it)[1] == "latency-percentiles") continue;  // percentiles, not time
+        EXPECT_EQ(std::stod((*it)[2]), last_t_s) << (*it)[1];
+        checked.insert((*it)[1]);
+    }
+    EXPECT_EQ(checked, (std::set<std::string>{"throughput", "latency-per-second", "backlog", "cpu",
+                                              "memory", "redis-memory", "stream-length"}));
 }
 
 TEST_F(HtmlReportOfAChaosRun, PercentileCurvesAreTheReportsHistograms) {
@@ -178,4 +239,40 @@ TEST_F(HtmlReportOfAChaosRun, ReportCommandReRendersTheSamePageFromTheJson) {
     auto rerun = run_harness({"report", (copy_dir / "report.json").string()});
     ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
     EXPECT_EQ(read_text_file(copy_dir / "report.html"), html_);
+}
+
+// capacity.html links each step to the report.html the search wrote for it (relative, so the
+// directory can be moved), and charts Redis CPU against the offered rate from the steps.
+TEST(CapacityHtmlOfASearch, LinksEveryStepsOwnPageAndChartsItsRedisCpu) {
+    auto search =
+        run_harness({"capacity", workload_path("orders.json"), "--search", "step", "--min-rate",
+                     "300", "--step-rate", "300", "--max-rate", "600", "--step-duration-s", "4",
+                     "--slo-p99-ms", "1000", "--max-lag", "100000"});
+    ASSERT_EQ(search.exit_code, 0) << search.out << search.err;
+    auto capacity = json::parse(read_text_file(search.out_dir / "capacity.json"));
+    auto html = read_text_file(search.out_dir / "capacity.html");
+    std::regex link(R"re(<a href="(steps/[^"]*/report\.html)">)re");
+    std::vector<std::string> links;
+    for (std::sregex_iterator it(html.begin(), html.end(), link), end; it != end; ++it) {
+        links.push_back((*it)[1]);
+    }
+    ASSERT_EQ(links.size(), capacity["steps"].size()) << html;
+    for (std::size_t i = 0; i < links.size(); ++i) {
+        EXPECT_TRUE(std::filesystem::exists(search.out_dir / links[i])) << links[i];
+        auto report = std::filesystem::path(capacity["steps"][i]["report"].get<std::string>());
+        EXPECT_TRUE(std::filesystem::equivalent(search.out_dir / links[i],
+                                                report.parent_path() / "report.html"))
+            << links[i];
+    }
+    std::multiset<std::pair<double, double>> expected;
+    for (const auto& step : capacity["steps"]) {
+        ASSERT_TRUE(step["redis_cpu_busy"].is_number()) << step.dump();
+        expected.insert({step["rate"].get<double>(), step["redis_cpu_busy"].get<double>()});
+    }
+    std::multiset<std::pair<double, double>> charted;
+    auto data = report_data(html);
+    for (const auto& point : data["capacity-redis-cpu"]["redis_cpu_busy"]) {
+        charted.insert({point[0].get<double>(), point[1].get<double>()});
+    }
+    EXPECT_EQ(charted, expected);
 }

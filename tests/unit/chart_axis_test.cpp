@@ -12,6 +12,7 @@
 #include <vector>
 
 using sh::reports::html::Axis;
+using sh::reports::html::end_axis_at;
 using sh::reports::html::fit_axis;
 using sh::reports::html::Scale;
 using sh::reports::html::transform;
@@ -259,4 +260,17 @@ TEST(ChartAxis, FractionClampsValuesOutsideTheAxisToItsEdges) {
     EXPECT_EQ(axis.fraction(-100), 0.0);
     EXPECT_EQ(axis.fraction(1e9), 1.0);
     EXPECT_DOUBLE_EQ(axis.fraction(5), 0.5);
+}
+
+// A timeline's axis ends with the run (15.05 s), not at the round tick after it (16 s).
+TEST(ChartAxis, AnAxisEndedAtAValueStopsThereWithoutTheTicksBeyond) {
+    auto axis = end_axis_at(fit_axis(Scale::linear, {0, 15.05}, 10), 15.05);
+    EXPECT_EQ(axis.high, 15.05);
+    EXPECT_EQ(axis.low, 0);
+    ASSERT_FALSE(axis.ticks.empty());
+    EXPECT_EQ(axis.ticks.back().label, "14");
+    EXPECT_EQ(axis.fraction(15.05), 1.0);
+    // An end left of the axis's start cannot be: the fitted axis stays.
+    auto fitted = fit_axis(Scale::linear, {2, 8}, 5);
+    EXPECT_EQ(end_axis_at(fitted, -1).high, fitted.high);
 }

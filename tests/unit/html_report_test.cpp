@@ -21,69 +21,17 @@
 #include "harness/errors.hpp"
 #include "harness/measure/histogram.hpp"
 #include "reports/report_json.hpp"
+#include "tests/unit/html_page_probe.hpp"
 
 using nlohmann::json;
 using sh::measure::Histogram;
 using sh::reports::render_capacity_html;
 using sh::reports::render_html;
+using namespace sh::testing::html_probe;
 
 namespace {
 
 const std::string odd_group = "<b>&\"";
-
-using Points = std::vector<std::pair<double, std::optional<double>>>;
-
-std::string unescape_html(std::string text) {
-    for (auto [entity, plain] :
-         {std::pair{"&lt;", "<"}, std::pair{"&gt;", ">"}, std::pair{"&quot;", "\""},
-          std::pair{"&#39;", "'"}, std::pair{"&amp;", "&"}}) {
-        for (auto at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
-            text.replace(at, std::string(entity).size(), plain);
-        }
-    }
-    return text;
-}
-
-Points parse_values(const std::string& values) {
-    Points points;
-    std::istringstream pairs(values);
-    std::string pair;
-    while (pairs >> pair) {
-        auto comma = pair.find(',');
-        auto y = pair.substr(comma + 1);
-        points.emplace_back(std::stod(pair.substr(0, comma)),
-                            y == "null" ? std::nullopt : std::optional<double>(std::stod(y)));
-    }
-    return points;
-}
-
-// "chart/series" -> points, from every data-series/data-values pair of the page.
-std::map<std::string, Points> series_of(const std::string& html) {
-    static const std::regex attributes(R"re(data-series="([^"]*)" data-values="([^"]*)")re");
-    std::map<std::string, Points> series;
-    for (std::sregex_iterator it(html.begin(), html.end(), attributes), end; it != end; ++it) {
-        series[unescape_html((*it)[1])] = parse_values((*it)[2]);
-    }
-    return series;
-}
-
-// "chart/kind" -> x of every marker.
-std::map<std::string, std::vector<double>> markers_of(const std::string& html) {
-    static const std::regex attributes(R"re(data-marker="([^"]*)" data-x="([^"]*)")re");
-    std::map<std::string, std::vector<double>> markers;
-    for (std::sregex_iterator it(html.begin(), html.end(), attributes), end; it != end; ++it) {
-        markers[unescape_html((*it)[1])].push_back(std::stod((*it)[2]));
-    }
-    return markers;
-}
-
-json report_data(const std::string& html) {
-    const std::string open = "<script type=\"application/json\" id=\"report-data\">";
-    auto begin = html.find(open);
-    if (begin == std::string::npos) return nullptr;
-    begin += open.size();
-    return json::parse(html.substr(begin, html.find("</script>", begin) - begin));
-}
 
 std::unique_ptr<Histogram> latencies_us(std::uint64_t from, std::uint64_t to, std::uint64_t step) {
     auto histogram = std::make_unique<Histogram>();
@@ -262,13 +210,22 @@ TEST(HtmlReport, NullLagIsAGapNotAZero) {
     EXPECT_TRUE(report_data(html)["backlog"]["score lag"][1][1].is_null());
 }
 
-TEST(HtmlReport, EveryFaultEventHasAMarkerAtItsTimeAndTheDrainIsShaded) {
+TEST(HtmlReport, EveryFaultEventIsAMarkerOrASpanAtItsTimeAndTheDrainIsShaded) {
     auto report = synthetic_report();
     auto html = render_html(report);
     auto markers = markers_of(html);
+    auto spans = spans_of(html);
     for (const auto& event : report["events"]) {
-        const auto& at = markers["throughput/" + event["kind"].get<std::string>()];
-        EXPECT_EQ(std::count(at.begin(), at.end(), event["at_s"].get<double>()), 1) << event.dump();
+        auto kind = "throughput/" + event["kind"].get<std::string>();
+        const auto& at = markers[kind];
+        auto at_s = event["at_s"].get<double>();
+        if (event.contains("duration_ms")) {  // the pause lasts: a span, not a marker
+            EXPECT_TRUE(at.empty()) << event.dump();
+            auto to_s = at_s + event["duration_ms"].get<double>() / 1000;
+            EXPECT_EQ(spans[kind], (std::vector<std::pair<double, double>>{{at_s, to_s}}));
+        } else {
+            EXPECT_EQ(std::count(at.begin(), at.end(), at_s), 1) << event.dump();
+        }
     }
     EXPECT_NE(
         html.find("data-band=\"throughput/drain phase\" data-from=\"3.5\" data-to=\"4.0007\""),
