@@ -2,14 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
-#include <iomanip>
-#include <memory>
-#include <sstream>
 #include <vector>
 
 #include "harness/errors.hpp"
-#include "harness/measure/histogram.hpp"
+#include "reports/compare_environment.hpp"
+#include "reports/compare_format.hpp"
+#include "reports/compare_histograms.hpp"
 #include "reports/compare_tolerances.hpp"
 #include "reports/report_keys.hpp"
 #include "reports/report_path.hpp"
@@ -132,31 +130,14 @@ std::vector<std::string> group_names(const Pair& pair) {
     return names;
 }
 
-using HistogramPtr = std::unique_ptr<measure::Histogram>;
-
-// The merge of the serialised histograms at `paths`; null when one is missing, so the row shows
-// n/a instead of a latency made of part of the deliveries.
-HistogramPtr merged_histogram(const Side& side, const std::vector<Path>& paths) {
-    auto merged = std::make_unique<measure::Histogram>();
-    for (const auto& path : paths) {
-        const json* serialised = find_path(side.report, path);
-        if (serialised == nullptr) return nullptr;
-        try {
-            merged->merge_json(*serialised);
-        } catch (const std::exception& error) {  // a layout mismatch or a malformed field
-            throw input_error({side.role + " report: " + dotted(path) + ": " + error.what()});
-        }
-    }
-    return merged;
-}
-
 struct HistogramPair {
     HistogramPtr base;
     HistogramPtr candidate;
 };
 
 HistogramPair histograms_of(const Pair& pair, const std::vector<Path>& paths) {
-    return {merged_histogram(pair.base, paths), merged_histogram(pair.candidate, paths)};
+    return {merged_histogram(pair.base.report, paths, pair.base.role),
+            merged_histogram(pair.candidate.report, paths, pair.candidate.role)};
 }
 
 json percentile_ms(const HistogramPtr& histogram, double percent) {
@@ -298,67 +279,18 @@ void append_group_rows(json& rows, const Pair& pair, const std::string& group,
     rows.push_back(number_row(pair, key::applied_per_s, group,
                               {key::summary, key::groups, group, key::applied_per_s},
                               {Better::higher, tolerances.max_throughput_drop}));
-    // Every applied order is a first delivery or a recovered one: merging both gives true
-    // end-to-end percentiles, also over the runs of an aggregate.
-    Path first{key::histograms, key::groups, group, key::first_delivery};
-    Path recovered{key::histograms, key::groups, group, key::recovered};
-    auto end_to_end = histograms_of(pair, {first, recovered});
+    auto end_to_end = histograms_of(pair, end_to_end_paths(group));
     for (const auto& [metric, percent, tolerance] : end_to_end_percentiles) {
         Judgement judgement{Better::lower, tolerance ? tolerances.*tolerance : std::nullopt,
                             tolerances.min_latency_delta_ms};
         rows.push_back(percentile_row(metric, group, end_to_end, percent, judgement));
     }
-    rows.push_back(percentile_row("recovered_p99_ms", group, histograms_of(pair, {recovered}), 99,
-                                  informational));
+    rows.push_back(percentile_row("recovered_p99_ms", group,
+                                  histograms_of(pair, {recovered_path(group)}), 99, informational));
     for (const char* count : {key::lost, key::duplicated}) {
         rows.push_back(
             number_row(pair, count, group, {key::verification, group, count}, informational));
     }
-}
-
-// ---------------------------------------------------------------------------- text
-
-std::string unit_of(const std::string& metric) {
-    if (metric.ends_with("_ms")) return " ms";
-    if (metric.ends_with("_per_s")) return " /s";
-    return "";
-}
-
-std::string format_value(const json& value, const std::string& metric) {
-    if (value.is_null()) return "missing";
-    if (value.is_string()) return value.get<std::string>();
-    if (value.is_number_integer()) return value.dump();
-    std::ostringstream text;
-    text << std::fixed << std::setprecision(metric.ends_with("_per_s") ? 1 : 2)
-         << value.get<double>();
-    return text.str();
-}
-
-// "+496 %", "-5 %", "+4.5 %": a decimal only where it says something.
-std::string format_fraction(const json& fraction) {
-    if (fraction.is_null()) return "-";
-    double percent = fraction.get<double>() * 100;
-    if (std::lround(percent * 10) == 0) return "0 %";
-    bool one_decimal = std::abs(percent) < 10 && std::lround(percent * 10) % 10 != 0;
-    std::ostringstream text;
-    text << (percent > 0 ? "+" : "") << std::fixed << std::setprecision(one_decimal ? 1 : 0)
-         << percent << " %";
-    return text.str();
-}
-
-std::string row_label(const json& row) {
-    auto label = row.at("metric").get<std::string>();
-    const auto& group = row.at("group");
-    return group.is_string() ? label + " [" + group.get<std::string>() + "]" : label;
-}
-
-std::string regression_message(const json& row) {
-    auto metric = row.at("metric").get<std::string>();
-    auto text = row_label(row) + ": " + format_value(row.at("base"), metric) + " → " +
-                format_value(row.at("candidate"), metric) + unit_of(metric);
-    if (row.at("limit").is_null()) return text;  // the verdict: no tolerance to quote
-    auto change = row.at("change").is_null() ? "" : format_fraction(row.at("change")) + ", ";
-    return text + " (" + change + "limit " + format_fraction(row.at("limit")) + ")";
 }
 
 json identity(const json& report) {
@@ -368,67 +300,6 @@ json identity(const json& report) {
     if (auto runs = number_at(report, {key::repeat, key::count}); !runs.is_null())
         side["runs"] = runs;
     return side;
-}
-
-std::string describe_side(const std::string& label, const json& side) {
-    auto text = label + format_value(side.at("run_id"), "") + " (" +
-                format_value(side.at("workload"), "") + ", verdict " +
-                format_value(side.at("verdict"), "");
-    if (side.contains("runs")) {
-        text += ", aggregate of " + format_value(side.at("runs"), "") + " runs";
-    }
-    text += ")";
-    if (side.contains("path")) text += " " + format_value(side.at("path"), "");
-    return text + "\n";
-}
-
-// "workload differs at: a, b, ..." wrapped near 100 columns: reports of differently named
-// workloads can differ in dozens of fields.
-std::string describe_differences(const json& paths) {
-    if (paths.empty()) return "";
-    std::string text = "workload differs at:";
-    std::size_t line_start = 0;
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-        auto item = paths[i].get<std::string>() + (i + 1 < paths.size() ? "," : "");
-        if (text.size() - line_start + 1 + item.size() > 100) {
-            line_start = text.size() + 1;
-            text += "\n ";
-        }
-        text += " " + item;
-    }
-    return text + "\n";
-}
-
-using TableLine = std::array<std::string, 7>;
-
-std::string render_table(const json& rows) {
-    std::vector<TableLine> lines{{"metric", "group", "base", "new", "change", "limit", "status"}};
-    for (const auto& row : rows) {
-        auto metric = row.at("metric").get<std::string>();
-        const auto& group = row.at("group");
-        lines.push_back({metric, group.is_string() ? group.get<std::string>() : "-",
-                         format_value(row.at("base"), metric),
-                         format_value(row.at("candidate"), metric),
-                         format_fraction(row.at("change")), format_fraction(row.at("limit")),
-                         row.at("status").get<std::string>()});
-    }
-    TableLine::size_type columns = lines.front().size();
-    std::vector<std::size_t> widths(columns, 0);
-    for (const auto& line : lines) {
-        for (std::size_t c = 0; c < columns; ++c) widths[c] = std::max(widths[c], line[c].size());
-    }
-    auto right_aligned = [](std::size_t column) { return column >= 2 && column <= 5; };
-    std::ostringstream text;
-    for (const auto& line : lines) {
-        std::string out;
-        for (std::size_t c = 0; c < columns; ++c) {
-            std::string padding(widths[c] - line[c].size(), ' ');
-            out +=
-                (c == 0 ? "" : "  ") + (right_aligned(c) ? padding + line[c] : line[c] + padding);
-        }
-        text << out.substr(0, out.find_last_not_of(' ') + 1) << "\n";
-    }
-    return text.str();
 }
 
 }  // namespace
@@ -448,6 +319,7 @@ json compare_reports(const json& base, const json& candidate, const CompareToler
                            "); pass --allow-different-workloads"});
     }
 
+    auto environment = check_environment(base, candidate);
     json rows = json::array();
     append_run_rows(rows, pair, tolerances);
     for (const auto& group : group_names(pair)) append_group_rows(rows, pair, group, tolerances);
@@ -461,25 +333,9 @@ json compare_reports(const json& base, const json& candidate, const CompareToler
             {"rows", std::move(rows)},
             {"regressed", !regressions.empty()},
             {"regressions", std::move(regressions)},
-            {"workload_differences", workload_differences(pair)}};
-}
-
-std::string render_comparison(const json& comparison) {
-    std::string text = describe_side("base: ", comparison.at("base")) +
-                       describe_side("new:  ", comparison.at("candidate"));
-    text += describe_differences(comparison.value("workload_differences", json::array()));
-    text += "\n" + render_table(comparison.at("rows"));
-    if (auto floor = number_at(comparison, {"tolerances", "min_latency_delta_ms"});
-        !floor.is_null()) {
-        text += "(time changes of " + format_value(floor, "_ms") +
-                " ms or less are noise: never regressed nor improved)\n";
-    }
-    const auto& regressions = comparison.at("regressions");
-    if (regressions.empty()) return text + "no regression\n";
-    for (const auto& regression : regressions) {
-        text += "REGRESSED: " + regression.get<std::string>() + "\n";
-    }
-    return text;
+            {"workload_differences", workload_differences(pair)},
+            {"environment", std::move(environment.differences)},
+            {"warnings", std::move(environment.warnings)}};
 }
 
 }  // namespace sh::reports

@@ -1,7 +1,8 @@
 // Regression comparison of two reports (single runs or --repeat aggregates, read alike):
 // throughput, latency percentiles from merged histograms, recovery times and Redis CPU, each
 // against a tolerance; a regression makes `streamharness compare` exit 1. Reads report JSON
-// only: it never talks to Redis and never writes files.
+// only: it never talks to Redis. Rendered as text, Markdown (here) or a page (compare_html.hpp),
+// all from the one comparison JSON.
 //
 // Rows (group null = run-wide), in the units their names end with:
 //   verdict                      the reports' own verdicts; pass → fail regresses
@@ -58,14 +59,19 @@ CompareTolerances load_tolerances(const std::string& path, CompareTolerances def
 // {"base": {run_id, verdict, workload}, "candidate": {...}, "tolerances": {...},
 //  "rows": [{metric, group, base, candidate, change, limit, status}...], "regressed": bool,
 //  "regressions": ["p99_ms [score]: 0.52 → 3.10 ms (+496 %, limit +10 %)"...],
-//  "workload_differences": ["groups.0.service_time.mean_us"...]}
+//  "workload_differences": ["groups.0.service_time.mean_us"...],
+//  "environment": [{field, base, candidate}...], "warnings": ["environment differs: ..."...]}
 // where change and limit are signed fractions of the base value (limit -0.05 = a 5 % drop
 // allowed) and status is ok, regressed, improved, info (not gated) or n/a (value missing). A
-// caller may add "path" to "base" and "candidate"; render_comparison prints it.
+// caller may add "path" to "base" and "candidate"; render_comparison prints it. "environment" and
+// "warnings" are check_environment's (compare_environment.hpp): they never make "regressed".
 nlohmann::json compare_reports(const nlohmann::json& base, const nlohmann::json& candidate,
                                const CompareTolerances& tolerances);
 // The side-by-side table printed by `streamharness compare`, then one "REGRESSED: ..." line per
 // failing row, or "no regression".
 std::string render_comparison(const nlohmann::json& comparison);
+// The same comparison as Markdown, for a CI job summary or a pull-request comment: the verdict
+// as a heading, the warnings, the table (same cells as the text) and the regressions.
+std::string render_comparison_markdown(const nlohmann::json& comparison);
 
 }  // namespace sh::reports

@@ -18,6 +18,8 @@
 #include "harness/workload/workload_json.hpp"
 #include "reports/aggregate.hpp"
 #include "reports/capacity_summary.hpp"
+#include "reports/compare_environment.hpp"
+#include "reports/compare_html.hpp"
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/report_json.hpp"
@@ -196,14 +198,32 @@ int compare_command(const CompareSettings& settings) {
         tolerances.min_latency_delta_ms = *settings.min_latency_delta_ms;
     }
     if (settings.allow_different_workloads) tolerances.allow_different_workloads = true;
-    auto comparison = reports::compare_reports(read_json_file(settings.base_path),
-                                               read_json_file(settings.candidate_path), tolerances);
+    auto base = read_json_file(settings.base_path);
+    auto candidate = read_json_file(settings.candidate_path);
+    // One file given twice is allowed (the command line shows it); a copy under another name is
+    // refused, since it would pass as "no regression".
+    std::error_code error;
+    if (!std::filesystem::equivalent(settings.base_path, settings.candidate_path, error)) {
+        reports::require_distinct_runs(base, candidate, settings.base_path,
+                                       settings.candidate_path);
+    }
+    auto comparison = reports::compare_reports(base, candidate, tolerances);
     comparison["base"]["path"] = settings.base_path;
     comparison["candidate"]["path"] = settings.candidate_path;
+    if (!settings.html_path.empty()) {
+        std::filesystem::path page(settings.html_path);
+        reports::write_text_file(reports::render_comparison_html(comparison, base, candidate),
+                                 page.parent_path().empty() ? "." : page.parent_path(),
+                                 page.filename().string());
+    }
     if (settings.json_output) {
         std::cout << comparison.dump(2) << "\n";
+    } else if (settings.markdown_output) {
+        std::cout << reports::render_comparison_markdown(comparison);
     } else {
         std::cout << reports::render_comparison(comparison);
+        if (!settings.html_path.empty())
+            std::cout << "comparison page: " << settings.html_path << "\n";
     }
     return comparison["regressed"].get<bool>() ? 1 : 0;
 }

@@ -56,8 +56,11 @@ struct CompareSettings {
     std::optional<double> min_latency_delta_ms;  // the latency noise floor, when given
     bool allow_different_workloads = false;
     bool json_output = false;
+    bool markdown_output = false;
+    std::string html_path;  // --html: the comparison page, written here; empty: none
 };
-// Exit 1 when the candidate regressed.
+// Exit 1 when the candidate regressed; environment warnings never change the exit code. Exit 2
+// (WorkloadError) for BASE and NEW of one run under two names (a copied report).
 int compare_command(const CompareSettings& settings);
 
 // Writes DIR/capacity.json and capacity.html, each step's reports in DIR/steps/; prints the

@@ -186,7 +186,14 @@ int main(int argc, char** argv) {
                             "JSON file of tolerances; flags override it");
     compare_cmd->add_flag("--allow-different-workloads", compare.allow_different_workloads,
                           "compare reports of differently named workloads");
-    compare_cmd->add_flag("--json", compare.json_output, "print the comparison as JSON");
+    auto* compare_json =
+        compare_cmd->add_flag("--json", compare.json_output, "print the comparison as JSON");
+    compare_cmd
+        ->add_flag("--markdown", compare.markdown_output,
+                   "print the comparison as Markdown (CI job summary, pull-request comment)")
+        ->excludes(compare_json);
+    compare_cmd->add_option("--html", compare.html_path,
+                            "also write the comparison page (base and new charted) to this file");
 
     sh::cli::RunSettings capacity;
     sh::cli::RedisTargetFlags capacity_redis;
