@@ -73,12 +73,14 @@ RunOutcome run_once(const RunSettings& settings, const std::vector<std::string>&
     options.allow_eviction = settings.allow_eviction;
     options.quiet = settings.quiet;
     options.agent = settings.agent;
+    options.live_metrics = settings.live_metrics;
     options.agent_timeout =
         std::chrono::milliseconds(static_cast<std::int64_t>(settings.agent_timeout_s * 1000));
     chaos::ChaosController chaos;
     // One fault schedule per run: agent 1 carries it out on its consumers.
     if (!workload.chaos.events.empty() && settings.agent.leader()) options.observer = &chaos;
     run::RunResult result;
+    run::LiveRunScope live_run(settings.live_metrics, run_id);
     try {
         run::execute_run(workload, options, stop, result);
     } catch (const WorkloadError&) {

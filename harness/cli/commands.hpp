@@ -11,6 +11,7 @@
 #include "harness/model/agent_share.hpp"
 #include "harness/os/stop_signals.hpp"
 #include "harness/redis/url.hpp"
+#include "harness/run/live_metrics.hpp"
 #include "reports/compare.hpp"
 
 namespace sh::cli {
@@ -32,6 +33,9 @@ struct RunSettings {
     // --agent I/N: one agent's share of a run several share (DESIGN §11.1).
     model::AgentShare agent;
     double agent_timeout_s = 120;
+    // --metrics-listen ADDR:PORT, and what is served there (set by serve_live_metrics).
+    std::string metrics_listen;
+    run::LiveMetrics* live_metrics = nullptr;
 };
 
 // One run, or `repeat` runs in DIR/run-<i>/ with their aggregate in DIR: report.json,

@@ -10,6 +10,7 @@
 
 #include "harness/cli/commands.hpp"
 #include "harness/cli/merge_command.hpp"
+#include "harness/cli/metrics_endpoint.hpp"
 #include "harness/cli/produce_only.hpp"
 #include "harness/cli/provenance.hpp"
 #include "harness/cli/redis_target.hpp"
@@ -90,6 +91,11 @@ void add_run_options(CLI::App* command, sh::cli::RunSettings& settings,
     command->add_flag("--keep-keys", settings.keep_keys,
                       "leave the run's keys on an external Redis for inspection");
     command->add_flag("--quiet", settings.quiet, "no progress display");
+    command
+        ->add_option("--metrics-listen", settings.metrics_listen,
+                     "ADDR:PORT: serve live metrics (Prometheus text format) at GET /metrics "
+                     "while the command runs, e.g. 127.0.0.1:9464 or :9464 (every interface)")
+        ->check(CLI::Validator(sh::cli::check_listen_address, "ADDR:PORT"));
     command->add_flag("--allow-eviction", settings.allow_eviction,
                       "run on a Redis whose maxmemory-policy may evict keys (the run then fails "
                       "if any key is evicted while it goes)");
@@ -386,6 +392,7 @@ int main(int argc, char** argv) {
                                       : search == "consumers" ? Search::consumers
                                                               : Search::bisect;
             capacity_options.resolution = fraction_option(resolution, "--resolution");
+            auto metrics = sh::cli::serve_live_metrics(capacity);  // for the whole search
             return sh::cli::capacity_command(capacity, capacity_options, step_duration_s, *stop);
         }
         run.redis = sh::cli::resolve_redis_target(run_redis);
@@ -394,6 +401,7 @@ int main(int argc, char** argv) {
             run.agent = *sh::model::parse_agent_share(agent, error);
         }
         run.executable = own_executable();
+        auto metrics = sh::cli::serve_live_metrics(run);  // bound before the run starts
         return sh::cli::run_command(run, repeat, *stop);
     } catch (const sh::WorkloadError& error) {
         std::cerr << "streamharness: " << error.what() << "\n";

@@ -109,6 +109,12 @@ struct TimelineEvent {
     EventFacts facts;
 };
 
+// A fault that happened, as chaos.summary, the progress line, the timeline and the live metrics
+// count them: not a worker's own exit, not a fault skipped.
+inline bool is_fault(const TimelineEvent& event) {
+    return event.kind != "worker-exit" && !event.facts.skipped;
+}
+
 struct ScheduledFaultRecord {
     double at_s = 0;
     std::string fault;

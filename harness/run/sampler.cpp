@@ -45,7 +45,8 @@ std::int64_t memory_bytes(redis::Connection& connection) {
 
 }  // namespace
 
-Sampler::Sampler(std::vector<std::string> group_names) : group_names_(std::move(group_names)) {
+Sampler::Sampler(std::vector<std::string> group_names, LiveMetrics* live)
+    : group_names_(std::move(group_names)), live_(live, group_names_) {
     for (std::size_t g = 0; g < group_names_.size(); ++g) {
         last_latency_.push_back(std::make_unique<measure::Histogram>());
     }
@@ -105,7 +106,7 @@ void Sampler::tick(RunControl& control, const produce::ProducerTotals& totals, b
             return;
         }
         next_ns_ += second_ns;
-        take_row(control, std::move(now), producing);
+        take_row(control, std::move(now), totals, producing);
     } catch (const RedisError&) {
         next_ns_ = now_ns + second_ns;  // Redis restarting: skip this second
     }
@@ -114,13 +115,14 @@ void Sampler::tick(RunControl& control, const produce::ProducerTotals& totals, b
 void Sampler::finish(RunControl& control, const produce::ProducerTotals& totals) {
     if (next_ns_ == 0) return;  // never started
     try {
-        take_row(control, read_totals(control, totals), false);
+        take_row(control, read_totals(control, totals), totals, false);
     } catch (const RedisError&) {
         // Redis gone at the very end: the last partial second stays out of the timeline.
     }
 }
 
-void Sampler::take_row(RunControl& control, SampleTotals now, bool producing) {
+void Sampler::take_row(RunControl& control, SampleTotals now, const produce::ProducerTotals& totals,
+                       bool producing) {
     auto row = row_between(last_, now, control.start_ns, producing);
     std::vector<redis::GroupInfo> infos;  // every shard's: a group's figures are their sums
     for (const auto& shard : control.shards) {
@@ -146,8 +148,7 @@ void Sampler::take_row(RunControl& control, SampleTotals now, bool producing) {
         }
     }
     for (const auto& event : control.result.events) {
-        // Faults that happened, as chaos.summary and the progress line count them.
-        if (event.kind == "worker-exit" || event.facts.skipped) continue;
+        if (!is_fault(event)) continue;
         if (event.at_s >= row.t_s - row.span_s && event.at_s < row.t_s) ++row.faults;
     }
     row.redis_memory_bytes = memory_bytes(control.redis);
@@ -155,6 +156,7 @@ void Sampler::take_row(RunControl& control, SampleTotals now, bool producing) {
     for (const auto& shard : control.shards) {
         row.stream_length += redis::xlen(control.redis, shard.stream());
     }
+    live_.record(row, last_, now, last_latency_, totals, control.result);
     rows_.push_back(std::move(row));
     last_ = std::move(now);
 }

@@ -13,6 +13,7 @@
 
 #include "harness/measure/histogram.hpp"
 #include "harness/produce/producer.hpp"
+#include "harness/run/live_metrics.hpp"
 #include "harness/run/run_observer.hpp"
 #include "harness/run/timeline.hpp"
 
@@ -20,7 +21,8 @@ namespace sh::run {
 
 class Sampler {
   public:
-    explicit Sampler(std::vector<std::string> group_names);
+    // live: where each row's figures also go (--metrics-listen), or null.
+    Sampler(std::vector<std::string> group_names, LiveMetrics* live);
 
     // Takes a row when a second has passed since the last one; producing marks the row as part
     // of the load phase (the bottleneck verdict looks at those only).
@@ -42,7 +44,8 @@ class Sampler {
 
   private:
     SampleTotals read_totals(RunControl& control, const produce::ProducerTotals& totals);
-    void take_row(RunControl& control, SampleTotals now, bool producing);
+    void take_row(RunControl& control, SampleTotals now, const produce::ProducerTotals& totals,
+                  bool producing);
 
     std::map<pid_t, double> worker_cpu_s_;    // every worker process seen: CPU seconds used
     std::map<pid_t, double> external_cpu_s_;  // the same for external consumers
@@ -50,6 +53,7 @@ class Sampler {
     SampleTotals last_;
     std::vector<std::unique_ptr<measure::Histogram>> last_latency_;
     std::vector<std::string> group_names_;
+    LiveFeed live_;
     // About 250 bytes a row (as JSON it would be 3 KB, and a day-long soak keeps 86,400 of
     // them): turned into JSON only for the report.
     std::vector<TimelineRow> rows_;

@@ -304,7 +304,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
                                       workload.producers.poison_ratio};
     const auto streams = shards.streams();
     Retention retention(workload.stream.retention, streams, group_names);
-    Sampler sampler(group_names);
+    Sampler sampler(group_names, options.live_metrics);
     RateController rate_controller(workload);
     ProducerPool producers(workload, endpoint, shards, attributes, agent);
     // A run that fails from here on still reports what it measured until then.
@@ -391,10 +391,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
             } catch (const RedisReplyError&) {
                 // No stream for a moment after a Redis restart without persistence: trim later.
             }
-            auto faults =
-                std::count_if(result.events.begin(), result.events.end(), [](const auto& event) {
-                    return event.kind != "worker-exit" && !event.facts.skipped;
-                });
+            auto faults = std::count_if(result.events.begin(), result.events.end(), is_fault);
             progress.update(
                 measure::monotonic_ns(),
                 {seconds_since(run_start), planned_s, producing, static_cast<std::size_t>(faults),

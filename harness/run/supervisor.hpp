@@ -10,6 +10,7 @@
 #include "harness/model/agent_share.hpp"
 #include "harness/os/stop_signals.hpp"
 #include "harness/redis/url.hpp"
+#include "harness/run/live_metrics.hpp"
 #include "harness/run/run_observer.hpp"
 #include "harness/run/run_result.hpp"
 #include "harness/workload/workload.hpp"
@@ -29,6 +30,8 @@ struct RunOptions {
     // result is then a part for `merge` (result.agent), not a verdict.
     model::AgentShare agent;
     std::chrono::milliseconds agent_timeout{120'000};  // at each barrier
+    // --metrics-listen: fed every timeline row by the sampler, or null.
+    LiveMetrics* live_metrics = nullptr;
 };
 
 // Runs the workload into `result`, which it fills as the run goes: when it throws

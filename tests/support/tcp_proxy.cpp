@@ -24,39 +24,18 @@
 #include <utility>
 
 #include "harness/errors.hpp"
+#include "harness/os/unique_fd.hpp"
 
 namespace sh::testing {
 
 namespace {
 
+using os::UniqueFd;
+
 constexpr std::size_t kReadSize = 64 * 1024;
 // A side is not read while this much waits for the other side: a peer that does not read holds
 // its sender back (as TCP would) instead of growing the proxy's memory.
 constexpr std::size_t kBufferLimit = 4 * 1024 * 1024;
-
-class UniqueFd {
-  public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    ~UniqueFd() { reset(); }
-    UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    UniqueFd& operator=(UniqueFd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    int get() const { return fd_; }
-    explicit operator bool() const { return fd_ >= 0; }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-  private:
-    int fd_ = -1;
-};
 
 [[noreturn]] void throw_errno(const std::string& what) {
     throw EnvironmentError("tcp proxy: " + what + ": " + std::strerror(errno));
