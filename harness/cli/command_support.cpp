@@ -4,6 +4,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/model/keys.hpp"
+#include "reports/exports.hpp"
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/report_json.hpp"
@@ -24,6 +25,7 @@ std::filesystem::path write_all_reports(const json& report, const std::filesyste
     auto path = reports::write_report(report, dir);
     reports::write_text_file(reports::render_html(report), dir, "report.html");
     reports::write_text_file(reports::render_junit(report), dir, "junit.xml");
+    reports::write_run_exports(report, dir);
     return path;
 }
 
