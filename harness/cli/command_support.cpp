@@ -6,6 +6,7 @@
 #include "harness/cli/provenance.hpp"
 #include "harness/errors.hpp"
 #include "harness/model/keys.hpp"
+#include "reports/exports.hpp"
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/report_json.hpp"
@@ -34,6 +35,7 @@ std::filesystem::path write_all_reports(const json& report, const std::filesyste
     reports::write_text_file(reports::render_html(report), dir, "report.html");
     reports::write_text_file(reports::render_junit(report), dir, "junit.xml");
     reports::write_text_file(reports::render_summary_markdown(report), dir, "summary.md");
+    reports::write_run_exports(report, dir);
     return path;
 }
 

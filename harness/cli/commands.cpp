@@ -20,6 +20,7 @@
 #include "reports/capacity_summary.hpp"
 #include "reports/compare_environment.hpp"
 #include "reports/compare_html.hpp"
+#include "reports/exports.hpp"
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/report_json.hpp"
@@ -286,6 +287,7 @@ int capacity_command(const RunSettings& settings, const CapacityOptions& options
         auto path = reports::write_text_file(capacity.dump(2) + "\n", out_dir, "capacity.json");
         auto html = reports::write_text_file(reports::render_capacity_html(capacity), out_dir,
                                              "capacity.html");
+        reports::write_capacity_exports(capacity, out_dir);
         return std::pair{path, html};
     };
     json capacity;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <memory>
 #include <sstream>
 
@@ -64,6 +65,23 @@ TEST(JunitXml, AFailedGateValidatesAgainstTheJunitSchemaAndCarriesTheNumbers) {
         EXPECT_NE(xml.find(expected.str()), std::string::npos) << expected.str() << "\n" << xml;
     }
     EXPECT_NE(xml.find("failures=\"2\""), std::string::npos) << xml;  // one per group
+    // Each suite: the run's time (load and drain) and where the numbers came from.
+    std::ostringstream seconds;
+    seconds << std::fixed << std::setprecision(3)
+            << report["summary"]["produced"]["producing_s"].get<double>() +
+                   report["summary"]["drain"]["seconds"].get<double>();
+    EXPECT_NE(xml.find("errors=\"0\" skipped=\"0\" time=\"" + seconds.str() + "\""),
+              std::string::npos)
+        << seconds.str() << "\n"
+        << xml;
+    EXPECT_NE(xml.find("<property name=\"run_id\" value=\"" + report["run_id"].get<std::string>() +
+                       "\"/>"),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find("<property name=\"redis_version\" value=\"" +
+                       report["environment"]["redis_version"].get<std::string>() + "\"/>"),
+              std::string::npos)
+        << xml;
 }
 
 TEST(Repeat, RunsTheWorkloadNTimesAndAggregatesTheRuns) {
