@@ -282,6 +282,8 @@ json aggregate_reports(const std::vector<json>& reports, const std::vector<std::
         {key::started_at, first[key::started_at]},
         {key::workload, first[key::workload]},
         {key::environment, first[key::environment]},
+        // The runs' Redis; the invocation, build and host are stamped by the command.
+        {key::provenance, {{key::redis, member_path(first, {key::provenance, key::redis})}}},
         {key::summary,
          {{key::produced, produced_summary(reports)},
           {key::xadd_latency, latency_json(xadd->summary())},

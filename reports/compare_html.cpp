@@ -86,7 +86,15 @@ Chart per_second_chart(const Sides& sides, const std::string& group, const char*
                        Scale y_scale) {
     auto chart = make_chart(std::move(id_and_title.first), group + ": " + id_and_title.second,
                             "time since start (s)", std::move(y_label), Scale::linear, y_scale);
-    for (const auto& side : sides) chart.series.push_back(timeline_series(side, group, field));
+    for (const auto& side : sides) {
+        chart.series.push_back(timeline_series(side, group, field));
+        // The axis ends with the longer run, as report.html's ends with its run.
+        const auto& timeline = member(side.report, key::timeline);
+        if (!timeline.is_array() || timeline.empty()) continue;
+        if (auto last = number_of(member(timeline.back(), key::t_s))) {
+            chart.x_end = std::max(chart.x_end.value_or(0), *last);
+        }
+    }
     for (const auto& series : chart.series) {
         if (series.points.empty()) chart.notes.push_back(series.name + ": no timeline rows");
     }

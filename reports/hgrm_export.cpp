@@ -123,7 +123,9 @@ std::string hgrm_file_name(const std::string& group) {
 }
 
 void write_run_exports(const json& report, const std::filesystem::path& dir) {
-    if (member(report, key::timeline).is_array()) {
+    // An aggregate's runs each have their own timeline (in run-<i>/), the aggregate none.
+    if (const auto& timeline = member(report, key::timeline);
+        timeline.is_array() && !timeline.empty()) {
         write_text_file(render_timeline_csv(report), dir, "timeline.csv");
     }
     const auto& groups = member_path(report, {key::histograms, key::groups});

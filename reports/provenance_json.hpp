@@ -1,4 +1,4 @@
-// The part of a report's provenance (DESIGN §9.4) the run itself knows: the target Redis's
+// The part of a report's provenance (DESIGN §9.1) the run itself knows: the target Redis's
 // version and the configuration that changes its numbers. The command line, tags, build and
 // host are added by the command that writes the report (harness/cli/provenance).
 #pragma once

@@ -296,7 +296,7 @@ inline constexpr const char* index = "index";
 inline constexpr const char* held_at_hard_kills = "held_at_hard_kills";
 inline constexpr const char* fault_tallies = "fault_tallies";
 
-// Provenance (§9.4): what produced a report, so a number can be traced and two runs' settings
+// Provenance (§9.1): what produced a report, so a number can be traced and two runs' settings
 // compared. `provenance.host` is a section; `key::host` (above) is an agent's host name.
 inline constexpr const char* finished_at = "finished_at";
 inline constexpr const char* provenance = "provenance";

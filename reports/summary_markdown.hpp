@@ -1,5 +1,5 @@
 // summary.md: a run's result in Markdown, for a CI job summary or a pull-request comment
-// (DESIGN §9.4). Every number is read from the report.json it is written next to.
+// (DESIGN §9.1). Every number is read from the report.json it is written next to.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -14,7 +14,7 @@ namespace sh::cli {
 
 // Throws WorkloadError (exit 2) when the file cannot be opened or is not JSON.
 nlohmann::json read_json_file(const std::string& path);
-// The run's report.json document, with its provenance (DESIGN §9.4).
+// The run's report.json document, with its provenance (DESIGN §9.1).
 nlohmann::json report_of(const run::RunResult& result);
 // report.json, report.html, junit.xml and summary.md side by side; returns the JSON's path.
 std::filesystem::path write_all_reports(const nlohmann::json& report,

@@ -27,6 +27,7 @@
 #include "reports/report_keys.hpp"
 #include "reports/report_path.hpp"
 #include "reports/run_summary.hpp"
+#include "reports/summary_markdown.hpp"
 
 namespace sh::cli {
 
@@ -174,13 +175,17 @@ int report_command(const std::string& report_path) {
                                               "capacity.html")
                          .string()
                   << "\n";
+        reports::write_capacity_exports(report, dir);
         return 0;
     }
-    // Both rendered before either is written: a damaged report changes no file.
+    // All rendered before any is written: a damaged report changes no file.
     auto html = reports::render_html(report);
     auto junit = reports::render_junit(report);
+    auto summary = reports::render_summary_markdown(report);
     std::cout << reports::write_text_file(html, dir, "report.html").string() << "\n";
     std::cout << reports::write_text_file(junit, dir, "junit.xml").string() << "\n";
+    std::cout << reports::write_text_file(summary, dir, "summary.md").string() << "\n";
+    reports::write_run_exports(report, dir);
     return 0;
 }
 

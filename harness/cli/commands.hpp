@@ -44,7 +44,8 @@ struct RunSettings {
 // writes its part (verdict "partial") and exits 0 once its share is done.
 int run_command(const RunSettings& settings, int repeat, const os::StopSignals& stop);
 
-// Re-renders report.html (and junit.xml) next to a report.json.
+// Re-renders report.html, junit.xml, summary.md and the exports next to a report.json
+// (capacity.html and capacity-steps.csv next to a capacity.json).
 int report_command(const std::string& report_path);
 
 struct CompareSettings {

@@ -1,4 +1,4 @@
-// The provenance every document the tool writes carries (DESIGN §9.4): when it was finished,
+// The provenance every document the tool writes carries (DESIGN §9.1): when it was finished,
 // the command line that produced it (secrets redacted), the user's tags, the build and the
 // host. The target Redis's part (provenance.redis) comes from the run (reports/provenance_json).
 #pragma once

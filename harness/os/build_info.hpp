@@ -1,4 +1,4 @@
-// What this binary was built from, for the provenance of every report (DESIGN §9.4). The
+// What this binary was built from, for the provenance of every report (DESIGN §9.1). The
 // definition is generated at every build (harness/os/build_info.cmake), not at configure time,
 // so the commit is the one the binary was compiled from.
 #pragma once

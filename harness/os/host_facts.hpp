@@ -1,4 +1,4 @@
-// The machine a report was produced on, for its provenance (DESIGN §9.4): numbers from two
+// The machine a report was produced on, for its provenance (DESIGN §9.1): numbers from two
 // hosts are compared knowing they are from two hosts.
 #pragma once
 

@@ -99,11 +99,12 @@ std::string config_value(redis::Connection& connection, const char* parameter) {
     return "";
 }
 
-RedisConfig read_config(redis::Connection& node, bool cluster) {
+RedisConfig read_config(redis::Connection& node, bool cluster, bool embedded) {
     RedisConfig config;
     config.mode = cluster ? "cluster" : "standalone";
     auto maxmemory = redis::info_field(node, "memory", "maxmemory");
     if (!maxmemory.empty()) config.maxmemory_bytes = std::stoll(maxmemory);
+    if (!embedded) return config;
     config.appendfsync = config_value(node, "appendfsync");
     auto threads = config_value(node, "io-threads");
     if (!threads.empty()) config.io_threads = std::stoi(threads);
@@ -147,7 +148,7 @@ void require_client_commands(redis::Connection& connection) {
     }
 }
 
-ServerFacts check_server(redis::Connection& connection, bool allow_eviction) {
+ServerFacts check_server(redis::Connection& connection, bool allow_eviction, bool embedded) {
     ServerFacts facts;
     // On a cluster every node holds some of the run's keys or may be promoted to: each must pass.
     redis::for_each_node(connection, [&](redis::Connection& node) {
@@ -166,7 +167,7 @@ ServerFacts check_server(redis::Connection& connection, bool allow_eviction) {
         }
         if (facts.version.empty()) {
             facts.version = version;
-            facts.config = read_config(node, connection.cluster());
+            facts.config = read_config(node, connection.cluster(), embedded);
         }
         if (facts.maxmemory_policy.empty() || evicts(policy)) facts.maxmemory_policy = policy;
     });

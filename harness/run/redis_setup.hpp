@@ -21,8 +21,11 @@ struct ServerFacts {
 };
 
 // Refuses (EnvironmentError) a Redis older than 6.2, and one whose maxmemory-policy may evict
-// the run's ledger (allkeys-* or volatile-*) unless allow_eviction.
-ServerFacts check_server(redis::Connection& connection, bool allow_eviction);
+// the run's ledger (allkeys-* or volatile-*) unless allow_eviction. `embedded`: the harness
+// started the server, so it may read its configuration with CONFIG GET; a user's server is
+// sent only the commands the README's least-privilege grant lists, so there appendfsync and
+// io-threads stay unknown.
+ServerFacts check_server(redis::Connection& connection, bool allow_eviction, bool embedded);
 // Keys evicted while the run goes, counted per server process (INFO `run_id`): a node that
 // restarted or was promoted during the run has a count of its own, a demoted one is still read
 // as a replica. Only what a process evicted after its last reading and before it died is not

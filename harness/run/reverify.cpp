@@ -79,7 +79,7 @@ RunResult reverify(redis::Connection& connection, const RunRecord& record) {
         }
     }
     // An evicted ledger key hides duplicates; the run's own start-time check is repeated.
-    auto server = check_server(connection, false);
+    auto server = check_server(connection, false, false);
     model::StreamShards shards(record.run_id, workload.stream.name, workload.stream.key,
                                record.stamp, workload.stream.shards);
     result.environment.redis_version = server.version;

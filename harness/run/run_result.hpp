@@ -19,7 +19,7 @@
 namespace sh::run {
 
 // What the target Redis runs with that changes a run's numbers, for the report's provenance
-// (§9.4). A value the server would not tell (CONFIG refused to a least-privilege user) stays
+// (§9.1). A value the server would not tell (CONFIG refused to a least-privilege user) stays
 // empty rather than guessed.
 struct RedisConfig {
     std::string mode;  // "standalone" or "cluster"

@@ -199,7 +199,7 @@ void execute_run(const workload::Workload& workload, const RunOptions& options,
                                "sh:" + result.run_id + ":supervisor",
                                {std::chrono::milliseconds(20), std::chrono::milliseconds(500),
                                 std::chrono::milliseconds(2000)}});
-    auto server = check_server(control, options.allow_eviction);
+    auto server = check_server(control, options.allow_eviction, !options.redis_endpoint);
     EvictionCount evictions(control);
     require_wait_support(workload, server.version);
     if (control.cluster() && options.redis_endpoint) {

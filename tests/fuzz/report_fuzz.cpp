@@ -2,17 +2,22 @@
 // capacity.json they load. The readers take a damaged document as far as it goes (a missing
 // field reads as null, report_path.hpp) and refuse what they cannot use with WorkloadError
 // (exit 2); any other exception would reach the user as "internal error". A JSON array of two
-// documents is compared as [base, candidate]; any other document is rendered by every page
-// writer and compared with itself, and one with an "agent" section is merged as `merge` would.
+// documents is compared as [base, candidate] (text, Markdown, page, environment); any other
+// document is rendered by every page, summary and CSV writer and compared with itself, and one
+// with an "agent" section is merged as `merge` would.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "harness/errors.hpp"
 #include "reports/compare.hpp"
+#include "reports/compare_environment.hpp"
+#include "reports/compare_html.hpp"
+#include "reports/exports.hpp"
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/merge_parts.hpp"
+#include "reports/summary_markdown.hpp"
 #include "tests/fuzz/json_mutator.hpp"
 
 namespace {
@@ -31,7 +36,11 @@ void compare(const json& base, const json& candidate) {
     sh::reports::CompareTolerances tolerances;
     tolerances.allow_different_workloads = true;  // reach the rows whatever the names
     refused_only_as_input_error([&] {
-        sh::reports::render_comparison(sh::reports::compare_reports(base, candidate, tolerances));
+        sh::reports::check_environment(base, candidate);
+        auto comparison = sh::reports::compare_reports(base, candidate, tolerances);
+        sh::reports::render_comparison(comparison);
+        sh::reports::render_comparison_markdown(comparison);
+        sh::reports::render_comparison_html(comparison, base, candidate);
     });
 }
 
@@ -52,6 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     refused_only_as_input_error([&] { sh::reports::render_html(document); });
     refused_only_as_input_error([&] { sh::reports::render_junit(document); });
     refused_only_as_input_error([&] { sh::reports::render_capacity_html(document); });
+    refused_only_as_input_error([&] { sh::reports::render_summary_markdown(document); });
+    refused_only_as_input_error([&] { sh::reports::render_timeline_csv(document); });
+    refused_only_as_input_error([&] { sh::reports::render_capacity_steps_csv(document); });
     compare(document, document);
     return 0;
 }

@@ -120,6 +120,8 @@ void expect_cell(const std::string& cell, const json& value, const std::string& 
         EXPECT_EQ(cell, value.get<std::string>()) << what;
     } else if (value.is_boolean()) {
         EXPECT_EQ(cell, value.get<bool>() ? "true" : "false") << what;
+    } else if (value.is_null()) {
+        EXPECT_EQ(cell, "") << what;  // not measured (a step too short to have steady seconds)
     } else {
         ASSERT_FALSE(cell.empty()) << what;
         EXPECT_EQ(std::stod(cell), value.get<double>()) << what;

@@ -239,6 +239,9 @@ TEST_F(HtmlReportOfAChaosRun, ReportCommandReRendersTheSamePageFromTheJson) {
     auto rerun = run_harness({"report", (copy_dir / "report.json").string()});
     ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
     EXPECT_EQ(read_text_file(copy_dir / "report.html"), html_);
+    for (const char* file : {"junit.xml", "summary.md", "timeline.csv"}) {
+        EXPECT_EQ(read_text_file(copy_dir / file), read_text_file(run_->out_dir / file)) << file;
+    }
 }
 
 // capacity.html links each step to the report.html the search wrote for it (relative, so the

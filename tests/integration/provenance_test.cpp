@@ -1,4 +1,4 @@
-// A report says what produced it (DESIGN §9.4), and its summary.md says what the report says:
+// A report says what produced it (DESIGN §9.1), and its summary.md says what the report says:
 // real runs against a real redis-server, every field checked against its source (git, the
 // kernel, /proc, the server's INFO and CONFIG).
 #include <gtest/gtest.h>
@@ -93,10 +93,11 @@ TEST_F(Provenance, EveryFieldIsPresentAndTrue) {
     const auto& redis = provenance.at("redis");
     EXPECT_EQ(redis.at("version"), redis::info_field(admin, "server", "redis_version"));
     EXPECT_EQ(redis.at("mode"), "standalone");
-    EXPECT_EQ(redis.at("appendfsync"), "always");
     EXPECT_EQ(redis.at("maxmemory_bytes"), 536870912);
     EXPECT_EQ(redis.at("maxmemory_policy"), "noeviction");
-    EXPECT_EQ(redis.at("io_threads"), 1);
+    // A user's server is sent no CONFIG (not in the least-privilege grant): unknown, not guessed.
+    EXPECT_TRUE(redis.at("appendfsync").is_null());
+    EXPECT_TRUE(redis.at("io_threads").is_null());
     EXPECT_EQ(redis.at("persistence"), report.at("environment").at("persistence"));
 
     EXPECT_EQ(provenance.at("overrides"), json({"duration_s=2"}));
@@ -115,6 +116,20 @@ TEST_F(Provenance, EveryFieldIsPresentAndTrue) {
     auto finished = report.at("finished_at").get<std::string>();
     EXPECT_TRUE(std::regex_match(finished, utc)) << finished;
     EXPECT_GE(finished, report.at("started_at").get<std::string>());
+}
+
+// The embedded server is the harness's own: its configuration is read with CONFIG GET.
+TEST(ProvenanceOfTheEmbeddedServer, NamesItsAppendfsyncAndIoThreads) {
+    auto run = run_harness({"run", workload_path("smoke.json"), "--set", "duration_s=1", "--set",
+                            "persistence=\"aof-always\""});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    auto report = run.report();
+    const auto& redis = report.at("provenance").at("redis");
+    EXPECT_EQ(redis.at("appendfsync"), "always");
+    EXPECT_EQ(redis.at("io_threads"), 1);  // redis-server's default: the harness sets none
+    EXPECT_EQ(redis.at("maxmemory_bytes"), 0);
+    EXPECT_EQ(redis.at("persistence"), report.at("environment").at("persistence"));
+    EXPECT_EQ(redis.at("version"), report.at("environment").at("redis_version"));
 }
 
 TEST(Tags, AMalformedOrRepeatedTagIsRefusedBeforeAnythingRuns) {
