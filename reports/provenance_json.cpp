@@ -9,11 +9,6 @@ using nlohmann::json;
 
 namespace {
 
-template <typename T>
-json or_null(const std::optional<T>& value) {
-    return value ? json(*value) : json(nullptr);
-}
-
 json or_null(const std::string& value) {
     return value.empty() ? json(nullptr) : json(value);
 }
@@ -26,9 +21,9 @@ json redis_provenance_json(const run::Environment& environment) {
             {key::mode, or_null(config.mode)},
             {key::persistence, or_null(environment.persistence)},
             {key::appendfsync, or_null(config.appendfsync)},
-            {key::maxmemory_bytes, or_null(config.maxmemory_bytes)},
+            {key::maxmemory_bytes, config.maxmemory_bytes ? json(*config.maxmemory_bytes) : json()},
             {key::maxmemory_policy, or_null(environment.maxmemory_policy)},
-            {key::io_threads, or_null(config.io_threads)}};
+            {key::io_threads, config.io_threads ? json(*config.io_threads) : json()}};
 }
 
 run::RedisConfig redis_config_of(const json& report) {
