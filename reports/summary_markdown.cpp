@@ -74,7 +74,13 @@ void failed_gates(std::ostringstream& text, const json& report) {
              << " | " << cell(member(gate, key::limit)) << " |\n";
     }
     if (failed == 0) {
-        text << "\nAll " << gates.size() << " gates passed.\n";
+        // A run that ended in an error judged nothing: its gates are not a pass.
+        if (member(report, key::error).is_object()) {
+            text << "\nNo gate failed of the " << gates.size()
+                 << " judged before the error: the run is not judged.\n";
+        } else {
+            text << "\nAll " << gates.size() << " gates passed.\n";
+        }
         return;
     }
     text << "\n### Failed gates (" << failed << " of " << gates.size() << ")\n\n"

@@ -211,5 +211,13 @@ TEST(SummaryMarkdown, ItsNumbersAreTheReportsNumbers) {
     EXPECT_NE(markdown.find(produced_line.str()), std::string::npos) << markdown;
 }
 
+TEST(SummaryMarkdown, ARunThatCouldNotFinishReadsErrorAndNoGatePassed) {
+    auto run = run_harness({"run", workload_path("smoke.json"), "--redis", "redis://127.0.0.1:1"});
+    ASSERT_EQ(run.report().at("verdict"), "error") << run.err;
+    auto markdown = read_text_file(run.out_dir / "summary.md");
+    EXPECT_NE(markdown.find("## streamharness smoke: ERROR"), std::string::npos) << markdown;
+    EXPECT_EQ(markdown.find("passed"), std::string::npos) << markdown;
+}
+
 }  // namespace
 }  // namespace sh::testing
