@@ -74,10 +74,13 @@ void failed_gates(std::ostringstream& text, const json& report) {
              << " | " << cell(member(gate, key::limit)) << " |\n";
     }
     if (failed == 0) {
-        // A run that ended in an error judged nothing: its gates are not a pass.
+        // A run that ended in an error judged nothing, nor does an agent's part: no pass.
+        const auto& verdict = member(report, key::verdict);
         if (member(report, key::error).is_object()) {
             text << "\nNo gate failed of the " << gates.size()
                  << " judged before the error: the run is not judged.\n";
+        } else if (verdict == value::partial) {
+            text << "\nAn agent's part: `streamharness merge` judges the run's gates.\n";
         } else {
             text << "\nAll " << gates.size() << " gates passed.\n";
         }
