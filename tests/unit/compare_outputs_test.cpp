@@ -199,6 +199,11 @@ TEST(RenderComparisonMarkdown, GroupNamesCannotBreakTheTable) {
     base["histograms"]["groups"]["a|b"] = histograms;
     auto markdown = render_comparison_markdown(compare_reports(base, report("r2"), {}));
     EXPECT_TRUE(mentions(markdown, "| p99_ms | a\\|b | 0.52 | missing |")) << markdown;
+
+    // A line break would end the row: its status cell would fall out of the table.
+    base["histograms"]["groups"]["c\nd"] = histograms;
+    markdown = render_comparison_markdown(compare_reports(base, report("r2"), {}));
+    EXPECT_TRUE(mentions(markdown, "| p99_ms | c d | 0.52 | missing |")) << markdown;
 }
 
 TEST(RenderComparisonHtml, OneCurveAndTimelinePerSideWithBothLegendsAndNothingFetched) {
