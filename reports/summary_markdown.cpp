@@ -42,6 +42,16 @@ std::string escaped(const std::string& text) {
     return out;
 }
 
+// `text` shown as it is: a backtick would end the span, a line break the paragraph (a tag's
+// value is often a branch name, which a pull request's author chooses).
+std::string code_span(std::string text) {
+    for (auto& c : text) {
+        if (c == '`') c = '\'';
+        if (c == '\n' || c == '\r') c = ' ';
+    }
+    return "`" + text + "`";
+}
+
 void heading(std::ostringstream& text, const json& report) {
     auto verdict = string_or(member(report, key::verdict), "unknown");
     std::string word = verdict == value::pass    ? "PASS"
@@ -143,7 +153,7 @@ void provenance(std::ostringstream& text, const json& report) {
     if (tags.is_object() && !tags.empty()) {
         text << " Tags:";
         for (const auto& [name, value] : tags.items()) {
-            text << " `" << name << "=" << string_or(value) << "`";
+            text << " " << code_span(name + "=" + string_or(value));
         }
         text << ".";
     }
