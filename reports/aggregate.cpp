@@ -274,7 +274,7 @@ json aggregate_reports(const std::vector<json>& reports, const std::vector<std::
     bool passed = std::all_of(reports.begin(), reports.end(), [](const json& report) {
         return report[key::verdict] == value::pass;
     });
-    return {
+    json aggregate = {
         {key::schema_version, first[key::schema_version]},
         {key::tool, first[key::tool]},
         {key::kind, value::aggregate},
@@ -282,8 +282,6 @@ json aggregate_reports(const std::vector<json>& reports, const std::vector<std::
         {key::started_at, first[key::started_at]},
         {key::workload, first[key::workload]},
         {key::environment, first[key::environment]},
-        // The runs' Redis; the invocation, build and host are stamped by the command.
-        {key::provenance, {{key::redis, member_path(first, {key::provenance, key::redis})}}},
         {key::summary,
          {{key::produced, produced_summary(reports)},
           {key::xadd_latency, latency_json(xadd->summary())},
@@ -299,6 +297,10 @@ json aggregate_reports(const std::vector<json>& reports, const std::vector<std::
         {key::repeat, {{key::count, reports.size()}, {key::runs, runs}, {key::extremes, extremes}}},
         {key::verdict, passed ? value::pass : value::fail},
     };
+    // The runs' Redis (one server for all): compare warns when base and new ran on different ones.
+    if (const auto& redis = member_path(first, {key::provenance, key::redis}); redis.is_object())
+        aggregate[key::provenance] = {{key::redis, redis}};
+    return aggregate;
 }
 
 }  // namespace sh::reports

@@ -66,15 +66,22 @@ std::string missing_provenance_warning(bool base_has, bool candidate_has) {
            "cannot be checked; only environment.* is compared";
 }
 
-// The run's identity: a copy has the same; two runs never do (ids are unique, and an aggregate's
-// is made of its runs').
+// The run's identity: a copy has the same; two runs never do (generated ids are unique, and an
+// aggregate's is made of its runs'). A --run-id the user fixed (a CI job's number, given to the
+// base and the new build alike) can start two runs in one second: their end, build and host
+// still tell them apart.
 json run_identity(const json& report) {
     json runs = json::array();
     if (const json* lines = find_path(report, {key::repeat, key::runs});
         lines != nullptr && lines->is_array()) {
         for (const auto& line : *lines) runs.push_back(value_at(line, {key::run_id}));
     }
-    return {value_at(report, {key::run_id}), value_at(report, {key::started_at}), runs};
+    return {value_at(report, {key::run_id}),
+            value_at(report, {key::started_at}),
+            runs,
+            value_at(report, {key::finished_at}),
+            value_at(report, {key::provenance, key::build, key::commit}),
+            value_at(report, {key::provenance, key::host, key::hostname})};
 }
 
 }  // namespace

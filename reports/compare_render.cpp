@@ -70,10 +70,15 @@ std::string render_table(const json& rows) {
     return text;
 }
 
-// Text from a report (group names, run ids, paths) cannot break the table or add markup.
+// Text from a report (group names, run ids, paths) cannot break the table or add markup; a line
+// break would end a row.
 std::string markdown_escaped(std::string_view text) {
     std::string escaped;
     for (char c : text) {
+        if (c == '\n' || c == '\r') {
+            escaped += ' ';
+            continue;
+        }
         if (std::string_view("\\|*_`<>[]").find(c) != std::string_view::npos) escaped += '\\';
         escaped += c;
     }

@@ -262,6 +262,17 @@ json chaos_json(const run::RunResult& result) {
                {{key::p50, chaos.recovery_p50_ms}, {key::max, chaos.recovery_max_ms}}}}}};
 }
 
+// The workload as the report shows it. A consumer's env is where tokens go: provenance hides
+// a `--set` of it, so the workload must not show its values either (its names stay).
+json shown_workload(const workload::Workload& workload) {
+    auto shown = workload::to_json(workload);
+    for (auto& group : shown.at(key::groups)) {
+        if (!group.contains(key::consumer)) continue;
+        for (auto& value : group.at(key::consumer).at(key::env)) value = key::hidden_value;
+    }
+    return shown;
+}
+
 }  // namespace
 
 json latency_json(const measure::LatencySummary& summary) {
@@ -380,7 +391,7 @@ json to_json(const run::RunResult& result, const std::string& tool_version) {
         {key::tool, {{key::name, "streamharness"}, {key::version, tool_version}}},
         {key::run_id, result.run_id},
         {key::started_at, result.started_at},
-        {key::workload, workload::to_json(result.workload)},
+        {key::workload, shown_workload(result.workload)},
         {key::environment, environment_json(result.environment)},
         {key::provenance, {{key::redis, redis_provenance_json(result.environment)}}},
         {key::summary, summary_json(result)},

@@ -316,6 +316,10 @@ inline constexpr const char* appendfsync = "appendfsync";
 inline constexpr const char* maxmemory_bytes = "maxmemory_bytes";
 inline constexpr const char* io_threads = "io_threads";
 
+// Review of issue 16: a consumer's environment in the report's workload, values hidden.
+inline constexpr const char* env = "env";
+inline constexpr const char* hidden_value = "***";
+
 // HTML report (issue 16): a gate that holds or not (actual 1 or 0).
 inline constexpr const char* points_consistent = "points_consistent";
 

@@ -42,6 +42,16 @@ std::string escaped(const std::string& text) {
     return out;
 }
 
+// `text` shown as it is: a backtick would end the span, a line break the paragraph (a tag's
+// value is often a branch name, which a pull request's author chooses).
+std::string code_span(std::string text) {
+    for (auto& c : text) {
+        if (c == '`') c = '\'';
+        if (c == '\n' || c == '\r') c = ' ';
+    }
+    return "`" + text + "`";
+}
+
 void heading(std::ostringstream& text, const json& report) {
     auto verdict = string_or(member(report, key::verdict), "unknown");
     std::string word = verdict == value::pass    ? "PASS"
@@ -74,7 +84,16 @@ void failed_gates(std::ostringstream& text, const json& report) {
              << " | " << cell(member(gate, key::limit)) << " |\n";
     }
     if (failed == 0) {
-        text << "\nAll " << gates.size() << " gates passed.\n";
+        // A run that ended in an error judged nothing, nor does an agent's part: no pass.
+        const auto& verdict = member(report, key::verdict);
+        if (member(report, key::error).is_object()) {
+            text << "\nNo gate failed of the " << gates.size()
+                 << " judged before the error: the run is not judged.\n";
+        } else if (verdict == value::partial) {
+            text << "\nAn agent's part: `streamharness merge` judges the run's gates.\n";
+        } else {
+            text << "\nAll " << gates.size() << " gates passed.\n";
+        }
         return;
     }
     text << "\n### Failed gates (" << failed << " of " << gates.size() << ")\n\n"
@@ -134,7 +153,7 @@ void provenance(std::ostringstream& text, const json& report) {
     if (tags.is_object() && !tags.empty()) {
         text << " Tags:";
         for (const auto& [name, value] : tags.items()) {
-            text << " `" << name << "=" << string_or(value) << "`";
+            text << " " << code_span(name + "=" + string_or(value));
         }
         text << ".";
     }

@@ -208,10 +208,10 @@ int compare_command(const CompareSettings& settings) {
     if (settings.allow_different_workloads) tolerances.allow_different_workloads = true;
     auto base = read_json_file(settings.base_path);
     auto candidate = read_json_file(settings.candidate_path);
-    // One file given twice is allowed (the command line shows it); a copy under another name is
-    // refused, since it would pass as "no regression".
-    std::error_code error;
-    if (!std::filesystem::equivalent(settings.base_path, settings.candidate_path, error)) {
+    // One path given twice is allowed (the command line shows it); a copy or a link under
+    // another name is refused, since it would pass as "no regression".
+    if (std::filesystem::path(settings.base_path).lexically_normal() !=
+        std::filesystem::path(settings.candidate_path).lexically_normal()) {
         reports::require_distinct_runs(base, candidate, settings.base_path,
                                        settings.candidate_path);
     }

@@ -29,9 +29,11 @@ Invocation& invocation() {
     return recorded;
 }
 
-// redis://user:password@host, rediss://:password@host, unix://user:password@/path.
+// redis://user:password@host, rediss://:password@host, unix://user:password@/path. The URL
+// reader ends the password at the last '@' and lets it hold '@' or a space: so does this (a
+// redacted host is better than a shown password).
 std::string without_url_passwords(const std::string& text) {
-    static const std::regex userinfo_password(R"(([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@)");
+    static const std::regex userinfo_password(R"(([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:).+@)");
     return std::regex_replace(text, userinfo_password, std::string("$1") + hidden + "@");
 }
 

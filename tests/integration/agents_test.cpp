@@ -102,6 +102,8 @@ TEST_F(Agents, ThreeAgentsMergeIntoTheSumOfTheirPartsAndTheVerdictOfOneHarness) 
         parts.push_back(run.report());
         EXPECT_EQ(parts.back()["verdict"], "partial");
         EXPECT_TRUE(parts.back()["verification"].empty());  // no agent judges
+        auto markdown = read_text_file(std::filesystem::path(run.out_dir) / "summary.md");
+        EXPECT_EQ(markdown.find("passed"), std::string::npos) << markdown;
     }
     // Each agent handed out its share of the order numbers, interleaved with the others': the
     // stream holds every number 0..5999 exactly once.

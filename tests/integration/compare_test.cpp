@@ -254,6 +254,25 @@ TEST_F(CompareRuns, CopiedReportUnderAnotherNameIsRefusedWithExit2) {
     EXPECT_FALSE(mentions(compare.out, "no regression")) << compare.out;
 }
 
+// A link is a report under another name too: only the same path given twice is allowed.
+TEST_F(CompareRuns, LinkedReportUnderAnotherNameIsRefusedWithExit2) {
+    auto directory = std::filesystem::path(base()).parent_path();
+    auto symlink = (directory / "baseline-symlink.json").string();
+    auto hard_link = (directory / "baseline-hard-link.json").string();
+    std::filesystem::remove(symlink);
+    std::filesystem::remove(hard_link);
+    std::filesystem::create_symlink(std::filesystem::absolute(base()), symlink);
+    std::filesystem::create_hard_link(base(), hard_link);
+    for (const auto& link : {symlink, hard_link}) {
+        auto compare = run_harness({"compare", link, base()});
+        EXPECT_EQ(compare.exit_code, 2) << link << "\n" << compare.out << compare.err;
+        EXPECT_TRUE(mentions(compare.err, " are the same run (run id ")) << compare.err;
+        EXPECT_FALSE(mentions(compare.out, "no regression")) << compare.out;
+    }
+    auto twice = run_harness({"compare", base(), base()});
+    EXPECT_EQ(twice.exit_code, 0) << twice.out << twice.err;
+}
+
 TEST_F(CompareRuns, HtmlPageDrawsBothRunsOnTheSameAxesFetchingNothing) {
     auto page_path =
         (std::filesystem::path(base()).parent_path() / "compare" / "cmp.html").string();

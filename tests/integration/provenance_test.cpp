@@ -132,6 +132,21 @@ TEST(ProvenanceOfTheEmbeddedServer, NamesItsAppendfsyncAndIoThreads) {
     EXPECT_EQ(redis.at("version"), report.at("environment").at("redis_version"));
 }
 
+// A token handed to an external consumer with --set is hidden in the command line, and so in
+// the workload the report shows; the consumer still gets it.
+TEST(ConsumerEnv, ItsValuesAreWrittenToNoReport) {
+    auto run = run_harness({"run", workload_path("external-at-least-once.json"), "--set",
+                            "duration_s=1", "--set", "chaos.events=[]", "--set",
+                            "groups.0.consumer.env.API_TOKEN=tok-5ecret-81f"});
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    auto consumer = run.report().at("workload").at("groups").at(0).at("consumer");
+    EXPECT_EQ(consumer.at("env"), json({{"API_TOKEN", "***"}, {"WORK_MS", "***"}}));
+    for (const char* file : {"report.json", "report.html", "junit.xml", "summary.md"}) {
+        EXPECT_EQ(read_text_file(run.out_dir / file).find("tok-5ecret-81f"), std::string::npos)
+            << file;
+    }
+}
+
 TEST(Tags, AMalformedOrRepeatedTagIsRefusedBeforeAnythingRuns) {
     auto bad = run_harness({"run", workload_path("smoke.json"), "--tag", "no-value"});
     EXPECT_EQ(bad.exit_code, 2);
@@ -224,6 +239,14 @@ TEST(SummaryMarkdown, ItsNumbersAreTheReportsNumbers) {
     std::ostringstream produced_line;
     produced_line << "Produced " << produced.at("ok").get<std::uint64_t>() << " orders";
     EXPECT_NE(markdown.find(produced_line.str()), std::string::npos) << markdown;
+}
+
+TEST(SummaryMarkdown, ARunThatCouldNotFinishReadsErrorAndNoGatePassed) {
+    auto run = run_harness({"run", workload_path("smoke.json"), "--redis", "redis://127.0.0.1:1"});
+    ASSERT_EQ(run.report().at("verdict"), "error") << run.err;
+    auto markdown = read_text_file(run.out_dir / "summary.md");
+    EXPECT_NE(markdown.find("## streamharness smoke: ERROR"), std::string::npos) << markdown;
+    EXPECT_EQ(markdown.find("passed"), std::string::npos) << markdown;
 }
 
 }  // namespace

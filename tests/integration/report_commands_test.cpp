@@ -109,6 +109,10 @@ TEST(Repeat, RunsTheWorkloadNTimesAndAggregatesTheRuns) {
               latencies);
     EXPECT_TRUE(std::filesystem::exists(run.out_dir / "report.html"));
     EXPECT_NE(run.out.find("aggregate of 2 runs"), std::string::npos) << run.out;
+    // The Redis the runs measured, for compare's environment warnings and summary.md.
+    auto first = read_json(aggregate["repeat"]["runs"][0]["report"].get<std::string>());
+    ASSERT_TRUE(first["provenance"]["redis"]["version"].is_string()) << first["provenance"];
+    EXPECT_EQ(aggregate["provenance"]["redis"], first["provenance"]["redis"]);
 }
 
 TEST(Capacity, FindsARateOnTheSeedWorkloadThatMeetsTheSloWhenRunAgain) {

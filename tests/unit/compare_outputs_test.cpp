@@ -154,6 +154,22 @@ TEST(RequireDistinctRuns, AnotherStartOrOtherRunsOfAnAggregateAreTwoRuns) {
         << refusal(aggregate, aggregate);
 }
 
+// A --run-id fixed by CI, given to the base and the new build started in the same second.
+TEST(RequireDistinctRuns, OneRunIdStartedInOneSecondByTwoBuildsOrHostsIsTwoRuns) {
+    auto base = with_provenance(report("ci-42"), "a");
+    base["finished_at"] = "2026-12-01T06:01:00Z";
+    EXPECT_NE(refusal(base, base), "");
+    auto other_build = with_provenance(report("ci-42"), "b");
+    other_build["finished_at"] = "2026-12-01T06:01:00Z";
+    EXPECT_EQ(refusal(base, other_build), "");
+    auto other_host = base;
+    other_host["provenance"]["host"]["hostname"] = "ci-2";
+    EXPECT_EQ(refusal(base, other_host), "");
+    auto later = base;
+    later["finished_at"] = "2026-12-01T06:01:01Z";
+    EXPECT_EQ(refusal(base, later), "");
+}
+
 TEST(RenderComparisonMarkdown, TableHasTheTextRowsCellsAndTheVerdictAndWarnings) {
     auto candidate = with_provenance(report("r2"), "b");
     candidate["provenance"]["redis"]["io_threads"] = 4;
@@ -183,6 +199,11 @@ TEST(RenderComparisonMarkdown, GroupNamesCannotBreakTheTable) {
     base["histograms"]["groups"]["a|b"] = histograms;
     auto markdown = render_comparison_markdown(compare_reports(base, report("r2"), {}));
     EXPECT_TRUE(mentions(markdown, "| p99_ms | a\\|b | 0.52 | missing |")) << markdown;
+
+    // A line break would end the row: its status cell would fall out of the table.
+    base["histograms"]["groups"]["c\nd"] = histograms;
+    markdown = render_comparison_markdown(compare_reports(base, report("r2"), {}));
+    EXPECT_TRUE(mentions(markdown, "| p99_ms | c d | 0.52 | missing |")) << markdown;
 }
 
 TEST(RenderComparisonHtml, OneCurveAndTimelinePerSideWithBothLegendsAndNothingFetched) {

@@ -39,6 +39,18 @@ TEST(Provenance, PasswordsInUrlsAndSecretOverridesAreRedacted) {
     EXPECT_EQ(line, expected);
 }
 
+// The URL reader takes the password up to the last '@', so it may hold '@' or a space.
+TEST(Provenance, PasswordsHoldingAnAtSignOrASpaceAreRedactedWhole) {
+    auto line = recorded_from({"streamharness", "run", "--redis", "rediss://user:pa@ss@host:6380",
+                               "--redis=redis://u:sec ret@127.0.0.1:1/0"});
+    std::vector<std::string> expected = {"streamharness", "run", "--redis",
+                                         "rediss://user:***@host:6380",
+                                         "--redis=redis://u:***@127.0.0.1:1/0"};
+    EXPECT_EQ(line, expected);
+    EXPECT_EQ(redacted_override("groups.0.consumer.command=redis://:a@b@h"),
+              "groups.0.consumer.command=redis://:***@h");
+}
+
 TEST(Provenance, OverridesKeepTheirValuesUnlessTheyNameASecret) {
     EXPECT_EQ(redacted_override("producers.rate=900"), "producers.rate=900");
     EXPECT_EQ(redacted_override("stream.key=orders"), "stream.key=orders");
